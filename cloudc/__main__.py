@@ -1,0 +1,3 @@
+from cloudc.cli import main
+
+main()

@@ -1,0 +1,79 @@
+"""`cloudc build` and `cloudc validate`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cloudc.cli import EXIT_INPUT, Options, cli, default_env, report, say
+from cloudc.compile import Build, compile_config
+from cloudc.emit.writer import write_tree
+from cloudc.resolve import BUILTIN_ENVIRONMENTS, find_config
+
+
+def _summary(build: Build) -> str:
+    n = sum(len(t["Resources"]) for t in build.nested.values())
+    return f"{n} resources in {len(build.nested)} nested stacks"
+
+
+@cli.command()
+@click.argument("file", required=False)
+@click.option("--env", "-e", "env", default=None, help="Environment (default $CLOUDC_ENV, else development).")
+@click.option("--out", "-o", "out", default="build", show_default=True, help="Output folder.")
+@click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json", show_default=True)
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a value.")
+@click.pass_obj
+def build(opts: Options, file: str | None, env: str | None, out: str, fmt: str,
+          sets: tuple[str, ...]) -> None:
+    """Compile FILE (default cloud.yaml) into DIR/ENV/."""
+    env = env or default_env()
+    path = find_config(file)
+    result = compile_config(path, env, list(sets))
+    report(opts, result.diagnostics.sorted())
+    if result.diagnostics.has_errors:
+        n = len(result.diagnostics.errors)
+        say(opts, f"build failed: {n} error{'s' if n != 1 else ''}; nothing written", fg="red")
+        raise SystemExit(EXIT_INPUT)
+    target = Path(out) / env
+    write_tree(target, result.files(fmt))
+    say(opts, f"built {env}: {_summary(result)} -> {target}/", fg="green")
+
+
+@cli.command()
+@click.argument("files", nargs=-1)
+@click.option("--env", "-e", "env", default=None, help="Only this environment.")
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a value.")
+@click.pass_obj
+def validate(opts: Options, files: tuple[str, ...], env: str | None, sets: tuple[str, ...]) -> None:
+    """Run every check of build, for every environment; write nothing (for pre-commit)."""
+    paths = [Path(f) for f in files] or [find_config(None)]
+    failed = False
+    for path in paths:
+        envs = [env] if env else _environments(path)
+        seen: set[str] = set()
+        for e in envs:
+            result = compile_config(path, e, list(sets), dry=True)
+            fresh = [d for d in result.diagnostics.sorted() if d.text() not in seen]
+            seen.update(d.text() for d in fresh)
+            report(opts, fresh)
+            if result.diagnostics.has_errors:
+                failed = True
+                if result.resolved is None:
+                    break  # the file itself is unreadable: once is enough
+        if not failed:
+            say(opts, f"{path}: ok ({', '.join(envs)})", fg="green")
+    if failed:
+        raise SystemExit(EXIT_INPUT)
+
+
+def _environments(path: Path) -> list[str]:
+    """Return the built-in environments plus those the file declares."""
+    from cloudc.diagnostics import Diagnostics
+    from cloudc.load import load_file
+
+    doc = load_file(path, Diagnostics())
+    declared = []
+    if doc is not None and isinstance(doc.data.get("environments"), dict):
+        declared = [str(e) for e in doc.data["environments"]]
+    return list(dict.fromkeys([*BUILTIN_ENVIRONMENTS, *declared]))

@@ -1,0 +1,109 @@
+"""`cloudc init`: a starter config with the schema line, plus whatever a first build needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cloudc import presets as builtin
+from cloudc.cli import EXIT_INPUT, EXIT_USAGE, Options, cli, say
+from cloudc.diagnostics import Diagnostics, did_you_mean
+from cloudc.resolve import resolve
+from cloudc.schema import json_schema_text
+
+SCHEMA_PATH = "schemas/cloud.schema.json"
+GITIGNORE = ["build/", ".cloudc/"]
+STUBS = {
+    "node": ("index.mjs", "export const handler = async (event) => {\n"
+                          "  return { statusCode: 200, body: JSON.stringify({ ok: true }) };\n};\n"),
+    "python": ("index.py", "def handler(event, context):\n    return {\"statusCode\": 200, "
+                           "\"body\": \"ok\"}\n"),
+}
+
+
+@cli.command()
+@click.option("--preset", default=None, help="Start from a built-in preset.")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "toml"]), default="yaml",
+              show_default=True)
+@click.option("--name", default=None, help="Project name (default: the folder's name).")
+@click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@click.pass_obj
+def init(opts: Options, preset: str | None, fmt: str, name: str | None, force: bool) -> None:
+    """Write a starter cloud.yaml (or cloud.toml) with the schema line and .gitignore entries."""
+    if preset is not None and builtin.builtin_path(preset) is None:
+        hint = did_you_mean(preset, builtin.builtin_names())
+        click.echo(f"cloudc: unknown preset `{preset}`" + (f" ({hint})" if hint else "")
+                   + f"; built-in presets: {', '.join(builtin.builtin_names())}", err=True)
+        raise SystemExit(EXIT_USAGE)
+    target = Path(f"cloud.{fmt}")
+    if target.exists() and not force:
+        click.echo(f"cloudc: {target} exists (use --force to overwrite)", err=True)
+        raise SystemExit(EXIT_INPUT)
+    project = name or Path.cwd().name or "app"
+    target.write_text(_starter(project, preset, fmt), encoding="utf-8")
+    schema = Path(SCHEMA_PATH)
+    schema.parent.mkdir(parents=True, exist_ok=True)
+    schema.write_text(json_schema_text(), encoding="utf-8")
+    _gitignore()
+    made = _scaffold(target)
+    say(opts, f"wrote {target}, {SCHEMA_PATH}" + (f", {', '.join(made)}" if made else ""),
+        fg="green")
+    say(opts, f"next: cloudc build --env development")
+
+
+def _starter(project: str, preset: str | None, fmt: str) -> str:
+    extends = [preset] if preset else []
+    if fmt == "toml":
+        lines = [f"#:schema ./{SCHEMA_PATH}", ""]
+        if extends:
+            lines.append(f"extends = [\"{preset}\"]")
+        lines += ["", "[project]", f"name = \"{project}\"", "region = \"us-east-1\"", ""]
+        if not preset:
+            lines += ["[storage.files]", "versioning = true", ""]
+        return "\n".join(lines)
+    lines = [f"# yaml-language-server: $schema=./{SCHEMA_PATH}", "project:",
+             f"  name: {project}", "  region: us-east-1"]
+    if extends:
+        lines.append(f"extends: [{preset}]")
+    else:
+        lines += ["", "storage:", "  files: { versioning: true }"]
+    return "\n".join(lines) + "\n"
+
+
+def _gitignore() -> None:
+    path = Path(".gitignore")
+    have = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    missing = [g for g in GITIGNORE if g not in have]
+    if missing:
+        with path.open("a", encoding="utf-8") as fh:
+            if have and have[-1] != "":
+                fh.write("\n")
+            fh.write("\n".join(missing) + "\n")
+
+
+def _scaffold(config: Path) -> list[str]:
+    """Create the code and site folders the config points at, with a stub in each."""
+    res = resolve(config, "development", [], Diagnostics())
+    if res is None:
+        return []
+    made = []
+    for section, key in (("functions", "code"), ("sites", "source")):
+        entries: Any = res.data.get(section) or {}
+        for entry in entries.values() if isinstance(entries, dict) else []:
+            rel = entry.get(key) if isinstance(entry, dict) else None
+            if not isinstance(rel, str) or "${" in rel:
+                continue
+            folder = config.parent / rel
+            if folder.exists():
+                continue
+            folder.mkdir(parents=True)
+            if section == "sites":
+                (folder / "index.html").write_text("<!doctype html><h1>It works</h1>\n")
+            else:
+                runtime = str(entry.get("runtime", "nodejs"))
+                file, text = STUBS["python" if runtime.startswith("python") else "node"]
+                (folder / file).write_text(text)
+            made.append(rel)
+    return made

@@ -1,0 +1,1 @@
+"""Emit stage: CloudFormation templates, the manifest, and the atomic write of the tree."""

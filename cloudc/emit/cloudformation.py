@@ -1,0 +1,187 @@
+"""Turn the partitioned IR into a root template and nested-stack templates (as dicts)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+from cloudc.context import Context
+from cloudc.diagnostics import Diagnostics
+from cloudc.ir import IR, Base64, Expr, GetAtt, GetAZs, Join, Pseudo, Ref, Select, Sub, pascal
+from cloudc.passes.dependencies import find_cycle
+
+VERSION = "2010-09-09"
+
+
+@dataclass
+class Template:
+    """One template being written: its resources, and the values it takes and gives."""
+
+    name: str
+    resources: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)  # param -> (stack, output)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    depends: set[str] = field(default_factory=set)  # other stacks this one must follow
+    why: dict[str, str] = field(default_factory=dict)  # other stack -> a resource that needs it
+
+
+def stack_id(name: str) -> str:
+    """Return the root's logical ID for a nested stack: `functions-2` -> `StackFunctions2`."""
+    return "Stack" + pascal(name)
+
+
+class Emitter:
+    """Render every Expr for the stack it appears in; cross stacks by Parameters and Outputs."""
+
+    def __init__(self, ir: IR, ctx: Context) -> None:
+        self.ir = ir
+        self.ctx = ctx
+        self.templates: dict[str, Template] = {n: Template(n) for n in ir.stack_order}
+
+    def run(self) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        """Return the root template and each nested template, by stack name."""
+        ir = self.ir
+        for lid, r in ir.resources.items():
+            t = self.templates[ir.groups[lid]]
+            body: dict[str, Any] = {"Type": r.type}
+            deps = []
+            for d in r.depends_on:
+                other = ir.groups.get(d)
+                if other == t.name:
+                    deps.append(d)
+                elif other is not None:
+                    t.depends.add(other)
+                    t.why.setdefault(other, lid)
+            if deps:
+                body["DependsOn"] = sorted(set(deps))
+            if r.deletion_policy:
+                body["DeletionPolicy"] = r.deletion_policy
+            if r.update_replace_policy:
+                body["UpdateReplacePolicy"] = r.update_replace_policy
+            meta = dict(r.metadata)
+            if r.origin is not None:
+                meta["cloudc:origin"] = f"{FsPath(r.origin.file).name}:{r.origin.line}"
+                meta["cloudc:owner"] = r.owner
+            if meta:
+                body["Metadata"] = meta
+            body["Properties"] = self.render(r.properties, t, lid)
+            t.resources[lid] = body
+        root_outputs = {}
+        root_t = Template("")
+        for name, (value, description, _origin) in ir.outputs.items():
+            out: dict[str, Any] = {"Value": self.render(value, root_t, f"output {name}")}
+            if description:
+                out["Description"] = description
+            root_outputs[pascal(name)] = out
+        self._check_stack_cycle()
+        nested = {n: self._template(t) for n, t in self.templates.items()}
+        return self._root(root_outputs, root_t), nested
+
+    # --- values ---------------------------------------------------------------------------
+
+    def render(self, value: Any, t: Template, where: str) -> Any:
+        """Render a JSON-shaped value with Exprs as CloudFormation intrinsics."""
+        if isinstance(value, dict):
+            return {k: self.render(v, t, where) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.render(v, t, where) for v in value]
+        if isinstance(value, Expr):
+            return self._expr(value, t, where)
+        return value
+
+    def _expr(self, e: Expr, t: Template, where: str) -> Any:
+        if isinstance(e, (Ref, GetAtt)):
+            return self._reference(e, t, where)
+        if isinstance(e, Sub):
+            if not e.vars:
+                return {"Fn::Sub": e.template} if "${" in e.template else e.template.replace("${!", "${")
+            return {"Fn::Sub": [e.template, {k: self.render(v, t, where) for k, v in e.vars}]}
+        if isinstance(e, Pseudo):
+            return {"Ref": e.name}
+        if isinstance(e, Join):
+            return {"Fn::Join": [e.sep, [self.render(p, t, where) for p in e.parts]]}
+        if isinstance(e, Select):
+            return {"Fn::Select": [e.index, self.render(e.value, t, where)]}
+        if isinstance(e, GetAZs):
+            return {"Fn::GetAZs": ""}
+        if isinstance(e, Base64):
+            return {"Fn::Base64": self.render(e.value, t, where)}
+        raise TypeError(f"cannot emit {type(e).__name__}")
+
+    def _reference(self, e: Ref | GetAtt, t: Template, where: str) -> Any:
+        target = e.target
+        home = self.ir.groups.get(target)
+        if home is None:
+            raise KeyError(f"{where} references unknown resource {target}")
+        if home == t.name:
+            return {"Ref": target} if isinstance(e, Ref) else {"Fn::GetAtt": [target, e.attr]}
+        if e.derived is not None:  # the value is known by name: no parameter needed
+            if t.name:
+                t.depends.add(home)
+                t.why.setdefault(home, where)
+            return self._expr(e.derived, t, where)
+        key = target + (re.sub(r"[^A-Za-z0-9]", "", e.attr) if isinstance(e, GetAtt) else "")
+        source = self.templates[home]
+        if key not in source.outputs:
+            value = {"Ref": target} if isinstance(e, Ref) else {"Fn::GetAtt": [target, e.attr]}
+            source.outputs[key] = {"Value": value}
+        if not t.name:  # the root reads nested outputs directly
+            return {"Fn::GetAtt": [stack_id(home), f"Outputs.{key}"]}
+        t.parameters[key] = home
+        return {"Ref": key}
+
+    # --- templates ------------------------------------------------------------------------
+
+    def _template(self, t: Template) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "AWSTemplateFormatVersion": VERSION,
+            "Description": f"{self.ctx.slug} {self.ctx.env}: {t.name} (generated by cloudc)",
+        }
+        if t.parameters:
+            out["Parameters"] = {k: {"Type": "String"} for k in sorted(t.parameters)}
+        out["Resources"] = t.resources
+        if t.outputs:
+            out["Outputs"] = {k: t.outputs[k] for k in sorted(t.outputs)}
+        return out
+
+    def _root(self, outputs: dict[str, Any], root_t: Template) -> dict[str, Any]:
+        project = self.ctx.config.project
+        resources: dict[str, Any] = {}
+        for name, t in self.templates.items():
+            body: dict[str, Any] = {"Type": "AWS::CloudFormation::Stack"}
+            deps = {stack_id(d) for d in t.depends | set(t.parameters.values()) if d != name}
+            explicit = sorted(stack_id(d) for d in t.depends if d != name)
+            if explicit:
+                body["DependsOn"] = explicit
+            props: dict[str, Any] = {"TemplateURL": f"stacks/{name}.json"}
+            if t.parameters:
+                props["Parameters"] = {
+                    k: {"Fn::GetAtt": [stack_id(home), f"Outputs.{k}"]}
+                    for k, home in sorted(t.parameters.items())
+                }
+            body["Properties"] = props
+            del deps
+            resources[stack_id(name)] = body
+        root: dict[str, Any] = {
+            "AWSTemplateFormatVersion": VERSION,
+            "Description": project.description or f"{project.name} ({self.ctx.env}), by cloudc",
+            "Resources": resources,
+        }
+        if outputs:
+            root["Outputs"] = outputs
+        return root
+
+    def _check_stack_cycle(self) -> None:
+        edges = {n: sorted(t.depends | set(t.parameters.values())) for n, t in self.templates.items()}
+        for n in edges:
+            edges[n] = [d for d in edges[n] if d != n]
+        cycle = find_cycle(edges)
+        if cycle:
+            why = [f"{a} needs {b} (for {self.templates[a].why.get(b, 'a value')})"
+                   for a, b in zip(cycle, cycle[1:])]
+            diags: Diagnostics = self.ctx.diags
+            diags.add("E4002", "nested stacks depend on each other in a cycle: "
+                      + " -> ".join(cycle) + "; " + "; ".join(why),
+                      hint="this is a cloudc bug if your config has no cycle; please report it")

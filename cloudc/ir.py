@@ -1,0 +1,239 @@
+"""The resource IR: typed resources, typed references and the components that own them.
+
+Properties are plain JSON-shaped values in which every reference is an `Expr` object, so passes
+can follow edges and the emitter is the only code that writes CloudFormation intrinsics.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from cloudc.source import Origin, Path
+
+
+class Expr:
+    """A CloudFormation value computed at deploy time."""
+
+    __slots__ = ()
+
+    def targets(self) -> Iterator["Ref | GetAtt"]:
+        """Yield every resource reference inside this expression."""
+        return iter(())
+
+
+@dataclass(frozen=True, slots=True)
+class Pseudo(Expr):
+    """A pseudo parameter such as AWS::Region."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ref(Expr):
+    """`Ref` to a resource; `derived` is an equivalent Sub that needs no reference."""
+
+    target: str
+    derived: "Sub | None" = None
+
+    def targets(self) -> Iterator["Ref | GetAtt"]:
+        yield self
+
+
+@dataclass(frozen=True, slots=True)
+class GetAtt(Expr):
+    """`Fn::GetAtt` of a resource attribute; `derived` as for Ref."""
+
+    target: str
+    attr: str
+    derived: "Sub | None" = None
+
+    def targets(self) -> Iterator["Ref | GetAtt"]:
+        yield self
+
+
+@dataclass(frozen=True, slots=True)
+class Sub(Expr):
+    """`Fn::Sub` with named variables; `${AWS::...}` pseudo parameters may appear inline."""
+
+    template: str
+    vars: tuple[tuple[str, Any], ...] = ()
+
+    def targets(self) -> Iterator["Ref | GetAtt"]:
+        for _, value in self.vars:
+            yield from iter_targets(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Join(Expr):
+    """`Fn::Join`."""
+
+    sep: str
+    parts: tuple[Any, ...]
+
+    def targets(self) -> Iterator["Ref | GetAtt"]:
+        for part in self.parts:
+            yield from iter_targets(part)
+
+
+@dataclass(frozen=True, slots=True)
+class Select(Expr):
+    """`Fn::Select` of an index from a list expression."""
+
+    index: int
+    value: Any
+
+    def targets(self) -> Iterator["Ref | GetAtt"]:
+        yield from iter_targets(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class GetAZs(Expr):
+    """`Fn::GetAZs` for the stack's region."""
+
+
+@dataclass(frozen=True, slots=True)
+class Base64(Expr):
+    """`Fn::Base64`."""
+
+    value: Any
+
+    def targets(self) -> Iterator["Ref | GetAtt"]:
+        yield from iter_targets(self.value)
+
+
+def iter_targets(value: Any) -> Iterator[Ref | GetAtt]:
+    """Yield every Ref/GetAtt inside a JSON-shaped value."""
+    if isinstance(value, Expr):
+        yield from value.targets()
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from iter_targets(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from iter_targets(v)
+
+
+def arn(service: str, resource: str, *, region: bool = True, account: bool = True) -> Sub:
+    """Build an ARN as a Sub on pseudo parameters (no resource reference needed).
+
+    >>> arn("sqs", "acme-dev-jobs").template
+    'arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:acme-dev-jobs'
+    """
+    r = "${AWS::Region}" if region else ""
+    a = "${AWS::AccountId}" if account else ""
+    return Sub(f"arn:${{AWS::Partition}}:{service}:{r}:{a}:{resource}")
+
+
+@dataclass(eq=False, slots=True)
+class Resource:
+    """One CloudFormation resource, owned by a declared config entry (`section.name`)."""
+
+    logical_id: str
+    type: str
+    properties: dict[str, Any]
+    owner: str
+    group: str
+    origin: Origin | None = None
+    depends_on: list[str] = field(default_factory=list)
+    deletion_policy: str | None = None
+    update_replace_policy: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    stateful: bool = False
+
+
+@dataclass(eq=False)
+class Component:
+    """A declared entry (`storage.uploads`): its resources, attributes and what links grant."""
+
+    section: str
+    name: str
+    kind: str
+    path: Path
+    origin: Origin | None
+    attrs: dict[str, Any] = field(default_factory=dict)
+    # What a consumer's link gets: IAM statements per access level ("read", "write"),
+    # environment variables (NAME suffix -> value) and secret references.
+    grants: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    link_env: dict[str, Any] = field(default_factory=dict)
+    link_secrets: dict[str, Any] = field(default_factory=dict)
+    # (target `section.name`, access, config path) of each link this component declares.
+    links: list[tuple[str, str, Path]] = field(default_factory=list)
+    # Set on compute components (functions, services, servers), which links fill in.
+    statements: list[dict[str, Any]] | None = None
+    environment: dict[str, Any] | None = None
+    secrets: dict[str, Any] | None = None
+    security_group: str | None = None
+    # Set on networked targets (databases, caches, file systems): how consumers reach them.
+    ingress: tuple[str, int] | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Return `section.name` (just `section` for single-map sections)."""
+        return f"{self.section}.{self.name}" if self.name else self.section
+
+    @property
+    def env_prefix(self) -> str:
+        """Return the prefix of the environment variables a link injects: `STORAGE_UPLOADS`."""
+        return re.sub(r"[^A-Z0-9]+", "_", self.key.upper()).strip("_")
+
+
+class IR:
+    """All resources and components of one build, in declaration order."""
+
+    def __init__(self) -> None:
+        self.resources: dict[str, Resource] = {}
+        self.components: dict[str, Component] = {}
+        self.outputs: dict[str, tuple[Any, str, Origin | None]] = {}
+        self.notes: list[str] = []
+        self.groups: dict[str, str] = {}  # logical id -> nested stack name (after partition)
+        self.edges: dict[str, list[str]] = {}  # logical id -> the ids it depends on
+        self.stack_order: list[str] = []
+
+    def add(self, resource: Resource) -> Resource:
+        """Add a resource; a clash of logical IDs is a compiler bug, caught here."""
+        if resource.logical_id in self.resources:
+            raise ValueError(f"duplicate logical ID {resource.logical_id}")
+        self.resources[resource.logical_id] = resource
+        return resource
+
+    def by_owner(self) -> dict[str, list[Resource]]:
+        """Group resources by owner, in declaration order."""
+        out: dict[str, list[Resource]] = {}
+        for r in self.resources.values():
+            out.setdefault(r.owner, []).append(r)
+        return out
+
+    def check(self) -> list[str]:
+        """Return invariant violations: bad IDs, dangling references (an empty list is good)."""
+        problems = []
+        for lid, r in self.resources.items():
+            if not _LOGICAL.match(lid):
+                problems.append(f"bad logical ID {lid}")
+            for t in iter_targets(r.properties):
+                if t.target not in self.resources:
+                    problems.append(f"{lid} references missing {t.target}")
+            for d in r.depends_on:
+                if d not in self.resources:
+                    problems.append(f"{lid} depends on missing {d}")
+        return problems
+
+
+_LOGICAL = re.compile(r"^[A-Za-z0-9]{1,255}$")
+
+
+def statement(actions: list[str], resources: list[Any], **extra: Any) -> dict[str, Any]:
+    """Build an IAM Allow statement."""
+    return {"Effect": "Allow", "Action": sorted(set(actions)), "Resource": resources, **extra}
+
+
+def pascal(text: str) -> str:
+    """Turn a config name into a logical-ID fragment.
+
+    >>> pascal("user-uploads_v2")
+    'UserUploadsV2'
+    """
+    return "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", text) if p)

@@ -1,0 +1,237 @@
+"""Lower `functions` entries to Lambda functions, roles, log groups and event sources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cloudc.context import Context
+from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, statement
+from cloudc.schema.sections.functions import Event, Function
+
+SECTION = "functions"
+S3_EVENTS = {"created": "s3:ObjectCreated:*", "removed": "s3:ObjectRemoved:*",
+             "restored": "s3:ObjectRestore:*"}
+
+
+def declare(name: str, spec: Function, ctx: Context) -> Component:
+    """Declare a function: its attributes, what linking it grants, and its own links."""
+    path = (SECTION, name)
+    comp = Component(SECTION, name, "function", path, ctx.origin(path))
+    physical = ctx.physical(name, 64)
+    fn = ctx.logical(comp, "Function")
+    fn_arn = arn("lambda", f"function:{physical}")
+    comp.extra.update(physical=physical, function=fn, role=ctx.logical(comp, "Role"))
+    comp.attrs = {
+        "id": Ref(fn, derived=Sub(physical)),
+        "name": Ref(fn, derived=Sub(physical)),
+        "arn": GetAtt(fn, "Arn", derived=fn_arn),
+        "role_arn": GetAtt(comp.extra["role"], "Arn"),
+        "log_group": Sub(f"/aws/lambda/{physical}"),
+    }
+    comp.grants = {"read": [statement(["lambda:InvokeFunction"], [fn_arn])],
+                   "write": [statement(["lambda:InvokeFunction"], [fn_arn])]}
+    comp.link_env = {"NAME": Sub(physical), "ARN": fn_arn}
+    comp.statements = []
+    comp.environment = {}
+    comp.links = [(*_link(link), path + ("link", i)) for i, link in enumerate(spec.link)]
+    comp.extra["invoke"] = {"arn": comp.attrs["arn"], "name": comp.attrs["name"]}
+    return comp
+
+
+def _link(link: Any) -> tuple[str, str]:
+    from cloudc.schema.base import link_target
+
+    return link_target(link)
+
+
+def lower(comp: Component, spec: Function, ctx: Context) -> None:
+    """Emit the role, log group, function and one set of resources per event."""
+    path = comp.path
+    physical = comp.extra["physical"]
+    log_group_name = f"/aws/lambda/{physical}"
+    retention = spec.log_retention_days or _retention(ctx)
+    log = ctx.add(comp, "Logs", "AWS::Logs::LogGroup",
+                  {"LogGroupName": log_group_name, "RetentionInDays": retention})
+    assert comp.statements is not None and comp.environment is not None
+    log_arn = arn("logs", f"log-group:{log_group_name}")
+    comp.statements.append(statement(["logs:CreateLogStream", "logs:PutLogEvents"],
+                                     [Sub(log_arn.template + ":*")]))
+    managed = []
+    if spec.tracing:
+        managed.append(Sub("arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"))
+    comp.extra["managed_policies"] = managed
+    role_props: dict[str, Any] = {
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole"}]},
+        "Policies": [{"PolicyName": "cloudc", "PolicyDocument": {
+            "Version": "2012-10-17", "Statement": comp.statements}}],
+    }
+    if managed:
+        role_props["ManagedPolicyArns"] = managed
+    ctx.add(comp, "Role", "AWS::IAM::Role", role_props)
+    for key, value in spec.environment.items():
+        comp.environment[key] = ctx.value(_str(value), path + ("environment", key), weak=True)
+    props: dict[str, Any] = {
+        "FunctionName": physical,
+        "Runtime": spec.runtime,
+        "Handler": spec.handler,
+        "Code": ctx.code_asset(spec.code, path + ("code",)),
+        "MemorySize": spec.memory,
+        "Timeout": spec.timeout,
+        "Architectures": [spec.architecture],
+        "Role": GetAtt(comp.extra["role"], "Arn"),
+        "Environment": {"Variables": comp.environment},
+        "LoggingConfig": {"LogGroup": Ref(log.logical_id)},
+    }
+    if spec.description:
+        props["Description"] = spec.description
+    if spec.tracing:
+        props["TracingConfig"] = {"Mode": "Active"}
+    if spec.reserved_concurrency is not None:
+        props["ReservedConcurrentExecutions"] = spec.reserved_concurrency
+    if spec.ephemeral_storage:
+        props["EphemeralStorage"] = {"Size": spec.ephemeral_storage}
+    ctx.add(comp, "Function", "AWS::Lambda::Function", props)
+    for i, event in enumerate(spec.events):
+        _event(comp, spec, event, i, ctx)
+    if spec.url is not None:
+        _url(comp, spec, ctx)
+
+
+def _retention(ctx: Context) -> int:
+    mon = getattr(ctx.config, "monitoring", None)
+    return int(mon.log_retention_days) if mon is not None else 30
+
+
+def _str(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _target(ctx: Context, section: str, ref: str, path: tuple[Any, ...], need: str) -> Component | None:
+    """Find the component an event names (`jobs` or `queues.jobs`) and check it offers `need`."""
+    key = ref if "." in ref else f"{section}.{ref}"
+    comp = ctx.component(key)
+    if comp is None:
+        from cloudc.diagnostics import did_you_mean
+
+        names = [c.name for c in ctx.ir.components.values() if c.section == section]
+        ctx.diags.add("E3001", f"`{key}` is not declared", origin=ctx.origin(path), path=path,
+                      hint=did_you_mean(key.split(".", 1)[-1], names))
+        return None
+    if need not in comp.extra:
+        ctx.diags.add("E3002", f"`{key}` cannot be used as a {section[:-1]} event source",
+                      origin=ctx.origin(path), path=path)
+        return None
+    return comp
+
+
+def _event(comp: Component, spec: Function, event: Event, i: int, ctx: Context) -> None:
+    path = comp.path + ("events", i)
+    fn = comp.extra["function"]
+    n = str(i + 1)
+    assert comp.statements is not None
+    if event.queue is not None:
+        qname = event.queue if isinstance(event.queue, str) else event.queue.name
+        target = _target(ctx, "queues", qname, path + ("queue",), "consume")
+        if target is None:
+            return
+        vt = target.extra.get("visibility_timeout")
+        if isinstance(vt, int) and vt < spec.timeout:
+            ctx.diags.add("E3005", f"queue `{target.name}` has a visibility timeout of {vt}s, "
+                          f"shorter than this function's timeout of {spec.timeout}s; AWS rejects "
+                          "the event source", origin=ctx.origin(path + ("queue",)), path=path,
+                          hint=f"set queues.{target.name}.visibility_timeout to at least "
+                               f"{spec.timeout * 6} (six times the timeout, as AWS advises)")
+        batch = event.batch_size or (event.queue.batch_size if not isinstance(event.queue, str)
+                                     else 10)
+        _mapping(comp, target, n, path, ctx, batch, event)
+    elif event.stream is not None:
+        key = event.stream if "." in event.stream else (
+            f"streams.{event.stream}" if ctx.component(f"streams.{event.stream}")
+            else f"databases.{event.stream}")
+        target = _target(ctx, key.split(".")[0], key, path + ("stream",), "consume")
+        if target is not None:
+            _mapping(comp, target, n, path, ctx, event.batch_size or 100, event)
+    elif event.topic is not None:
+        target = _target(ctx, "topics", event.topic, path + ("topic",), "topic_arn")
+        if target is None:
+            return
+        sub: dict[str, Any] = {"Protocol": "lambda", "Endpoint": GetAtt(fn, "Arn"),
+                               "TopicArn": target.extra["topic_arn"]}
+        if event.filter:
+            sub["FilterPolicy"] = event.filter
+        ctx.add(comp, f"Event{n}Subscription", "AWS::SNS::Subscription", sub, path=path)
+        ctx.add(comp, f"Event{n}Permission", "AWS::Lambda::Permission", {
+            "Action": "lambda:InvokeFunction", "FunctionName": Ref(fn),
+            "Principal": "sns.amazonaws.com", "SourceArn": target.extra["topic_arn"]}, path=path)
+    elif event.schedule is not None:
+        rule = ctx.add(comp, f"Event{n}Rule", "AWS::Events::Rule", {
+            "ScheduleExpression": event.schedule, "State": "ENABLED",
+            "Targets": [{"Arn": GetAtt(fn, "Arn"), "Id": "function"}]}, path=path)
+        ctx.add(comp, f"Event{n}Permission", "AWS::Lambda::Permission", {
+            "Action": "lambda:InvokeFunction", "FunctionName": Ref(fn),
+            "Principal": "events.amazonaws.com", "SourceArn": GetAtt(rule.logical_id, "Arn")},
+            path=path)
+    elif event.bucket is not None:
+        target = _target(ctx, "storage", event.bucket.name, path + ("bucket", "name"), "bucket")
+        if target is None:
+            return
+        perm = ctx.add(comp, f"Event{n}Permission", "AWS::Lambda::Permission", {
+            "Action": "lambda:InvokeFunction", "FunctionName": Ref(fn),
+            "Principal": "s3.amazonaws.com", "SourceArn": target.attrs["arn"].derived,
+            "SourceAccount": Pseudo("AWS::AccountId")}, path=path)
+        bucket = ctx.ir.resources[target.extra["bucket"]]
+        config = bucket.properties.setdefault("NotificationConfiguration", {})
+        lambdas = config.setdefault("LambdaConfigurations", [])
+        rules = []
+        if event.bucket.prefix:
+            rules.append({"Name": "prefix", "Value": event.bucket.prefix})
+        if event.bucket.suffix:
+            rules.append({"Name": "suffix", "Value": event.bucket.suffix})
+        for kind in event.bucket.events:
+            entry: dict[str, Any] = {"Event": S3_EVENTS[kind], "Function": comp.attrs["arn"]}
+            if rules:
+                entry["Filter"] = {"S3Key": {"Rules": rules}}
+            lambdas.append(entry)
+        bucket.depends_on.append(perm.logical_id)
+
+
+def _mapping(comp: Component, target: Component, n: str, path: tuple[Any, ...], ctx: Context,
+             batch: int, event: Event) -> None:
+    assert comp.statements is not None
+    source = target.extra["consume"]
+    comp.statements.extend(source["statements"])
+    props: dict[str, Any] = {
+        "EventSourceArn": source["arn"],
+        "FunctionName": Ref(comp.extra["function"]),
+        "BatchSize": batch,
+    }
+    if source.get("starting_position"):
+        props["StartingPosition"] = source["starting_position"]
+    else:
+        props["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
+    window = getattr(event.queue, "batch_window", 0)
+    if window:
+        props["MaximumBatchingWindowInSeconds"] = window
+    res = ctx.add(comp, f"Event{n}Mapping", "AWS::Lambda::EventSourceMapping", props, path=path)
+    # The role's policy must exist before Lambda checks it can read the source.
+    res.depends_on.append(comp.extra["role"])
+
+
+def _url(comp: Component, spec: Function, ctx: Context) -> None:
+    assert spec.url is not None
+    path = comp.path + ("url",)
+    props: dict[str, Any] = {"TargetFunctionArn": GetAtt(comp.extra["function"], "Arn"),
+                             "AuthType": "AWS_IAM" if spec.url.auth == "iam" else "NONE"}
+    if spec.url.cors:
+        props["Cors"] = {"AllowOrigins": spec.url.cors}
+    url = ctx.add(comp, "Url", "AWS::Lambda::Url", props, path=path)
+    comp.attrs["url"] = GetAtt(url.logical_id, "FunctionUrl")
+    if spec.url.auth == "none":
+        ctx.warn("W1001", "function URL without authentication", path + ("auth",))
+        ctx.add(comp, "UrlPermission", "AWS::Lambda::Permission", {
+            "Action": "lambda:InvokeFunctionUrl", "FunctionName": Ref(comp.extra["function"]),
+            "Principal": "*", "FunctionUrlAuthType": "NONE"}, path=path)

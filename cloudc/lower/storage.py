@@ -1,0 +1,107 @@
+"""Lower `storage` entries to S3 buckets with TLS-only policies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cloudc.context import Context
+from cloudc.ir import Component, GetAtt, Ref, Sub, statement
+from cloudc.schema.sections.storage import Bucket
+
+SECTION = "storage"
+
+
+def declare(name: str, spec: Bucket, ctx: Context) -> Component:
+    """Declare a bucket's attributes and what a link to it grants."""
+    path = (SECTION, name)
+    comp = Component(SECTION, name, "bucket", path, ctx.origin(path))
+    bucket = ctx.logical(comp, "Bucket")
+    physical = ctx.physical(name, 63)
+    arn = Sub(f"arn:${{AWS::Partition}}:s3:::{physical}")
+    comp.extra["physical"] = physical
+    comp.extra["bucket"] = bucket
+    comp.attrs = {
+        "id": Ref(bucket, derived=Sub(physical)),
+        "name": Ref(bucket, derived=Sub(physical)),
+        "arn": GetAtt(bucket, "Arn", derived=arn),
+        "domain": GetAtt(bucket, "RegionalDomainName"),
+    }
+    objects = Sub(f"arn:${{AWS::Partition}}:s3:::{physical}/*")
+    comp.grants = {
+        "read": [
+            statement(["s3:ListBucket"], [arn]),
+            statement(["s3:GetObject"], [objects]),
+        ],
+        "write": [statement(["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                            [objects])],
+    }
+    comp.link_env = {"NAME": Sub(physical), "ARN": arn}
+    return comp
+
+
+def lower(comp: Component, spec: Bucket, ctx: Context) -> None:
+    """Emit the bucket and its TLS-only bucket policy."""
+    path = comp.path
+    props: dict[str, Any] = {"BucketName": comp.extra["physical"]}
+    if spec.encryption == "kms":
+        props["BucketEncryption"] = {"ServerSideEncryptionConfiguration": [
+            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}, "BucketKeyEnabled": True}
+        ]}
+    if spec.versioning:
+        props["VersioningConfiguration"] = {"Status": "Enabled"}
+    rules = []
+    for i, rule in enumerate(spec.lifecycle):
+        r: dict[str, Any] = {"Id": f"rule-{i}", "Status": "Enabled"}
+        if rule.prefix:
+            r["Prefix"] = rule.prefix
+        if rule.expire_days:
+            r["ExpirationInDays"] = rule.expire_days
+        if rule.transition_days:
+            r["Transitions"] = [{"StorageClass": rule.storage_class,
+                                 "TransitionInDays": rule.transition_days}]
+        if rule.noncurrent_expire_days:
+            r["NoncurrentVersionExpiration"] = {"NoncurrentDays": rule.noncurrent_expire_days}
+        if len(r) == 2 or (len(r) == 3 and "Prefix" in r):
+            ctx.diags.add("E2005", "a lifecycle rule needs expire_days, transition_days or "
+                          "noncurrent_expire_days", origin=ctx.origin(path + ("lifecycle", i)),
+                          path=path + ("lifecycle", i))
+        rules.append(r)
+    rules.append({"Id": "abort-incomplete-uploads", "Status": "Enabled",
+                  "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}})
+    props["LifecycleConfiguration"] = {"Rules": rules}
+    if spec.cors:
+        props["CorsConfiguration"] = {"CorsRules": [
+            {"AllowedOrigins": c.origins, "AllowedMethods": c.methods, "AllowedHeaders": c.headers,
+             "MaxAge": c.max_age} for c in spec.cors
+        ]}
+    if spec.public:
+        ctx.warn("W1001", "public access block turned off for this bucket", path + ("public",))
+        props["PublicAccessBlockConfiguration"] = {
+            "BlockPublicAcls": True, "IgnorePublicAcls": True,
+            "BlockPublicPolicy": False, "RestrictPublicBuckets": False,
+        }
+    if spec.eventbridge:
+        props["NotificationConfiguration"] = {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
+    retain = spec.retain if spec.retain is not None else None
+    bucket = ctx.add(comp, "Bucket", "AWS::S3::Bucket", props, stateful=True)
+    if retain is not None:
+        bucket.deletion_policy = bucket.update_replace_policy = "Retain" if retain else "Delete"
+        bucket.metadata["cloudc:retain"] = retain
+    ctx.add(comp, "BucketPolicy", "AWS::S3::BucketPolicy", {
+        "Bucket": Ref(bucket.logical_id),
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [tls_only(comp.attrs["arn"])]},
+    })
+
+
+def tls_only(bucket_arn: Any) -> dict[str, Any]:
+    """Return the statement that denies every request not made over TLS."""
+    objects = bucket_arn.template + "/*" if isinstance(bucket_arn, Sub) else None
+    resources = [bucket_arn, Sub(objects)] if objects else [bucket_arn]
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": resources,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }

@@ -1,0 +1,53 @@
+"""Build the resource dependency graph; a cycle is an error that names it."""
+
+from __future__ import annotations
+
+from cloudc.context import Context
+from cloudc.ir import IR, iter_targets
+
+
+def dependencies(ir: IR, ctx: Context) -> IR:
+    """Record each resource's dependencies in `ir.edges` and report any cycle."""
+    edges: dict[str, list[str]] = {}
+    for lid, r in ir.resources.items():
+        deps = {t.target for t in iter_targets(r.properties) if t.target in ir.resources}
+        deps.update(d for d in r.depends_on if d in ir.resources)
+        deps.discard(lid)
+        edges[lid] = sorted(deps)
+    ir.edges = edges
+    cycle = find_cycle(edges)
+    if cycle:
+        r = ir.resources[cycle[0]]
+        ctx.diags.add("E3006", "dependency cycle: " + " -> ".join(cycle), origin=r.origin,
+                      hint="break it by removing a reference or a link")
+    return ir
+
+
+def find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
+    """Return one cycle as a list of nodes (first node repeated at the end), or None."""
+    WHITE, GREY, BLACK = 0, 1, 2
+    color = dict.fromkeys(edges, WHITE)
+    for start in edges:
+        if color[start] != WHITE:
+            continue
+        stack: list[tuple[str, int]] = [(start, 0)]
+        trail: list[str] = [start]
+        color[start] = GREY
+        while stack:
+            node, i = stack[-1]
+            succ = edges.get(node, [])
+            if i < len(succ):
+                stack[-1] = (node, i + 1)
+                nxt = succ[i]
+                c = color.get(nxt, BLACK)
+                if c == GREY:
+                    return trail[trail.index(nxt):] + [nxt]
+                if c == WHITE:
+                    color[nxt] = GREY
+                    stack.append((nxt, 0))
+                    trail.append(nxt)
+            else:
+                color[node] = BLACK
+                stack.pop()
+                trail.pop()
+    return None

@@ -1,0 +1,121 @@
+"""Place resources in nested stacks by what they are and who owns them, within every limit.
+
+Each resource has a group (usually its section: `storage`, `functions`). An owner's resources
+in one group form a unit that is never split. Units fill their group's stack in declaration
+order; a unit that would break a limit goes to the group's next stack (`functions-2`, ...),
+first fit. Adding an entry after the others therefore never moves or renames another.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from cloudc.context import Context
+from cloudc.ir import IR, Expr, Resource, iter_targets
+
+# CloudFormation's per-template limits, less headroom for what the emitter adds.
+MAX_RESOURCES = 500
+MAX_PARAMETERS = 200
+MAX_OUTPUTS = 200
+MAX_BYTES = 900_000
+MAX_DYNAMIC_REFS = 60
+
+
+@dataclass
+class Unit:
+    """The resources one owner has in one group."""
+
+    group: str
+    owner: str
+    resources: list[Resource] = field(default_factory=list)
+    size: int = 0
+    dynamic: int = 0
+    params: set[tuple[str, str]] = field(default_factory=set)
+    outputs: set[tuple[str, str]] = field(default_factory=set)
+
+
+@dataclass
+class Stack:
+    """One nested stack being filled."""
+
+    name: str
+    resources: int = 0
+    size: int = 0
+    dynamic: int = 0
+    params: set[tuple[str, str]] = field(default_factory=set)
+    outputs: set[tuple[str, str]] = field(default_factory=set)
+
+    def fits(self, u: Unit) -> bool:
+        """Say whether `u` fits in this stack without breaking a limit."""
+        return (
+            self.resources + len(u.resources) <= MAX_RESOURCES
+            and self.size + u.size <= MAX_BYTES
+            and self.dynamic + u.dynamic <= MAX_DYNAMIC_REFS
+            and len(self.params | u.params) <= MAX_PARAMETERS
+            and len(self.outputs | u.outputs) <= MAX_OUTPUTS
+        )
+
+    def take(self, u: Unit) -> None:
+        """Place `u` here."""
+        self.resources += len(u.resources)
+        self.size += u.size
+        self.dynamic += u.dynamic
+        self.params |= u.params
+        self.outputs |= u.outputs
+
+
+def partition(ir: IR, ctx: Context) -> IR:
+    """Assign every resource to a nested stack in `ir.groups`; stacks in `ir.stack_order`."""
+    units: dict[tuple[str, str], Unit] = {}
+    unit_of: dict[str, Unit] = {}
+    for r in ir.resources.values():
+        u = units.get((r.group, r.owner))
+        if u is None:
+            u = units[(r.group, r.owner)] = Unit(r.group, r.owner)
+        u.resources.append(r)
+        unit_of[r.logical_id] = u
+        text = json.dumps(r.properties, default=_placeholder, separators=(",", ":"))
+        u.size += len(text) + len(r.logical_id) + 120
+        u.dynamic += text.count("{{resolve:")
+    for r in ir.resources.values():
+        u = unit_of[r.logical_id]
+        for t in iter_targets(r.properties):
+            other = unit_of.get(t.target)
+            if other is None or other is u or t.derived is not None:
+                continue
+            key = (t.target, getattr(t, "attr", ""))
+            u.params.add(key)
+            other.outputs.add(key)
+    stacks: dict[str, list[Stack]] = {}
+    for u in units.values():
+        chain = stacks.setdefault(u.group, [])
+        for s in chain:
+            if s.fits(u):
+                break
+        else:
+            s = Stack(u.group if not chain else f"{u.group}-{len(chain) + 1}")
+            if not s.fits(u):
+                first = u.resources[0]
+                ctx.diags.add("E4001", f"`{u.owner}` alone needs {len(u.resources)} resources, "
+                              f"{len(u.params)} parameters, {u.size} bytes and {u.dynamic} "
+                              "dynamic references in one template, over CloudFormation's limits",
+                              origin=first.origin)
+            chain.append(s)
+        s.take(u)
+        for r in u.resources:
+            ir.groups[r.logical_id] = s.name
+    order: list[str] = []
+    for r in ir.resources.values():
+        name = ir.groups[r.logical_id]
+        if name not in order:
+            order.append(name)
+    ir.stack_order = order
+    return ir
+
+
+def _placeholder(value: Any) -> str:
+    if isinstance(value, Expr):
+        return "x" * 64
+    raise TypeError(type(value).__name__)

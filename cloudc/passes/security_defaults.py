@@ -1,0 +1,61 @@
+"""Secure by default (spec 1.5): one table of defaults, applied where lowering set nothing.
+
+A lowering that turns a default off sets the property explicitly and warns at the line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cloudc.context import Context
+from cloudc.ir import IR
+
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "AWS::S3::Bucket": {
+        "PublicAccessBlockConfiguration": {
+            "BlockPublicAcls": True, "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
+        },
+        "BucketEncryption": {"ServerSideEncryptionConfiguration": [
+            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}
+        ]},
+        "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+    },
+    "AWS::SQS::Queue": {"SqsManagedSseEnabled": True},
+    "AWS::SNS::Topic": {"KmsMasterKeyId": "alias/aws/sns"},
+    "AWS::DynamoDB::Table": {"SSESpecification": {"SSEEnabled": True}},
+    "AWS::RDS::DBInstance": {"StorageEncrypted": True, "PubliclyAccessible": False},
+    "AWS::RDS::DBCluster": {"StorageEncrypted": True},
+    "AWS::EFS::FileSystem": {"Encrypted": True},
+    "AWS::Kinesis::Stream": {"StreamEncryption": {"EncryptionType": "KMS",
+                                                  "KeyId": "alias/aws/kinesis"}},
+    "AWS::Logs::LogGroup": {"RetentionInDays": 30},
+    "AWS::ApiGateway::Stage": {"TracingEnabled": True},
+}
+
+# Stateful resources keep their data in production: retained on delete and on replacement,
+# or snapshotted where CloudFormation can snapshot them.
+SNAPSHOT = {"AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "AWS::ElastiCache::ReplicationGroup",
+            "AWS::ElastiCache::CacheCluster"}
+
+
+def security_defaults(ir: IR, ctx: Context) -> IR:
+    """Fill in the secure default of every property the lowering left unset."""
+    for r in ir.resources.values():
+        for key, value in DEFAULTS.get(r.type, {}).items():
+            if key not in r.properties:
+                r.properties[key] = _copy(value)
+        if r.stateful and r.deletion_policy is None:
+            if ctx.production:
+                policy = "Snapshot" if r.type in SNAPSHOT else "Retain"
+                r.deletion_policy = policy
+                r.update_replace_policy = policy
+    return ir
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value

@@ -1,0 +1,91 @@
+"""Typed access to per-type AWS resource facts derived from cfn-lint's provider schemas.
+
+The table lives in ``cloudc/data/resource_specs.json`` and is regenerated with
+``python scripts/gen_resource_specs.py``. Attribute names are cfn-lint's GetAtt keys;
+a few are regex patterns (e.g. ``Outputs\\..*`` or ``Items.*.Name``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Literal
+
+TagsFormat = Literal["list", "map"]
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """Facts about one CloudFormation resource type."""
+
+    type_name: str
+    create_only: frozenset[str]
+    conditional_create_only: frozenset[str]
+    attributes: frozenset[str]
+    taggable: bool
+    tags_format: TagsFormat | None
+    primary_identifier: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def _raw() -> dict[str, Any]:
+    """Load the committed resource specs JSON."""
+    text = resources.files("cloudc").joinpath("data/resource_specs.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def source() -> dict[str, str]:
+    """Return the provenance record (cfn-lint version and region) of the table."""
+    return dict(_raw()["_source"])
+
+
+@lru_cache(maxsize=None)
+def spec(type_name: str) -> ResourceSpec | None:
+    """Return the spec for type_name, or None if the type is unknown."""
+    if type_name.startswith("_"):
+        return None
+    entry = _raw().get(type_name)
+    if entry is None:
+        return None
+    return ResourceSpec(
+        type_name=type_name,
+        create_only=frozenset(entry["create_only"]),
+        conditional_create_only=frozenset(entry["conditional_create_only"]),
+        attributes=frozenset(entry["attributes"]),
+        taggable=bool(entry["taggable"]),
+        tags_format=entry["tags_format"],
+        primary_identifier=tuple(entry["primary_identifier"]),
+    )
+
+
+def is_taggable(type_name: str) -> bool:
+    """Return whether type_name supports tags (False if unknown)."""
+    s = spec(type_name)
+    return s.taggable if s else False
+
+
+def tags_format(type_name: str) -> TagsFormat | None:
+    """Return "list" or "map" for the shape of the Tags property, else None."""
+    s = spec(type_name)
+    return s.tags_format if s else None
+
+
+def create_only(type_name: str) -> frozenset[str]:
+    """Return property paths whose change always replaces the resource."""
+    s = spec(type_name)
+    return s.create_only if s else frozenset()
+
+
+def conditional_create_only(type_name: str) -> frozenset[str]:
+    """Return property paths whose change may replace the resource."""
+    s = spec(type_name)
+    return s.conditional_create_only if s else frozenset()
+
+
+def getatt_attributes(type_name: str) -> frozenset[str]:
+    """Return the attribute names cfn-lint accepts in Fn::GetAtt for type_name."""
+    s = spec(type_name)
+    return s.attributes if s else frozenset()

@@ -1,0 +1,64 @@
+"""Shared building blocks of the config models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, StringConstraints
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema as cs
+
+INTERP_PATTERN = r"^\$\{[^{}]+\}$"
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+REF_PATTERN = r"^[a-z_]+\.[A-Za-z0-9_.-]+$"
+
+
+@dataclass(frozen=True)
+class Interpolable:
+    """Let the JSON Schema also accept a `${...}` string where a number or boolean goes."""
+
+    def __get_pydantic_json_schema__(
+        self, schema: cs.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        inner = handler(schema)
+        return {"anyOf": [inner, {"type": "string", "pattern": INTERP_PATTERN}]}
+
+
+Int = Annotated[int, Interpolable()]
+PosInt = Annotated[int, Field(ge=1), Interpolable()]
+NonNegInt = Annotated[int, Field(ge=0), Interpolable()]
+Bool = Annotated[bool, Interpolable()]
+Number = Annotated[float, Interpolable()]
+Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+RefStr = Annotated[str, StringConstraints(pattern=REF_PATTERN)]
+Access = Literal["read", "write", "read-write"]
+
+
+class Model(BaseModel):
+    """Base of every config model: unknown keys are errors, names are as the user writes them."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=False)
+
+
+class LinkSpec(Model):
+    """A link with an access level."""
+
+    to: RefStr = Field(description="The resource to link, as `section.name`.")
+    access: Access = Field("read-write", description="read | write | read-write")
+
+
+Link = Union[RefStr, LinkSpec]
+
+
+class Tagged(Model):
+    """Mixin for entries that accept their own tags."""
+
+    tags: dict[str, str] = Field(default_factory=dict, description="Extra tags for this entry.")
+
+
+def link_target(link: Any) -> tuple[str, str]:
+    """Return (`section.name`, access) of a link entry."""
+    if isinstance(link, LinkSpec):
+        return link.to, link.access
+    return str(link), "read-write"

@@ -1,0 +1,58 @@
+"""apis: API Gateway HTTP, REST and WebSocket APIs."""
+
+from __future__ import annotations
+
+from typing import Literal, Union
+
+from pydantic import Field
+
+from cloudc.schema.base import Bool, Model, NonNegInt, PosInt, RefStr, Tagged
+
+SECTION = "apis"
+ORDER = 70
+
+
+class Cors(Model):
+    """CORS for browser clients."""
+
+    origins: list[str] = Field(description="Allowed origins.")
+    methods: list[str] = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    headers: list[str] = ["content-type", "authorization"]
+    credentials: Bool = False
+    max_age: NonNegInt = 600
+
+
+class Auth(Model):
+    """An authorizer: a Cognito pool (reference or ARN), a JWT issuer, or a Lambda function."""
+
+    pool: str | None = Field(None, description="`auth.NAME` or a user pool ARN.")
+    issuer: str | None = Field(None, pattern=r"^https://")
+    audience: list[str] = Field(default_factory=list, description="Allowed client IDs.")
+    function: RefStr | None = Field(None, description="A Lambda authorizer: `functions.NAME`.")
+    scopes: list[str] = Field(default_factory=list)
+
+
+class Throttle(Model):
+    """Request throttling for the default stage."""
+
+    rate: PosInt = 1000
+    burst: PosInt = 500
+
+
+class Api(Tagged):
+    """An API: routes map `METHOD /path` (or a WebSocket route key) to a function or service."""
+
+    type: Literal["http", "rest", "websocket"] = "http"
+    routes: dict[str, RefStr] = Field(description='e.g. "GET /items": functions.items')
+    domain: str | None = None
+    cors: Cors | None = None
+    auth: Union[str, Auth, None] = Field(
+        None, description="`auth.NAME`, a user pool ARN, `functions.NAME`, or a full auth map."
+    )
+    public_routes: list[str] = Field(default_factory=list, description="Routes without auth.")
+    throttle: Throttle | None = None
+    access_logs: Bool = True
+    stage: str = Field("$default", description="Stage name (`$default` for HTTP APIs).")
+
+
+Entry = Api

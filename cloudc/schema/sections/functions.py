@@ -1,0 +1,89 @@
+"""functions: Lambda functions and their event sources."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from cloudc.schema.base import Bool, Link, Model, NonNegInt, PosInt, Tagged
+
+SECTION = "functions"
+ORDER = 40
+
+Runtime = Literal[
+    "nodejs18.x", "nodejs20.x", "nodejs22.x",
+    "python3.9", "python3.10", "python3.11", "python3.12", "python3.13",
+    "java17", "java21", "dotnet8", "ruby3.3", "ruby3.4",
+    "provided.al2", "provided.al2023",
+]
+
+
+class BucketEvent(Model):
+    """Invoke on S3 object events."""
+
+    name: str = Field(description="A bucket in `storage` (NAME or storage.NAME).")
+    events: list[Literal["created", "removed", "restored"]] = ["created"]
+    prefix: str | None = None
+    suffix: str | None = None
+
+
+class QueueEvent(Model):
+    """Consume a queue with settings."""
+
+    name: str
+    batch_size: PosInt = Field(10, le=10000)
+    batch_window: NonNegInt = Field(0, le=300)
+
+
+class Event(Model):
+    """One event source: exactly one of queue, topic, schedule, stream or bucket."""
+
+    queue: str | QueueEvent | None = Field(None, description="A queue in `queues`.")
+    topic: str | None = Field(None, description="A topic in `topics`.")
+    schedule: str | None = Field(None, description="rate(...) or cron(...).")
+    stream: str | None = Field(None, description="A stream in `streams` or a DynamoDB table.")
+    bucket: BucketEvent | None = None
+    filter: dict[str, Any] | None = Field(None, description="SNS filter policy (topic events).")
+    batch_size: PosInt | None = Field(None, le=10000)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "Event":
+        given = [k for k in ("queue", "topic", "schedule", "stream", "bucket")
+                 if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("an event takes exactly one of queue, topic, schedule, stream, bucket")
+        if self.schedule is not None and not self.schedule.startswith(("rate(", "cron(", "at(")):
+            raise ValueError("a schedule is `rate(...)` or `cron(...)`")
+        return self
+
+
+class Url(Model):
+    """A function URL."""
+
+    auth: Literal["iam", "none"] = "iam"
+    cors: list[str] = Field(default_factory=list, description="Allowed origins.")
+
+
+class Function(Tagged):
+    """A Lambda function with its role, log group and event sources."""
+
+    runtime: Runtime = "nodejs22.x"
+    handler: str = "index.handler"
+    code: str = Field(description="Folder with the function's code, zipped at build time.")
+    memory: PosInt = Field(512, ge=128, le=10240)
+    timeout: PosInt = Field(10, le=900)
+    architecture: Literal["arm64", "x86_64"] = "arm64"
+    environment: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    link: list[Link] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
+    reserved_concurrency: NonNegInt | None = None
+    tracing: Bool = False
+    url: Url | None = None
+    description: str | None = None
+    log_retention_days: PosInt | None = None
+    ephemeral_storage: PosInt | None = Field(None, ge=512, le=10240)
+    vpc: Bool | None = Field(None, description="Run in the VPC's private subnets.")
+
+
+Entry = Function

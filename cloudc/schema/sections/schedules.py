@@ -1,0 +1,36 @@
+"""schedules: EventBridge Scheduler schedules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from cloudc.schema.base import Bool, Model, RefStr, Tagged
+
+SECTION = "schedules"
+ORDER = 50
+
+
+class Schedule(Tagged):
+    """Invoke a target on a cron or rate expression."""
+
+    cron: str | None = Field(None, description='Six fields, e.g. "0 3 * * ? *".')
+    rate: str | None = Field(None, description='e.g. "5 minutes".')
+    at: str | None = Field(None, description="One-off: yyyy-mm-ddThh:mm:ss.")
+    target: RefStr = Field(description="`functions.NAME`, `queues.NAME` or `topics.NAME`.")
+    input: dict[str, Any] | None = None
+    timezone: str = "UTC"
+    enabled: Bool = True
+
+    @model_validator(mode="after")
+    def _one_expression(self) -> "Schedule":
+        if sum(x is not None for x in (self.cron, self.rate, self.at)) != 1:
+            raise ValueError("a schedule takes exactly one of cron, rate, at")
+        if self.cron is not None and len(self.cron.split()) != 6:
+            raise ValueError("cron takes six fields: minutes hours day-of-month month "
+                             "day-of-week year")
+        return self
+
+
+Entry = Schedule

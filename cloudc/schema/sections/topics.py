@@ -1,0 +1,40 @@
+"""topics: SNS topics and their subscribers."""
+
+from __future__ import annotations
+
+from typing import Any, Union
+
+from pydantic import Field, model_validator
+
+from cloudc.schema.base import Bool, Model, RefStr, Tagged
+
+SECTION = "topics"
+ORDER = 30
+
+
+class Subscriber(Model):
+    """A subscriber: a queue or function reference, an email, an HTTPS endpoint or an SMS number."""
+
+    to: RefStr | None = Field(None, description="`queues.NAME` or `functions.NAME`.")
+    email: str | None = None
+    https: str | None = Field(None, pattern=r"^https://")
+    sms: str | None = None
+    filter: dict[str, Any] | None = Field(None, description="SNS filter policy.")
+    raw: Bool = Field(False, description="Raw message delivery (queues and HTTPS).")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "Subscriber":
+        given = [k for k in ("to", "email", "https", "sms") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a subscriber takes exactly one of `to`, `email`, `https`, `sms`")
+        return self
+
+
+class Topic(Tagged):
+    """An SNS topic, encrypted with the AWS-managed key."""
+
+    subscribers: list[Union[RefStr, Subscriber]] = Field(default_factory=list)
+    fifo: Bool = False
+
+
+Entry = Topic

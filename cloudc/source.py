@@ -1,0 +1,100 @@
+"""Source positions: where every value of the merged config came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """A 1-based position in a source file, plus the layer (preset, overlay) it came from."""
+
+    file: str
+    line: int
+    col: int
+    layer: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+    def describe(self) -> str:
+        """Say where the value came from, for `cloudc explain`."""
+        where = f"{self.file}, line {self.line}"
+        return f"from {self.layer}, {where}" if self.layer else f"from {where}"
+
+
+def origin_at(file: str, line0: int, col0: int, layer: str = "") -> Origin:
+    """Build an Origin from the 0-based line and column a parser reports (the one conversion)."""
+    return Origin(file, line0 + 1, col0 + 1, layer)
+
+
+class Origins:
+    """Map config paths to the Origin of the value (or key) at that path."""
+
+    __slots__ = ("_map", "_keys")
+
+    def __init__(
+        self,
+        mapping: dict[Path, Origin] | None = None,
+        keys: dict[Path, Origin] | None = None,
+    ) -> None:
+        self._map: dict[Path, Origin] = mapping if mapping is not None else {}
+        self._keys: dict[Path, Origin] = keys if keys is not None else {}
+
+    def set(self, path: Path, origin: Origin) -> None:
+        """Record where the value at `path` came from."""
+        self._map[path] = origin
+
+    def set_key(self, path: Path, origin: Origin) -> None:
+        """Record where the key that names `path` was written."""
+        self._keys[path] = origin
+
+    def key(self, path: Path) -> Origin | None:
+        """Return where the key naming `path` was written, else where its value is."""
+        return self._keys.get(tuple(path)) or self.get(path)
+
+    def get(self, path: Path) -> Origin | None:
+        """Return the origin of `path`, or of its nearest ancestor that has one."""
+        m = self._map
+        p = tuple(path)
+        while True:
+            o = m.get(p)
+            if o is not None:
+                return o
+            if not p:
+                return None
+            p = p[:-1]
+
+    def exact(self, path: Path) -> Origin | None:
+        """Return the origin recorded for exactly `path`."""
+        return self._map.get(tuple(path))
+
+    def update(self, other: "Origins") -> None:
+        """Take every origin of `other`, later layers winning."""
+        self._map.update(other._map)
+        self._keys.update(other._keys)
+
+    def drop_under(self, prefix: Path) -> None:
+        """Forget the origins of `prefix` and everything below it."""
+        n = len(prefix)
+        for table in (self._map, self._keys):
+            for key in [k for k in table if k[:n] == prefix]:
+                del table[key]
+
+    def rebase(self, old: Path, new: Path) -> "Origins":
+        """Return the origins under `old`, re-rooted at `new`."""
+        n = len(old)
+        return Origins(
+            {new + k[n:]: v for k, v in self._map.items() if k[:n] == old},
+            {new + k[n:]: v for k, v in self._keys.items() if k[:n] == old},
+        )
+
+    def items(self) -> Iterable[tuple[Path, Origin]]:
+        """Iterate over (path, origin) pairs."""
+        return self._map.items()
+
+    def __len__(self) -> int:
+        return len(self._map)

@@ -1,0 +1,256 @@
+"""Validate stage: the pydantic models (whose JSON Schema is committed), then semantic checks."""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from typing import Any, Union
+
+from pydantic import BaseModel, ValidationError
+
+from cloudc.diagnostics import Diagnostics, did_you_mean
+from cloudc.resolve import INTERP, Resolved
+from cloudc.schema import config_model, map_sections, section_names
+from cloudc.source import Path
+
+MODE_FORBIDS = {"serverless": ("servers",), "server": ("functions", "services")}
+
+
+def validate(res: Resolved, diags: Diagnostics) -> BaseModel | None:
+    """Check the merged config against the models; return the typed config or None."""
+    model = config_model()
+    try:
+        config = model.model_validate(res.data)
+    except ValidationError as exc:
+        _report(exc, res, diags)
+        config = None
+    check_references(res, diags)
+    check_mode(res, diags)
+    return config
+
+
+def _report(exc: ValidationError, res: Resolved, diags: Diagnostics) -> None:
+    seen: set[Path] = set()
+    for err in exc.errors(include_url=False):
+        path, is_key = _data_path(res.data, err["loc"])
+        etype = err["type"]
+        if etype == "extra_forbidden":
+            key = path[-1] if path else ""
+            hint = did_you_mean(str(key), _allowed_keys(path[:-1]))
+            what = "section" if len(path) == 1 else "key"
+            diags.add("E2001", f"unknown {what} `{key}`", origin=res.origins.key(path),
+                      path=path[:-1], hint=hint)
+            continue
+        if path in seen:  # one finding per value: unions report once per member
+            continue
+        seen.add(path)
+        value = _get(res.data, path)
+        if etype == "missing":
+            field = str(err["loc"][-1])
+            diags.add("E2002", f"missing required key `{field}`", origin=res.origins.key(path),
+                      path=path)
+        elif etype in ("literal_error", "enum"):
+            expected = _expected(err)
+            diags.add("E2004", f"`{value}` is not allowed here; expected one of: "
+                      f"{', '.join(expected)}", origin=res.origins.get(path), path=path,
+                      hint=did_you_mean(str(value), expected))
+        elif is_key:
+            diags.add("E2006", f"invalid name `{path[-1]}`: use lowercase letters, digits, `-` "
+                      "and `_`, starting with a letter or digit", origin=res.origins.key(path),
+                      path=path[:-1])
+        elif etype.endswith("_type") or etype.endswith("_parsing") or etype == "union_tag_invalid":
+            diags.add("E2003", f"expected {_type_word(etype, err)}, got {_describe(value)}",
+                      origin=res.origins.get(path), path=path)
+        else:
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            diags.add("E2005", msg, origin=res.origins.get(path), path=path)
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Path, bool]:
+    """Keep only the parts of a pydantic `loc` that index into the data (drop union tags)."""
+    path: list[str | int] = []
+    cur = data
+    is_key = False
+    for part in loc:
+        if part == "[key]":
+            is_key = True
+            break
+        if isinstance(cur, dict) and part in cur:
+            path.append(part)
+            cur = cur[part]
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            path.append(part)
+            cur = cur[part]
+        elif isinstance(cur, dict) and isinstance(part, str) and part.isidentifier() \
+                and not part[:1].isupper() and "[" not in part:
+            path.append(part)  # a missing or extra key
+            cur = None
+    return tuple(path), is_key
+
+
+def _get(data: Any, path: Path) -> Any:
+    for p in path:
+        try:
+            data = data[p]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _expected(err: dict[str, Any]) -> list[str]:
+    exp = str(err.get("ctx", {}).get("expected", ""))
+    return re.findall(r"'([^']*)'", exp) or [exp]
+
+
+def _type_word(etype: str, err: dict[str, Any]) -> str:
+    words = {"int": "an integer", "float": "a number", "bool": "true or false",
+             "string": "a string", "dict": "a map", "list": "a list", "model": "a map"}
+    stem = etype.replace("_parsing", "").replace("_type", "")
+    if stem == "model_attributes":
+        stem = "model"
+    return words.get(stem, stem.replace("_", " "))
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a map"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if value is None:
+        return "nothing"
+    return f"`{value}`"
+
+
+def _allowed_keys(path: Path) -> list[str]:
+    """Return the keys allowed at `path`, by walking the models."""
+    if not path:
+        return section_names()
+    ann: Any = config_model()
+    for part in path:
+        ann = _step(ann, part)
+        if ann is None:
+            return []
+    models = [m for m in _members(ann) if isinstance(m, type) and issubclass(m, BaseModel)]
+    keys: list[str] = []
+    for m in models:
+        keys.extend(f.alias or n for n, f in m.model_fields.items())
+    return keys
+
+
+def _members(ann: Any) -> list[Any]:
+    origin = typing.get_origin(ann)
+    if origin is typing.Annotated:
+        return _members(typing.get_args(ann)[0])
+    if origin in (Union, types.UnionType):
+        out = []
+        for a in typing.get_args(ann):
+            out.extend(_members(a))
+        return out
+    return [ann]
+
+
+def _step(ann: Any, part: str | int) -> Any:
+    for m in _members(ann):
+        if isinstance(m, type) and issubclass(m, BaseModel):
+            if isinstance(part, str):
+                for n, f in m.model_fields.items():
+                    if part in (n, f.alias):
+                        return f.annotation
+            continue
+        origin = typing.get_origin(m)
+        if origin is dict:
+            return typing.get_args(m)[1]
+        if origin is list and isinstance(part, int):
+            return typing.get_args(m)[0]
+    return None
+
+
+# --- semantic checks --------------------------------------------------------------------------
+
+_REF_FIELDS = ("link", "target", "routes", "subscribers", "used_by", "resources", "scope", "to")
+
+
+def declared(data: dict[str, Any]) -> dict[str, set[str]]:
+    """Return the declared names of every map section."""
+    out: dict[str, set[str]] = {}
+    for section in map_sections():
+        value = data.get(section)
+        out[section] = set(value) if isinstance(value, dict) else set()
+    return out
+
+
+def check_references(res: Resolved, diags: Diagnostics) -> None:
+    """Report `${section.name...}` and `section.name` references to undeclared resources."""
+    names = declared(res.data)
+    sections = set(names)
+    for path, text in _strings(res.data, ()):
+        if path and path[0] in ("variables", "outputs_doc"):
+            continue
+        for m in INTERP.finditer(text):
+            tok = m.group(1).strip()
+            head = tok.split(".", 1)[0]
+            if ":" in tok or "." not in tok or head == "project":
+                continue
+            _check_ref(tok, path, res, names, sections, diags)
+        if _is_ref_position(path) and re.fullmatch(r"[a-z_]+\.[A-Za-z0-9_.-]+", text):
+            head = text.split(".", 1)[0]
+            if head in sections:
+                _check_ref(text, path, res, names, sections, diags)
+            elif path[-1] != "domain" and not _looks_like_domain(text):
+                diags.add("E3001", f"`{text}` does not name a section", path=path,
+                          origin=res.origins.get(path), hint=did_you_mean(head, sections))
+
+
+def _looks_like_domain(text: str) -> bool:
+    return bool(re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}", text)) and \
+        text.split(".", 1)[0] not in ("functions", "storage", "queues")
+
+
+def _is_ref_position(path: Path) -> bool:
+    for part in reversed(path):
+        if isinstance(part, str):
+            return part in _REF_FIELDS or (len(path) >= 3 and path[-2] == "routes")
+    return False
+
+
+def _check_ref(tok: str, path: Path, res: Resolved, names: dict[str, set[str]],
+               sections: set[str], diags: Diagnostics) -> None:
+    parts = tok.split(".")
+    section, name = parts[0], parts[1] if len(parts) > 1 else ""
+    origin = res.origins.get(path)
+    if section not in sections:
+        diags.add("E3001", f"unknown section `{section}` in reference `{tok}`", origin=origin,
+                  path=path, hint=did_you_mean(section, sections))
+        return
+    if section == "email":  # keyed by domain, which contains dots
+        return
+    if name not in names[section]:
+        hint = did_you_mean(name, names[section])
+        if hint is None and names[section]:
+            hint = f"declared in {section}: {', '.join(sorted(names[section]))}"
+        diags.add("E3001", f"`{section}.{name}` is not declared", origin=origin, path=path,
+                  hint=hint)
+
+
+def _strings(value: Any, path: Path) -> typing.Iterator[tuple[Path, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _strings(v, path + (i,))
+
+
+def check_mode(res: Resolved, diags: Diagnostics) -> None:
+    """Report sections that the chosen mode does not allow."""
+    mode = res.data.get("mode", "hybrid")
+    for section in MODE_FORBIDS.get(mode, ()):
+        if res.data.get(section):
+            diags.add("E3003", f"`{section}` is not allowed in {mode} mode",
+                      origin=res.origins.key((section,)), path=(section,),
+                      hint="use `mode: hybrid` to mix servers and serverless compute")
