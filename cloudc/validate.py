@@ -31,7 +31,8 @@ def validate(res: Resolved, diags: Diagnostics) -> BaseModel | None:
 
 
 def _report(exc: ValidationError, res: Resolved, diags: Diagnostics) -> None:
-    seen: set[Path] = set()
+    # A value that interpolation already reported is not reported again as the wrong type.
+    seen: set[Path] = {d.path for d in diags.items if d.severity == "error"}
     for err in exc.errors(include_url=False):
         path, is_key = _data_path(res.data, err["loc"])
         etype = err["type"]

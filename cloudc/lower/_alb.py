@@ -1,0 +1,167 @@
+"""An Application Load Balancer in front of a service or a group of servers.
+
+Shared by `servers` and `services`: `load_balancer(...)` adds the ALB, its security group, a
+target group, the listeners (HTTP redirects to HTTPS once a certificate exists) and, when the
+domain lies in the declared hosted zone, the Route53 alias record.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from cloudc.context import Context
+from cloudc.ir import Component, GetAtt, Ref, Sub
+from cloudc.lower.network import require_vpc
+from cloudc.source import Path
+
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+
+def load_balancer(
+    comp: Component,
+    ctx: Context,
+    *,
+    port: int,
+    health_check: str,
+    domain: str | None,
+    path: Path,
+    target_type: Literal["instance", "ip"],
+    internal: bool = False,
+    access_logs: Any = None,
+) -> dict[str, Any]:
+    """Add an ALB owned by `comp` (in its group) that forwards to `port` on its targets.
+
+    Returns {"target_group", "security_group", "listener"} (logical IDs; `listener` is the
+    HTTPS listener when a certificate exists, else the HTTP one), "dns_name" (an expression)
+    and "url" (https://domain, or http://the ALB's DNS name without a domain).
+    `access_logs` is a bucket name (string or expression) to write access logs to.
+    Consumers open their own security group to `security_group` on `port`.
+    """
+    net = require_vpc(ctx, path)
+    vpc_id = net.attrs["vpc_id"]
+    sg = ctx.add(comp, "AlbSecurityGroup", "AWS::EC2::SecurityGroup", {
+        "GroupDescription": f"{ctx.physical(comp.name, 200)} load balancer",
+        "VpcId": vpc_id,
+        "SecurityGroupIngress": [
+            {"IpProtocol": "tcp", "FromPort": p, "ToPort": p,
+             "CidrIp": net.attrs["cidr"] if internal else "0.0.0.0/0",
+             "Description": f"{'HTTPS' if p == 443 else 'HTTP'} from "
+                            f"{'the VPC' if internal else 'the internet'}"}
+            for p in (80, 443)
+        ],
+        "SecurityGroupEgress": [{
+            "IpProtocol": "tcp", "FromPort": port, "ToPort": port, "CidrIp": net.attrs["cidr"],
+            "Description": "to targets in the VPC"}],
+    }, path=path).logical_id
+    attributes = [
+        {"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"},
+        {"Key": "deletion_protection.enabled", "Value": "true" if ctx.production else "false"},
+    ]
+    if access_logs is not None:
+        attributes += [
+            {"Key": "access_logs.s3.enabled", "Value": "true"},
+            {"Key": "access_logs.s3.bucket", "Value": access_logs},
+            {"Key": "access_logs.s3.prefix", "Value": f"alb/{comp.section}/{comp.name}"},
+        ]
+    alb = ctx.add(comp, "Alb", "AWS::ElasticLoadBalancingV2::LoadBalancer", {
+        "Type": "application",
+        "Scheme": "internal" if internal else "internet-facing",
+        "Subnets": net.extra["private_subnets" if internal else "public_subnets"],
+        "SecurityGroups": [Ref(sg)],
+        "LoadBalancerAttributes": attributes,
+    }, path=path).logical_id
+    tg = ctx.add(comp, "TargetGroup", "AWS::ElasticLoadBalancingV2::TargetGroup", {
+        "VpcId": vpc_id,
+        "Port": port,
+        "Protocol": "HTTP",
+        "TargetType": target_type,
+        "HealthCheckEnabled": True,
+        "HealthCheckPath": health_check,
+        "HealthCheckIntervalSeconds": 15,
+        "HealthyThresholdCount": 2,
+        "UnhealthyThresholdCount": 3,
+        "Matcher": {"HttpCode": "200-399"},
+        "TargetGroupAttributes": [
+            {"Key": "deregistration_delay.timeout_seconds", "Value": "30"},
+        ],
+    }, path=path).logical_id
+    forward = [{"Type": "forward", "TargetGroupArn": Ref(tg)}]
+    dns_name = GetAtt(alb, "DNSName")
+    cert = None
+    zone_id = None
+    if domain:
+        domain_path = _domain_path(path, ctx)
+        zone_id = hosted_zone_id(ctx, domain, domain_path)
+        cert = _certificate(comp, ctx, domain, zone_id, domain_path)
+    if cert is None:
+        listener = ctx.add(comp, "HttpListener", "AWS::ElasticLoadBalancingV2::Listener", {
+            "LoadBalancerArn": Ref(alb), "Port": 80, "Protocol": "HTTP",
+            "DefaultActions": forward}, path=path).logical_id
+        url: Any = Sub("http://${dns}", (("dns", dns_name),))
+    else:
+        ctx.add(comp, "HttpListener", "AWS::ElasticLoadBalancingV2::Listener", {
+            "LoadBalancerArn": Ref(alb), "Port": 80, "Protocol": "HTTP",
+            "DefaultActions": [{"Type": "redirect", "RedirectConfig": {
+                "Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}]}, path=path)
+        listener = ctx.add(comp, "HttpsListener", "AWS::ElasticLoadBalancingV2::Listener", {
+            "LoadBalancerArn": Ref(alb), "Port": 443, "Protocol": "HTTPS",
+            "SslPolicy": TLS_POLICY, "Certificates": [{"CertificateArn": cert}],
+            "DefaultActions": forward}, path=path).logical_id
+        url = f"https://{domain}"
+    if domain and zone_id is not None:
+        ctx.add(comp, "DnsRecord", "AWS::Route53::RecordSet", {
+            "HostedZoneId": zone_id, "Name": domain, "Type": "A",
+            "AliasTarget": {"DNSName": dns_name,
+                            "HostedZoneId": GetAtt(alb, "CanonicalHostedZoneID"),
+                            "EvaluateTargetHealth": True}}, path=_domain_path(path, ctx))
+    return {"target_group": tg, "security_group": sg, "listener": listener,
+            "load_balancer": alb, "dns_name": dns_name, "url": url}
+
+
+def _domain_path(path: Path, ctx: Context) -> Path:
+    """Point at the entry's `domain` key when it has one."""
+    candidate = tuple(path) + ("domain",)
+    return candidate if ctx.res.origins.get(candidate) is not None else tuple(path)
+
+
+def hosted_zone_id(ctx: Context, domain: str, path: Path) -> Any:
+    """Return the id of the declared hosted zone `domain` lies in, or None (with a note)."""
+    dns = getattr(ctx.config, "dns", None)
+    zone = str(dns.zone).rstrip(".").lower() if dns is not None else None
+    name = domain.rstrip(".").lower()
+    if zone is None or not (name == zone or name.endswith("." + zone)):
+        ctx.diags.add("I1001", f"`{domain}` is not in a hosted zone declared under `dns`: add "
+                      "its DNS records (certificate validation, then a CNAME to the load "
+                      "balancer) yourself", origin=ctx.origin(path), path=path)
+        return None
+    comp = ctx.component("dns")
+    if comp is not None:
+        for key in ("zone_id", "id", "hosted_zone_id"):
+            if key in comp.attrs:
+                return comp.attrs[key]
+    if dns.zone_id:
+        return str(dns.zone_id)
+    ctx.diags.add("I1001", f"the hosted zone of `{domain}` has no id cloudc can use: add the DNS "
+                  "records yourself, or set `dns.zone_id`", origin=ctx.origin(path), path=path)
+    return None
+
+
+def _certificate(comp: Component, ctx: Context, domain: str, zone_id: Any, path: Path) -> Any:
+    """Return the ARN of a DNS-validated certificate for `domain` (shared helper if present)."""
+    try:
+        from cloudc.lower import _certs  # written alongside sites; optional here
+    except ImportError:
+        _certs = None  # type: ignore[assignment]
+    helper = getattr(_certs, "certificate", None)
+    if helper is not None:
+        try:
+            return helper(comp, ctx, domain=domain, path=path)
+        except TypeError:
+            pass
+    validation: dict[str, Any] = {"DomainName": domain}
+    if zone_id is not None:
+        validation["HostedZoneId"] = zone_id
+    cert = ctx.add(comp, "Certificate", "AWS::CertificateManager::Certificate", {
+        "DomainName": domain, "ValidationMethod": "DNS",
+        "DomainValidationOptions": [validation]}, path=path).logical_id
+    return Ref(cert)

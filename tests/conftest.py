@@ -1,0 +1,61 @@
+"""Shared fixtures: the --update-golden flag and one in-process cfn-lint for the whole run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/*/expected from the current compiler")
+
+
+@pytest.fixture(scope="session")
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+# cfn-lint findings that are expected by design:
+#   W3002: package-style local paths (`TemplateURL: stacks/x.json`, `Code: ../assets/h.zip`),
+#          which `aws cloudformation package` and `cloudc deploy` replace with S3 locations.
+IGNORED_LINT = {"W3002"}
+
+
+class Linter:
+    """Run cfn-lint in-process over templates (import and setup once)."""
+
+    def __init__(self) -> None:
+        from cfnlint.api import lint_all  # noqa: F401 - import check
+        self._cache: dict[str, list[str]] = {}
+
+    def lint(self, text: str, name: str = "template.json") -> list[str]:
+        """Return the cfn-lint findings (errors and warnings), less the ignored ones."""
+        if text in self._cache:
+            return self._cache[text]
+        from cfnlint.api import ManualArgs, lint
+
+        matches = lint(text, config=ManualArgs(regions=["us-east-1"]))
+        out = [f"{m.rule.id} {m.message} ({name}:{m.linenumber})" for m in matches
+               if m.rule.id not in IGNORED_LINT]
+        self._cache[text] = out
+        return out
+
+    def errors(self, text: str, name: str = "template.json") -> list[str]:
+        """Return only the errors (E-codes)."""
+        return [m for m in self.lint(text, name) if m.startswith("E")]
+
+
+@pytest.fixture(scope="session")
+def linter() -> Linter:
+    pytest.importorskip("cfnlint")
+    return Linter()
+
+
+def load_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
