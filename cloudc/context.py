@@ -151,9 +151,15 @@ class Context:
             return "${" + tok + "}"
         key = f"{parts[0]}.{parts[1]}"
         comp = self.component(key)
-        if comp is None:  # reported by validate
-            return ""
         attr = ".".join(parts[2:])
+        if comp is None:
+            # A single-map section (`network.vpc_id`, `security.keys.data.arn`) is one
+            # component keyed by the section; the rest of the token is its attribute.
+            comp = self.component(parts[0])
+            if comp is None or comp.name:  # an undeclared name is reported by validate
+                return ""
+            attr = ".".join(parts[1:])
+            key = parts[0]
         if not attr:
             attr = "id"
         if attr not in comp.attrs:

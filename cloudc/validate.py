@@ -187,6 +187,7 @@ def check_references(res: Resolved, diags: Diagnostics) -> None:
     """Report `${section.name...}` and `section.name` references to undeclared resources."""
     names = declared(res.data)
     sections = set(names)
+    singles = _single_sections()
     for path, text in _strings(res.data, ()):
         if path and path[0] in ("variables", "outputs_doc"):
             continue
@@ -195,14 +196,33 @@ def check_references(res: Resolved, diags: Diagnostics) -> None:
             head = tok.split(".", 1)[0]
             if ":" in tok or "." not in tok or head == "project":
                 continue
+            if head in singles:
+                _check_single(head, path, res, diags)
+                continue
             _check_ref(tok, path, res, names, sections, diags)
         if _is_ref_position(path) and re.fullmatch(r"[a-z_]+\.[A-Za-z0-9_.-]+", text):
             head = text.split(".", 1)[0]
-            if head in sections:
+            if head in singles:
+                _check_single(head, path, res, diags)
+            elif head in sections:
                 _check_ref(text, path, res, names, sections, diags)
             elif path[-1] != "domain" and not _looks_like_domain(text):
                 diags.add("E3001", f"`{text}` does not name a section", path=path,
                           origin=res.origins.get(path), hint=did_you_mean(head, sections))
+
+
+def _single_sections() -> set[str]:
+    from cloudc.schema import section_modules
+
+    return {m.SECTION for m in section_modules() if getattr(m, "SINGLE", False)}
+
+
+def _check_single(section: str, path: Path, res: Resolved, diags: Diagnostics) -> None:
+    """A reference into a single-map section (`network.vpc_id`, `security.keys.data.arn`):
+    the section must be present; its attributes are checked when lowering resolves them."""
+    if not res.data.get(section):
+        diags.add("E3001", f"`{section}` is not declared", origin=res.origins.get(path),
+                  path=path, hint=f"add a `{section}:` section")
 
 
 def _looks_like_domain(text: str) -> bool:

@@ -13,6 +13,8 @@ from cloudc.ir import IR, Base64, Expr, GetAtt, GetAZs, Join, Pseudo, Ref, Selec
 from cloudc.passes.dependencies import find_cycle
 
 VERSION = "2010-09-09"
+# List-valued attributes cross a stack boundary as one comma-joined string.
+LIST_ATTRIBUTES = frozenset({"NameServers"})
 
 
 @dataclass
@@ -126,6 +128,8 @@ class Emitter:
         source = self.templates[home]
         if key not in source.outputs:
             value = {"Ref": target} if isinstance(e, Ref) else {"Fn::GetAtt": [target, e.attr]}
+            if isinstance(e, GetAtt) and e.attr in LIST_ATTRIBUTES:
+                value = {"Fn::Join": [",", value]}  # outputs are strings
             source.outputs[key] = {"Value": value}
         if not t.name:  # the root reads nested outputs directly
             return {"Fn::GetAtt": [stack_id(home), f"Outputs.{key}"]}

@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub
+from cloudc.lower._certs import certificate
+from cloudc.lower.dns import note_outside, zone_for
 from cloudc.lower.network import require_vpc
 from cloudc.source import Path
 
@@ -91,8 +93,8 @@ def load_balancer(
     zone_id = None
     if domain:
         domain_path = _domain_path(path, ctx)
-        zone_id = hosted_zone_id(ctx, domain, domain_path)
-        cert = _certificate(comp, ctx, domain, zone_id, domain_path)
+        zone_id = zone_for(ctx, domain)
+        cert = certificate(comp, ctx, [domain], domain_path)
     if cert is None:
         listener = ctx.add(comp, "HttpListener", "AWS::ElasticLoadBalancingV2::Listener", {
             "LoadBalancerArn": Ref(alb), "Port": 80, "Protocol": "HTTP",
@@ -114,54 +116,14 @@ def load_balancer(
             "AliasTarget": {"DNSName": dns_name,
                             "HostedZoneId": GetAtt(alb, "CanonicalHostedZoneID"),
                             "EvaluateTargetHealth": True}}, path=_domain_path(path, ctx))
+    elif domain:
+        note_outside(ctx, domain, _domain_path(path, ctx),
+                     f"point it at the load balancer ({comp.key}) with a CNAME yourself")
     return {"target_group": tg, "security_group": sg, "listener": listener,
             "load_balancer": alb, "dns_name": dns_name, "url": url}
 
 
 def _domain_path(path: Path, ctx: Context) -> Path:
     """Point at the entry's `domain` key when it has one."""
-    candidate = tuple(path) + ("domain",)
-    return candidate if ctx.res.origins.get(candidate) is not None else tuple(path)
-
-
-def hosted_zone_id(ctx: Context, domain: str, path: Path) -> Any:
-    """Return the id of the declared hosted zone `domain` lies in, or None (with a note)."""
-    dns = getattr(ctx.config, "dns", None)
-    zone = str(dns.zone).rstrip(".").lower() if dns is not None else None
-    name = domain.rstrip(".").lower()
-    if zone is None or not (name == zone or name.endswith("." + zone)):
-        ctx.diags.add("I1001", f"`{domain}` is not in a hosted zone declared under `dns`: add "
-                      "its DNS records (certificate validation, then a CNAME to the load "
-                      "balancer) yourself", origin=ctx.origin(path), path=path)
-        return None
-    comp = ctx.component("dns")
-    if comp is not None:
-        for key in ("zone_id", "id", "hosted_zone_id"):
-            if key in comp.attrs:
-                return comp.attrs[key]
-    if dns.zone_id:
-        return str(dns.zone_id)
-    ctx.diags.add("I1001", f"the hosted zone of `{domain}` has no id cloudc can use: add the DNS "
-                  "records yourself, or set `dns.zone_id`", origin=ctx.origin(path), path=path)
-    return None
-
-
-def _certificate(comp: Component, ctx: Context, domain: str, zone_id: Any, path: Path) -> Any:
-    """Return the ARN of a DNS-validated certificate for `domain` (shared helper if present)."""
-    try:
-        from cloudc.lower import _certs  # written alongside sites; optional here
-    except ImportError:
-        _certs = None  # type: ignore[assignment]
-    helper = getattr(_certs, "certificate", None)
-    if helper is not None:
-        try:
-            return helper(comp, ctx, domain=domain, path=path)
-        except TypeError:
-            pass
-    validation: dict[str, Any] = {"DomainName": domain}
-    if zone_id is not None:
-        validation["HostedZoneId"] = zone_id
-    cert = ctx.add(comp, "Certificate", "AWS::CertificateManager::Certificate", {
-        "DomainName": domain, "ValidationMethod": "DNS",
-        "DomainValidationOptions": [validation]}, path=path).logical_id
-    return Ref(cert)
+    del ctx
+    return tuple(path) + ("domain",)

@@ -1,0 +1,110 @@
+"""Lower `dns` to a Route53 hosted zone (created, or an existing one looked up).
+
+Other sections use `zone_for(ctx, domain)` to find the zone a domain lives in, and
+`alias_records(...)` to point a domain at CloudFront or API Gateway.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cloudc.context import Context
+from cloudc.ir import Component, GetAtt, Ref, Sub, pascal
+from cloudc.schema.sections.dns import Dns
+from cloudc.source import Path
+
+SECTION = "dns"
+# The hosted zone id every CloudFront distribution's alias target uses (fixed by AWS).
+CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"
+
+
+def declare(name: str, spec: Dns, ctx: Context) -> Component:
+    """Declare the zone: its id and name servers, and the apex it covers."""
+    path: Path = (SECTION,)
+    comp = Component(SECTION, name, "hosted-zone", path, ctx.origin(path))
+    zone = spec.zone.strip().rstrip(".").lower()
+    comp.extra["zone"] = zone
+    comp.attrs = {"name": Sub(zone)}
+    if spec.lookup:
+        if spec.zone_id is None:
+            ctx.diags.add("E3005", "`lookup: true` needs the existing zone's `zone_id`",
+                          origin=ctx.origin(path + ("lookup",)), path=path + ("lookup",),
+                          hint="find it with `aws route53 list-hosted-zones-by-name "
+                               f"--dns-name {zone}`")
+            comp.attrs["zone_id"] = Sub("")
+        else:
+            comp.attrs["zone_id"] = Sub(spec.zone_id)
+            comp.attrs["id"] = comp.attrs["zone_id"]
+        return comp
+    if spec.zone_id is not None:
+        ctx.warn("W1003", "`zone_id` is only used with `lookup: true`; a new zone is created",
+                 path + ("zone_id",))
+    lid = ctx.logical(comp, "Zone")
+    comp.attrs["zone_id"] = Ref(lid)
+    comp.attrs["id"] = comp.attrs["zone_id"]
+    # Crosses stacks (e.g. into a root output) as one comma-separated string.
+    comp.attrs["name_servers"] = GetAtt(lid, "NameServers")
+    return comp
+
+
+def lower(comp: Component, spec: Dns, ctx: Context) -> None:
+    """Emit the hosted zone unless an existing one is used."""
+    if spec.lookup:
+        return
+    ctx.add(comp, "Zone", "AWS::Route53::HostedZone", {
+        "Name": comp.extra["zone"],
+        "HostedZoneConfig": {"Comment": f"{ctx.slug} {ctx.env} (cloudc)"},
+    }, stateful=True)
+
+
+def covers(zone: str, domain: str) -> bool:
+    """Say whether `domain` is `zone` itself or a name under it.
+
+    >>> covers("acme.com", "www.acme.com"), covers("acme.com", "acme.co")
+    (True, False)
+    """
+    domain = domain.rstrip(".").lower()
+    return domain == zone or domain.endswith("." + zone)
+
+
+def zone_for(ctx: Context, domain: str) -> Any | None:
+    """Return the hosted zone id expression for `domain`, or None when no declared zone covers it."""
+    comp = ctx.component(SECTION)
+    if comp is None or not covers(comp.extra["zone"], domain):
+        return None
+    zone_id = comp.attrs.get("zone_id")
+    if isinstance(zone_id, Sub) and not zone_id.template:
+        return None
+    return zone_id
+
+
+def note_outside(ctx: Context, domain: str, path: Path, what: str) -> None:
+    """Tell the user that `domain` gets no DNS records because no declared zone covers it."""
+    comp = ctx.component(SECTION)
+    where = f"the zone `{comp.extra['zone']}`" if comp is not None else "a `dns` zone"
+    ctx.diags.add("I1001", f"`{domain}` is outside {where}: no DNS records are made for it; "
+                  f"{what}", origin=ctx.origin(path), path=path)
+
+
+def alias_records(owner: Component, ctx: Context, domain: str, target: Any, target_zone: Any,
+                  path: Path, *, ipv6: bool = True, group: str | None = None) -> list[str]:
+    """Add A (and AAAA) alias records for `domain` pointing at `target`; return their IDs.
+
+    Makes nothing (and notes it) when no declared zone covers `domain`.
+    """
+    zone = zone_for(ctx, domain)
+    if zone is None:
+        note_outside(ctx, domain, path, "point it at the distribution or API yourself")
+        return []
+    made = []
+    stem = "Record" + pascal(domain)
+    for kind in ("A", "AAAA") if ipv6 else ("A",):
+        res = ctx.add(owner, stem + kind, "AWS::Route53::RecordSet", {
+            "HostedZoneId": zone,
+            "Name": domain,
+            "Type": kind,
+            "AliasTarget": {"DNSName": target, "HostedZoneId": target_zone,
+                            "EvaluateTargetHealth": False},
+        }, path=path, group=group)
+        made.append(res.logical_id)
+    return made

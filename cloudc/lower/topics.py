@@ -1,0 +1,180 @@
+"""Lower `topics` entries to SNS topics and their subscriptions.
+
+Placement (so nested stacks never depend on each other in a cycle):
+- a queue subscriber's `AWS::SNS::Subscription` belongs to the topic (stack `topics`); the
+  queue's policy that lets the topics deliver is one `AWS::SQS::QueuePolicy` per queue, owned by
+  the queue but kept in the `topics` stack (`QueuesJobsTopicsPolicy`), shared by every topic
+  that feeds that queue (SQS keeps one policy per queue, so two would overwrite each other);
+- a function subscriber's subscription and invoke permission belong to the function (stack
+  `functions`), exactly like a function's own `events: - topic: NAME`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cloudc.context import Context
+from cloudc.diagnostics import did_you_mean
+from cloudc.ir import Component, GetAtt, Ref, Resource, Sub, arn, pascal, statement
+from cloudc.schema.sections.topics import Subscriber, Topic
+
+SECTION = "topics"
+
+
+def declare(name: str, spec: Topic, ctx: Context) -> Component:
+    """Declare a topic's attributes and what a link to it grants (write = sns:Publish)."""
+    path = (SECTION, name)
+    comp = Component(SECTION, name, "topic", path, ctx.origin(path))
+    suffix = ".fifo" if spec.fifo else ""
+    physical = ctx.physical(name, 256 - len(suffix)) + suffix
+    lid = ctx.logical(comp, "Topic")
+    topic_arn = arn("sns", physical)
+    comp.extra.update(physical=physical, topic=lid, fifo=bool(spec.fifo))
+    comp.attrs = {
+        "id": Ref(lid, derived=topic_arn),
+        "arn": Ref(lid, derived=topic_arn),
+        "name": GetAtt(lid, "TopicName", derived=Sub(physical)),
+    }
+    publish = statement(["sns:Publish"], [topic_arn])
+    comp.grants = {"read": [statement(["sns:GetTopicAttributes"], [topic_arn])],
+                   "write": [publish]}
+    comp.link_env = {"ARN": topic_arn, "NAME": Sub(physical)}
+    comp.extra["topic_arn"] = comp.attrs["arn"]
+    comp.extra["publish"] = {"arn": topic_arn, "statements": [publish]}
+    return comp
+
+
+def lower(comp: Component, spec: Topic, ctx: Context) -> None:
+    """Emit the topic and one subscription per subscriber."""
+    props: dict[str, Any] = {"TopicName": comp.extra["physical"]}
+    if spec.fifo:
+        props["FifoTopic"] = True
+    ctx.add(comp, "Topic", "AWS::SNS::Topic", props)
+    seen: set[str] = set()
+    for i, raw in enumerate(spec.subscribers):
+        sub = raw if isinstance(raw, Subscriber) else Subscriber(to=raw)
+        path = comp.path + ("subscribers", i)
+        if sub.to is not None:
+            _reference(comp, sub, i, path, seen, ctx)
+        else:
+            _endpoint(comp, sub, i, path, ctx)
+
+
+def _reference(comp: Component, sub: Subscriber, i: int, path: tuple[Any, ...], seen: set[str],
+               ctx: Context) -> None:
+    """Subscribe a queue or a function named by `section.name`."""
+    assert sub.to is not None
+    key = sub.to
+    where = path + ("to",) if ctx.origin(path + ("to",)) is not None else path
+    target = ctx.component(key)
+    if target is None:
+        section = key.split(".", 1)[0]
+        names = [c.name for c in ctx.ir.components.values() if c.section == section]
+        ctx.diags.add("E3001", f"`{key}` is not declared", origin=ctx.origin(where), path=where,
+                      hint=did_you_mean(key.split(".", 1)[-1], names))
+        return
+    if key in seen:
+        ctx.diags.add("E3005", f"`{key}` subscribes to this topic twice",
+                      origin=ctx.origin(where), path=where, hint="remove one of the entries")
+        return
+    seen.add(key)
+    if target.section == "queues" and "queue" in target.extra:
+        _queue(comp, target, sub, where, ctx)
+    elif target.section == "functions" and "invoke" in target.extra:
+        _function(comp, target, sub, where, ctx)
+    else:
+        ctx.diags.add("E3002", f"`{key}` ({target.kind}) cannot subscribe to a topic",
+                      origin=ctx.origin(where), path=where,
+                      hint="subscribers are queues.NAME, functions.NAME, email, https or sms")
+
+
+def _queue(comp: Component, target: Component, sub: Subscriber, path: tuple[Any, ...],
+           ctx: Context) -> None:
+    queue = ctx.ir.resources.get(target.extra["queue"])
+    fifo_queue = bool(queue is not None and queue.properties.get("FifoQueue"))
+    if comp.extra["fifo"] and not fifo_queue:
+        ctx.diags.add("E3005", f"FIFO topic `{comp.name}` can only deliver to FIFO queues; "
+                      f"`{target.key}` is a standard queue", origin=ctx.origin(path), path=path,
+                      hint=f"set queues.{target.name}.fifo: true")
+        return
+    if fifo_queue and not comp.extra["fifo"]:
+        ctx.diags.add("E3005", f"FIFO queue `{target.key}` can only subscribe to a FIFO topic",
+                      origin=ctx.origin(path), path=path, hint=f"set topics.{comp.name}.fifo: true")
+        return
+    props: dict[str, Any] = {"Protocol": "sqs", "Endpoint": target.attrs["arn"],
+                             "TopicArn": Ref(comp.extra["topic"])}
+    _options(props, sub)
+    ctx.add(comp, f"Queue{pascal(target.name)}Subscription", "AWS::SNS::Subscription", props,
+            path=path)
+    _allow_topic(comp, target, ctx)
+
+
+def _allow_topic(comp: Component, target: Component, ctx: Context) -> None:
+    """Let this topic send to the queue, in the queue's one topics policy."""
+    policy: Resource | None = target.extra.get("topics_policy")
+    topic_arn = comp.attrs["arn"]
+    if policy is None:
+        st = {"Sid": "AllowTopics", "Effect": "Allow",
+              "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+              "Resource": target.attrs["arn"],
+              "Condition": {"ArnEquals": {"aws:SourceArn": [topic_arn]}}}
+        policy = ctx.add(target, "TopicsPolicy", "AWS::SQS::QueuePolicy", {
+            "Queues": [target.attrs["url"]],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [st]},
+        }, group=SECTION)
+        target.extra["topics_policy"] = policy
+        return
+    sources = policy.properties["PolicyDocument"]["Statement"][0]["Condition"]["ArnEquals"]
+    sources["aws:SourceArn"].append(topic_arn)
+
+
+def _function(comp: Component, target: Component, sub: Subscriber, path: tuple[Any, ...],
+              ctx: Context) -> None:
+    if comp.extra["fifo"]:
+        ctx.diags.add("E3005", f"FIFO topic `{comp.name}` can only deliver to SQS queues, not "
+                      f"to `{target.key}`", origin=ctx.origin(path), path=path,
+                      hint="subscribe a FIFO queue and consume it from the function")
+        return
+    if sub.raw:
+        ctx.diags.add("E3005", "raw delivery applies to queues and HTTPS endpoints, not functions",
+                      origin=ctx.origin(path), path=path)
+        return
+    fn = target.extra["function"]
+    stem = f"Topic{pascal(comp.name)}"
+    props: dict[str, Any] = {"Protocol": "lambda", "Endpoint": target.attrs["arn"],
+                             "TopicArn": comp.attrs["arn"]}
+    _options(props, sub)
+    # Owned by the function, in its stack, like `events: - topic:`: topics never wait on
+    # functions, so a function may both publish to and subscribe to topics.
+    ctx.add(target, f"{stem}Subscription", "AWS::SNS::Subscription", props, path=path)
+    ctx.add(target, f"{stem}Permission", "AWS::Lambda::Permission", {
+        "Action": "lambda:InvokeFunction", "FunctionName": Ref(fn),
+        "Principal": "sns.amazonaws.com", "SourceArn": comp.attrs["arn"]}, path=path)
+
+
+def _endpoint(comp: Component, sub: Subscriber, i: int, path: tuple[Any, ...],
+              ctx: Context) -> None:
+    """Subscribe an email address, an HTTPS endpoint or a phone number."""
+    protocol, key = next((p, k) for p, k in (("email", "email"), ("https", "https"),
+                                               ("sms", "sms")) if getattr(sub, k) is not None)
+    where = path + (key,)
+    if comp.extra["fifo"]:
+        ctx.diags.add("E3005", f"FIFO topic `{comp.name}` can only deliver to SQS queues, not "
+                      f"to {protocol}", origin=ctx.origin(where), path=where)
+        return
+    if sub.raw and protocol != "https":
+        ctx.diags.add("E3005", f"raw delivery applies to queues and HTTPS endpoints, not "
+                      f"{protocol}", origin=ctx.origin(path + ("raw",)), path=path + ("raw",))
+        return
+    props: dict[str, Any] = {"Protocol": protocol,
+                             "Endpoint": ctx.value(getattr(sub, key), where),
+                             "TopicArn": Ref(comp.extra["topic"])}
+    _options(props, sub)
+    ctx.add(comp, f"Subscriber{i + 1}", "AWS::SNS::Subscription", props, path=path)
+
+
+def _options(props: dict[str, Any], sub: Subscriber) -> None:
+    if sub.filter:
+        props["FilterPolicy"] = sub.filter
+    if sub.raw:
+        props["RawMessageDelivery"] = True

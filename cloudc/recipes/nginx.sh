@@ -1,0 +1,49 @@
+# nginx on port 80: PHP apps through php-fpm (with the php recipe), else a proxy to the app port.
+cloudc_install nginx
+install -d /etc/nginx/conf.d
+rm -f /etc/nginx/sites-enabled/default
+if command -v php-fpm >/dev/null 2>&1 || ls /usr/sbin/php-fpm* >/dev/null 2>&1; then
+  if [ "${CLOUDC_OS}" = debian ]; then
+    cloudc_fpm="unix:$(ls /run/php/php*-fpm.sock 2>/dev/null | head -n1 || echo /run/php/php-fpm.sock)"
+  else
+    cloudc_fpm="unix:/run/php-fpm/www.sock"
+  fi
+  cat > /etc/nginx/conf.d/cloudc-app.conf <<NGINX
+server {
+    listen 80 default_server;
+    server_name _;
+    root ${CLOUDC_APP_DIR}/public;
+    index index.php index.html;
+    client_max_body_size 64m;
+    location = ${CLOUDC_HEALTH_CHECK} { access_log off; try_files \$uri /index.php?\$query_string; }
+    location / { try_files \$uri \$uri/ /index.php?\$query_string; }
+    location ~ \.php\$ {
+        include fastcgi_params;
+        fastcgi_param SCRIPT_FILENAME \$realpath_root\$fastcgi_script_name;
+        fastcgi_pass ${cloudc_fpm};
+    }
+    location ~ /\.(?!well-known) { deny all; }
+}
+NGINX
+else
+  cat > /etc/nginx/conf.d/cloudc-app.conf <<NGINX
+server {
+    listen 80 default_server;
+    server_name _;
+    client_max_body_size 64m;
+    location / {
+        proxy_pass http://127.0.0.1:${CLOUDC_APP_PORT};
+        proxy_http_version 1.1;
+        proxy_set_header Host \$host;
+        proxy_set_header X-Real-IP \$remote_addr;
+        proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto \$http_x_forwarded_proto;
+        proxy_set_header Upgrade \$http_upgrade;
+        proxy_set_header Connection "upgrade";
+    }
+}
+NGINX
+fi
+nginx -t
+systemctl enable nginx
+systemctl restart nginx

@@ -1,0 +1,21 @@
+# PHP-FPM with the extensions Laravel and WordPress expect.
+if ! command -v php >/dev/null 2>&1; then
+  if [ "${CLOUDC_OS}" = debian ]; then
+    cloudc_install php-fpm php-cli php-mysql php-pgsql php-sqlite3 php-redis php-mbstring \
+      php-xml php-curl php-zip php-bcmath php-intl php-gd
+  else
+    cloudc_install php8.3 php8.3-fpm php8.3-cli php8.3-mysqlnd php8.3-pgsql php8.3-mbstring \
+      php8.3-xml php8.3-bcmath php8.3-intl php8.3-gd php8.3-opcache
+  fi
+fi
+cloudc_fpm_service="$(systemctl list-unit-files --no-legend 'php*-fpm.service' | awk '{print $1}' | head -n1)"
+if [ -n "${cloudc_fpm_service}" ]; then
+  if [ "${CLOUDC_OS}" = rhel ] && [ -f /etc/php-fpm.d/www.conf ]; then
+    sed -i -e 's/^user = .*/user = app/' -e 's/^group = .*/group = app/' \
+      -e 's/^;\?listen.owner = .*/listen.owner = nginx/' -e 's/^;\?listen.group = .*/listen.group = nginx/' \
+      /etc/php-fpm.d/www.conf
+  fi
+  systemctl enable "${cloudc_fpm_service}"
+  systemctl restart "${cloudc_fpm_service}"
+fi
+php --version

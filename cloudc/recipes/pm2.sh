@@ -1,0 +1,26 @@
+# pm2 keeps the app running (as the app user) and starts it on boot.
+if ! command -v pm2 >/dev/null 2>&1; then
+  if command -v npm >/dev/null 2>&1; then
+    npm install -g pm2
+  else
+    bun install -g pm2
+    ln -sf "$(command -v pm2 || echo /usr/local/bin/pm2)" /usr/local/bin/pm2 2>/dev/null || true
+  fi
+fi
+pm2 startup systemd -u app --hp /home/app
+if [ -n "${CLOUDC_START}" ]; then
+  cat > /home/app/ecosystem.sh <<PM2
+#!/bin/bash
+set -a
+. /etc/cloudc/app.env
+set +a
+export PORT="${CLOUDC_APP_PORT}"
+cd "${CLOUDC_APP_DIR}"
+pm2 delete app >/dev/null 2>&1 || true
+pm2 start --name app --time -- bash -c "exec ${CLOUDC_START}"
+pm2 save
+PM2
+  chown app:app /home/app/ecosystem.sh
+  chmod 0750 /home/app/ecosystem.sh
+  su - app -c /home/app/ecosystem.sh || echo "cloudc: the app did not start yet; deploy code to ${CLOUDC_APP_DIR} and run /home/app/ecosystem.sh"
+fi

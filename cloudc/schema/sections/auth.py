@@ -1,0 +1,119 @@
+"""auth: Cognito user pools, app clients, hosted UI and social sign-in."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from cloudc.schema.base import Bool, Model, PosInt, RefStr, Tagged
+
+SECTION = "auth"
+ORDER = 120
+
+TRIGGERS = (
+    "pre_sign_up", "post_confirmation", "pre_authentication", "post_authentication",
+    "pre_token_generation", "custom_message", "define_auth_challenge", "create_auth_challenge",
+    "verify_auth_challenge_response", "user_migration",
+)
+Trigger = Literal[
+    "pre_sign_up", "post_confirmation", "pre_authentication", "post_authentication",
+    "pre_token_generation", "custom_message", "define_auth_challenge", "create_auth_challenge",
+    "verify_auth_challenge_response", "user_migration",
+]
+
+
+class PasswordPolicy(Model):
+    """What a password must contain."""
+
+    min_length: PosInt = Field(12, ge=6, le=99)
+    lowercase: Bool = True
+    uppercase: Bool = True
+    numbers: Bool = True
+    symbols: Bool = False
+    temporary_days: PosInt = Field(7, le=365, description="Validity of admin-set passwords.")
+
+
+class Client(Model):
+    """An app client: OAuth flows, redirect URLs, scopes and token lifetimes."""
+
+    callback_urls: list[str] = Field(default_factory=list)
+    logout_urls: list[str] = Field(default_factory=list)
+    flows: list[Literal["code", "implicit", "client_credentials"]] = Field(
+        default_factory=lambda: ["code"], description="OAuth flows (hosted UI).")
+    scopes: list[str] = Field(default_factory=lambda: ["openid", "email", "profile"])
+    generate_secret: Bool = Field(False, description="A confidential client (server-side apps).")
+    providers: list[str] | None = Field(
+        None, description="Sign-in providers: cognito and names under `social`; default all.")
+    auth_flows: list[Literal["srp", "password", "custom", "admin"]] = Field(
+        default_factory=lambda: ["srp"], description="Direct (non-OAuth) sign-in flows.")
+    access_token_minutes: PosInt = Field(60, ge=5, le=1440)
+    id_token_minutes: PosInt = Field(60, ge=5, le=1440)
+    refresh_token_days: PosInt = Field(30, le=3650)
+
+
+class Social(Model):
+    """A social or OIDC identity provider. Secrets only as `${secret:...}` or `${ssm:...}`."""
+
+    type: Literal["google", "facebook", "apple", "oidc"] | None = Field(
+        None, description="Defaults to the key when it is google, facebook or apple.")
+    client_id: str
+    client_secret: str | None = Field(None, description="`${secret:NAME}` or `${ssm:/path}`.")
+    scopes: list[str] | None = None
+    issuer: str | None = Field(None, pattern=r"^https://", description="OIDC issuer URL.")
+    team_id: str | None = Field(None, description="Apple team id.")
+    key_id: str | None = Field(None, description="Apple key id.")
+    private_key: str | None = Field(None, description="Apple private key: a secret reference.")
+    attributes: dict[str, str] = Field(
+        default_factory=lambda: {"email": "email"},
+        description="User pool attribute -> provider attribute.")
+
+
+class EmailSettings(Model):
+    """Send the pool's mail through SES from a domain declared in `email`."""
+
+    from_: str = Field(alias="from", description="Sender address, e.g. no-reply@acme.com.")
+    name: str | None = Field(None, description="Display name of the sender.")
+    reply_to: str | None = None
+
+
+class Domain(Model):
+    """The hosted UI's custom domain."""
+
+    name: str = Field(description="e.g. auth.acme.com")
+    certificate_arn: str | None = Field(None, pattern=r"^arn:",
+                                        description="An existing us-east-1 certificate.")
+
+
+class Pool(Tagged):
+    """A Cognito user pool with its clients, hosted UI and optional identity pool."""
+
+    sign_in: list[Literal["email", "phone", "username"]] = Field(
+        default_factory=lambda: ["email"], description="What users sign in with.")
+    self_sign_up: Bool = True
+    mfa: Literal["off", "optional", "required"] = "off"
+    mfa_methods: list[Literal["totp", "sms"]] = Field(default_factory=lambda: ["totp"])
+    password: PasswordPolicy = Field(default_factory=PasswordPolicy)
+    attributes: list[str] = Field(default_factory=list, description="Extra required attributes.")
+    email: EmailSettings | None = None
+    triggers: dict[Trigger, RefStr] = Field(default_factory=dict,
+                                            description="Lambda triggers: `functions.NAME`.")
+    clients: dict[str, Client] = Field(default_factory=dict)
+    domain: str | Domain | None = Field(None, description="Custom hosted UI domain.")
+    prefix: str | None = Field(None, pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$",
+                               description="Prefix of the Cognito hosted UI domain.")
+    hosted_ui: Bool | None = Field(None, description="Default: on when a client uses OAuth.")
+    social: dict[str, Social] = Field(default_factory=dict)
+    identity_pool: Bool = Field(False, description="Create an identity pool for AWS credentials.")
+    advanced_security: Literal["off", "audit", "enforced"] = "off"
+    deletion_protection: Bool | None = Field(None, description="Default: on in production.")
+    retain: Bool | None = None
+
+    @field_validator("mfa", "advanced_security", mode="before")
+    @classmethod
+    def _yaml_off(cls, value: Any) -> Any:
+        """Read YAML 1.1's `off` (a boolean false) as the word it was meant to be."""
+        return "off" if value is False else value
+
+
+Entry = Pool

@@ -1,0 +1,54 @@
+"""email: SES sending and receiving for a domain, keyed by the domain."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from cloudc.schema.base import Bool, Model, RefStr, Tagged
+
+SECTION = "email"
+ORDER = 110
+
+Event = Literal["send", "reject", "bounce", "complaint", "delivery", "open", "click",
+                "renderingFailure", "deliveryDelay", "subscription"]
+
+
+class Inbound(Model):
+    """Receive mail: store it in a bucket and/or hand it to a function."""
+
+    bucket: RefStr | None = Field(None, description="`storage.NAME` to store raw messages in.")
+    prefix: str = Field("inbound/", description="Key prefix of stored messages.")
+    function: RefStr | None = Field(None, description="`functions.NAME` invoked per message.")
+    recipients: list[str] = Field(default_factory=list,
+                                  description="Addresses or domains; default the domain.")
+    spam_scan: Bool = True
+
+
+class Template(Model):
+    """An SES template; `html` and `text` are files (./path) or inline text."""
+
+    subject: str
+    html: str | None = None
+    text: str | None = None
+
+
+class Domain(Tagged):
+    """A sending (and optionally receiving) domain with DKIM, SPF, DMARC and MAIL FROM."""
+
+    dmarc: Literal["none", "quarantine", "reject"] | None = Field(
+        "none", description="DMARC policy; null for no DMARC record.")
+    rua: str | None = Field(None, description="Aggregate report address (mailto: optional).")
+    spf: Bool = Field(True, description="Add an SPF TXT record on the domain.")
+    mail_from: str | None = Field(None, description="Custom MAIL FROM; default bounce.<domain>.")
+    events: list[Event] = Field(
+        default_factory=lambda: ["send", "reject", "bounce", "complaint", "delivery"])
+    events_to: RefStr | None = Field(None, description="`topics.NAME` for events (as well as "
+                                     "CloudWatch metrics).")
+    tls_required: Bool = Field(True, description="Only deliver over TLS.")
+    inbound: Inbound | None = None
+    templates: dict[str, Template] = Field(default_factory=dict)
+
+
+Entry = Domain

@@ -1,0 +1,40 @@
+"""file_systems: EFS file systems shared by services, servers and functions."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from cloudc.schema.base import Bool, Model, NonNegInt, PosInt, Tagged
+
+SECTION = "file_systems"
+ORDER = 64
+
+IA_DAYS = (1, 7, 14, 30, 60, 90, 180, 270, 365)
+
+
+class AccessPoint(Model):
+    """An entry point that pins the POSIX user and the root directory."""
+
+    path: str = Field(pattern=r"^/", description="Root directory, created on first use.")
+    uid: NonNegInt = Field(1000, description="POSIX user id of every access.")
+    gid: NonNegInt = Field(1000, description="POSIX group id of every access.")
+    permissions: str = Field("0755", pattern=r"^0?[0-7]{3}$",
+                             description="Mode of the root directory when created.")
+
+
+class FileSystem(Tagged):
+    """An encrypted EFS file system with a mount target in every private subnet."""
+
+    lifecycle_ia_days: Literal[1, 7, 14, 30, 60, 90, 180, 270, 365] | None = Field(
+        30, description="Move files not read for this many days to Infrequent Access (null: never)."
+    )
+    throughput: Literal["elastic", "bursting"] = "elastic"
+    performance: Literal["generalPurpose", "maxIO"] = "generalPurpose"
+    backups: Bool = Field(True, description="Daily AWS Backup of the file system.")
+    access_points: dict[str, AccessPoint] = Field(default_factory=dict)
+    retain: Bool | None = Field(None, description="Keep on stack delete (default: production).")
+
+
+Entry = FileSystem

@@ -1,0 +1,100 @@
+"""services: containers on ECS Fargate, behind an Application Load Balancer."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from cloudc.schema.base import Bool, Link, Model, NonNegInt, PosInt, Tagged
+
+SECTION = "services"
+ORDER = 45
+
+# Fargate's allowed task sizes: cpu units -> memory (MiB) values.
+FARGATE_SIZES: dict[int, list[int]] = {
+    256: [512, 1024, 2048],
+    512: list(range(1024, 4096 + 1, 1024)),
+    1024: list(range(2048, 8192 + 1, 1024)),
+    2048: list(range(4096, 16384 + 1, 1024)),
+    4096: list(range(8192, 30720 + 1, 1024)),
+    8192: list(range(16384, 61440 + 1, 4096)),
+    16384: list(range(32768, 122880 + 1, 8192)),
+}
+
+
+class HealthCheck(Model):
+    """How the load balancer checks a task."""
+
+    path: str = Field("/", pattern=r"^/", description="HTTP path that answers 200-399.")
+    interval: PosInt = Field(30, ge=5, le=300, description="Seconds between checks.")
+    healthy_threshold: PosInt = Field(2, ge=2, le=10)
+    unhealthy_threshold: PosInt = Field(3, ge=2, le=10)
+    grace_period: NonNegInt = Field(
+        60, le=2147483647, description="Seconds after a task starts before checks count."
+    )
+
+
+class Scaling(Model):
+    """Task count and target-tracking auto scaling."""
+
+    min: NonNegInt = Field(1, description="Fewest running tasks (and the desired count).")
+    max: PosInt = Field(1, description="Most running tasks.")
+    cpu_target: PosInt | None = Field(
+        None, le=100, description="Average CPU % to track (70 when max > min and no target set)."
+    )
+    memory_target: PosInt | None = Field(None, le=100, description="Average memory % to track.")
+    requests_per_target: PosInt | None = Field(
+        None, description="ALB requests a task should serve per minute."
+    )
+    cooldown: NonNegInt = Field(60, description="Seconds between scaling activities.")
+
+
+class Service(Tagged):
+    """A Fargate service: ECR repository, task definition, service, ALB and auto scaling."""
+
+    image: str = Field(
+        description="A Dockerfile path (`./Dockerfile`, `./api/Dockerfile`): an ECR repository "
+        "is created and deploy builds and pushes the image; or an image URI used as given."
+    )
+    tag: str | None = Field(
+        None, description="Image tag for a Dockerfile image; default: a hash of the build "
+        "context, so the tag changes exactly when the code does (tags are immutable)."
+    )
+    cpu: Literal[256, 512, 1024, 2048, 4096, 8192, 16384] = Field(
+        256, description="CPU units (1024 = 1 vCPU)."
+    )
+    memory: PosInt = Field(512, description="MiB; must be a Fargate size for the cpu.")
+    port: PosInt = Field(80, le=65535, description="Port the container listens on.")
+    load_balancer: Bool = Field(
+        True, description="Put the service behind an ALB (false: a worker with no inbound port)."
+    )
+    public: Bool = Field(True, description="Internet-facing ALB (false: internal ALB).")
+    health_check: str | HealthCheck = Field(
+        "/", description="Health check path, or settings."
+    )
+    scaling: Scaling = Field(default_factory=Scaling)  # type: ignore[arg-type]
+    domain: str | None = Field(None, description="Custom domain (needs `dns`): HTTPS on the ALB.")
+    path: str | None = Field(
+        None, description="Route only this path pattern (`/api/*`) to the service."
+    )
+    link: list[Link] = Field(default_factory=list)
+    environment: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    secrets: dict[str, str] = Field(
+        default_factory=dict,
+        description="NAME: `${secret:x}`, `${secret:x.key}`, `secrets.x` or `${ssm:/path}`; "
+        "injected by ECS from Secrets Manager or SSM, never as plain environment values.",
+    )
+    command: list[str] | None = Field(None, description="Override the image's command.")
+    entrypoint: list[str] | None = Field(None, description="Override the image's entrypoint.")
+    architecture: Literal["x86_64", "arm64"] = "x86_64"
+    mounts: dict[str, str] = Field(
+        default_factory=dict,
+        description="Container path: `file_systems.NAME` (or `file_systems.NAME.ACCESS_POINT`).",
+    )
+    spot: Bool = Field(False, description="Run on Fargate Spot (cheaper, can be interrupted).")
+    log_retention_days: PosInt | None = None
+    exec: Bool = Field(False, description="Allow `aws ecs execute-command` into tasks.")
+
+
+Entry = Service
