@@ -7,6 +7,7 @@ can follow edges and the emitter is the only code that writes CloudFormation int
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -105,14 +106,25 @@ class Base64(Expr):
 
 def iter_targets(value: Any) -> Iterator[Ref | GetAtt]:
     """Yield every Ref/GetAtt inside a JSON-shaped value."""
-    if isinstance(value, Expr):
-        yield from value.targets()
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from iter_targets(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from iter_targets(v)
+    return iter(collect_targets(value))
+
+
+def collect_targets(value: Any) -> list[Ref | GetAtt]:
+    """Return every Ref/GetAtt inside a JSON-shaped value (iteratively: this is a hot path)."""
+    out: list[Ref | GetAtt] = []
+    stack = [value]
+    pop, push = stack.pop, stack.append
+    while stack:
+        v = pop()
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, (Ref, GetAtt)):
+            out.append(v)
+        elif isinstance(v, Expr):
+            out.extend(v.targets())
+    return out
 
 
 def arn(service: str, resource: str, *, region: bool = True, account: bool = True) -> Sub:
@@ -191,6 +203,7 @@ class IR:
         self.notes: list[str] = []
         self.groups: dict[str, str] = {}  # logical id -> nested stack name (after partition)
         self.edges: dict[str, list[str]] = {}  # logical id -> the ids it depends on
+        self.targets: dict[str, list[Ref | GetAtt]] = {}  # logical id -> references it holds
         self.stack_order: list[str] = []
 
     def add(self, resource: Resource) -> Resource:
@@ -230,6 +243,7 @@ def statement(actions: list[str], resources: list[Any], **extra: Any) -> dict[st
     return {"Effect": "Allow", "Action": sorted(set(actions)), "Resource": resources, **extra}
 
 
+@lru_cache(maxsize=65536)
 def pascal(text: str) -> str:
     """Turn a config name into a logical-ID fragment.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -27,6 +28,11 @@ class Template:
     outputs: dict[str, Any] = field(default_factory=dict)
     depends: set[str] = field(default_factory=set)  # other stacks this one must follow
     why: dict[str, str] = field(default_factory=dict)  # other stack -> a resource that needs it
+
+
+@lru_cache(maxsize=256)
+def _basename(file: str) -> str:
+    return FsPath(file).name
 
 
 def stack_id(name: str) -> str:
@@ -64,7 +70,7 @@ class Emitter:
                 body["UpdateReplacePolicy"] = r.update_replace_policy
             meta = dict(r.metadata)
             if r.origin is not None:
-                meta["cloudc:origin"] = f"{FsPath(r.origin.file).name}:{r.origin.line}"
+                meta["cloudc:origin"] = f"{_basename(r.origin.file)}:{r.origin.line}"
                 meta["cloudc:owner"] = r.owner
             if meta:
                 body["Metadata"] = meta

@@ -59,6 +59,10 @@ def lower(comp: Component, spec: Function, ctx: Context) -> None:
     managed = []
     if spec.tracing:
         managed.append(Sub("arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"))
+    vpc = _vpc(comp, spec, ctx)
+    if vpc is not None:
+        managed.append(Sub(
+            "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"))
     comp.extra["managed_policies"] = managed
     role_props: dict[str, Any] = {
         "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
@@ -92,11 +96,60 @@ def lower(comp: Component, spec: Function, ctx: Context) -> None:
         props["ReservedConcurrentExecutions"] = spec.reserved_concurrency
     if spec.ephemeral_storage:
         props["EphemeralStorage"] = {"Size": spec.ephemeral_storage}
-    ctx.add(comp, "Function", "AWS::Lambda::Function", props)
+    mounts = _mounts(comp, ctx) if vpc is not None else []
+    if vpc is not None:
+        props["VpcConfig"] = vpc
+    if mounts:
+        props["FileSystemConfigs"] = [m for m, _ in mounts]
+    function = ctx.add(comp, "Function", "AWS::Lambda::Function", props)
+    for _, ready in mounts:  # Lambda checks the mount targets exist when it creates the function
+        function.depends_on.extend(d for d in ready if d not in function.depends_on)
     for i, event in enumerate(spec.events):
         _event(comp, spec, event, i, ctx)
     if spec.url is not None:
         _url(comp, spec, ctx)
+
+
+def _vpc(comp: Component, spec: Function, ctx: Context) -> dict[str, Any] | None:
+    """Put the function in the VPC's private subnets, with its own security group, when asked
+    (`vpc: true`) or when it links to something reachable only inside the VPC."""
+    inside = [key for key, _, _ in comp.links
+              if (t := ctx.component(key)) is not None and t.ingress is not None]
+    if spec.vpc is False or (spec.vpc is None and not inside):
+        return None
+    from cloudc.lower.network import require_vpc
+
+    net = require_vpc(ctx, comp.path)
+    sg = ctx.add(comp, "SecurityGroup", "AWS::EC2::SecurityGroup", {
+        "GroupDescription": f"{comp.extra['physical']} function",
+        "VpcId": net.attrs["vpc_id"],
+        "SecurityGroupEgress": [{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0",
+                                 "Description": "outbound (AWS APIs, linked resources)"}],
+    })
+    comp.security_group = sg.logical_id
+    return {"SubnetIds": net.extra["private_subnets"],
+            "SecurityGroupIds": [GetAtt(sg.logical_id, "GroupId")]}
+
+
+def _mounts(comp: Component, ctx: Context) -> list[tuple[dict[str, Any], list[str]]]:
+    """Mount linked file systems at /mnt/NAME through their (first) access point."""
+    out = []
+    for key, _, path in comp.links:
+        target = ctx.component(key)
+        if target is None or target.section != "file_systems":
+            continue
+        points = target.extra.get("access_points") or {}
+        if not points:
+            ctx.diags.add("E3005", f"a function mounts `{key}` through an access point, and it "
+                          "has none", origin=ctx.origin(path), path=path,
+                          hint=f"add `access_points: {{ app: {{ path: /{comp.name} }} }}` to {key}")
+            continue
+        from cloudc.lower.file_systems import mount_ready
+
+        ap = next(iter(points.values()))
+        out.append(({"Arn": ap["arn"], "LocalMountPath": f"/mnt/{target.name.replace('-', '_')}"},
+                    mount_ready(target, ctx)))
+    return out
 
 
 def _retention(ctx: Context) -> int:

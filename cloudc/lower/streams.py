@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from cloudc.context import Context
+from cloudc.diagnostics import did_you_mean
 from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, statement
 from cloudc.lower._keys import key_arn
 from cloudc.schema.sections.streams import Catalog, Stream
@@ -88,7 +89,12 @@ def _bucket(ctx: Context, spec: Stream, path: tuple[Any, ...]) -> Component | No
                       origin=ctx.origin(path), path=path)
         return None
     if target is None or "bucket" not in target.extra:
-        return None  # an undeclared name is reported by validate
+        names = [c.name for c in ctx.ir.components.values() if c.section == "storage"]
+        ctx.diags.add("E3001", f"`{ref}` is not declared", origin=ctx.origin(path), path=path,
+                      hint=did_you_mean(ref.split(".", 1)[1], names)
+                      or ("declared buckets: " + ", ".join(sorted(names)) if names
+                          else "declare it under `storage:`"))
+        return None
     return target
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from cloudc.context import Context
-from cloudc.ir import IR, iter_targets
+from cloudc.ir import IR, collect_targets
 
 
 def dependencies(ir: IR, ctx: Context) -> IR:
     """Record each resource's dependencies in `ir.edges` and report any cycle."""
     edges: dict[str, list[str]] = {}
     for lid, r in ir.resources.items():
-        deps = {t.target for t in iter_targets(r.properties) if t.target in ir.resources}
+        refs = ir.targets[lid] = collect_targets(r.properties)
+        deps = {t.target for t in refs if t.target in ir.resources}
         deps.update(d for d in r.depends_on if d in ir.resources)
         deps.discard(lid)
         edges[lid] = sorted(deps)

@@ -6,7 +6,7 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
-from cloudc.ir import IR, Component
+from cloudc.ir import IR, Component, GetAtt, pascal
 
 ACCESS = {"read": ("read",), "write": ("write",), "read-write": ("read", "write")}
 
@@ -24,7 +24,36 @@ def link_permissions(ir: IR, ctx: Context) -> IR:
                 continue
             _apply(comp, target, access, path, ctx)
         _finish(comp, ir)
+        after = comp.extra.get("after_links")
+        if after is not None:  # e.g. servers write their final environment into user data
+            after(ctx)
+    for comp in list(ir.components.values()):
+        _ingress(comp, ir, ctx)
     return ir
+
+
+def _ingress(comp: Component, ir: IR, ctx: Context) -> None:
+    """Open each linked target's security group to this consumer's security group alone.
+
+    The rule belongs to the target (its logical ID is the target's plus the consumer's name)
+    but lives in the consumer's nested stack: the consumer already reads the target's values
+    (host, port), so the rule there adds no reverse edge and no stack cycle.
+    """
+    if comp.security_group is None:
+        return
+    seen: set[str] = set()
+    for target, sg, port, _owner in comp.extra.get("ingress", []):
+        if target.key in seen or sg not in ir.resources \
+                or comp.security_group not in ir.resources:
+            continue
+        seen.add(target.key)
+        suffix = f"IngressFrom{pascal(comp.section)}{pascal(comp.name)}"
+        ctx.add(target, suffix, "AWS::EC2::SecurityGroupIngress", {
+            "GroupId": GetAtt(sg, "GroupId"),
+            "IpProtocol": "tcp", "FromPort": port, "ToPort": port,
+            "SourceSecurityGroupId": GetAtt(comp.security_group, "GroupId"),
+            "Description": f"{comp.key} to {target.key}",
+        }, path=target.path, group=ir.resources[comp.security_group].group)
 
 
 def _apply(comp: Component, target: Component, access: str, path: Any, ctx: Context) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudc.context import Context
-from cloudc.ir import IR, Expr, Resource, iter_targets
+from cloudc.ir import IR, Expr, Resource, collect_targets
 
 # CloudFormation's per-template limits, less headroom for what the emitter adds.
 MAX_RESOURCES = 500
@@ -81,7 +81,7 @@ def partition(ir: IR, ctx: Context) -> IR:
         u.dynamic += text.count("{{resolve:")
     for r in ir.resources.values():
         u = unit_of[r.logical_id]
-        for t in iter_targets(r.properties):
+        for t in ir.targets.get(r.logical_id) or collect_targets(r.properties):
             other = unit_of.get(t.target)
             if other is None or other is u or t.derived is not None:
                 continue

@@ -33,6 +33,13 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "AWS::ApiGateway::Stage": {"TracingEnabled": True},
 }
 
+# A default that AWS rejects when one of these properties is set (the value is inherited):
+# Aurora instances take encryption from their cluster, read replicas from their source.
+INHERITED: dict[tuple[str, str], tuple[str, ...]] = {
+    ("AWS::RDS::DBInstance", "StorageEncrypted"): ("DBClusterIdentifier",
+                                                   "SourceDBInstanceIdentifier"),
+}
+
 # Stateful resources keep their data in production: retained on delete and on replacement,
 # or snapshotted where CloudFormation can snapshot them.
 SNAPSHOT = {"AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "AWS::ElastiCache::ReplicationGroup",
@@ -43,7 +50,8 @@ def security_defaults(ir: IR, ctx: Context) -> IR:
     """Fill in the secure default of every property the lowering left unset."""
     for r in ir.resources.values():
         for key, value in DEFAULTS.get(r.type, {}).items():
-            if key not in r.properties:
+            if key not in r.properties and not any(
+                    p in r.properties for p in INHERITED.get((r.type, key), ())):
                 r.properties[key] = _copy(value)
         if r.stateful and r.deletion_policy is None:
             if ctx.production:

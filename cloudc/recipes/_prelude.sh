@@ -26,7 +26,9 @@ cloudc_install() {
   fi
 }
 
-cloudc_install curl ca-certificates tar gzip unzip
+for cloudc_tool in curl tar gzip unzip; do
+  command -v "${cloudc_tool}" >/dev/null 2>&1 || cloudc_install "${cloudc_tool}"
+done
 
 # The app's system user and directory.
 if ! id -u app >/dev/null 2>&1; then

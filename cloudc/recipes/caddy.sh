@@ -10,15 +10,15 @@ if [ -n "${CLOUDC_DOMAIN}" ] && [ "${CLOUDC_TLS_ON_INSTANCE}" = 1 ]; then
 else
   cloudc_site=":80"
 fi
-cat > /etc/caddy/Caddyfile <<CADDY
 {
-    ${CLOUDC_EMAIL:+email ${CLOUDC_EMAIL}}
-}
+  if [ -n "${CLOUDC_EMAIL}" ]; then printf '{\n    email %s\n}\n' "${CLOUDC_EMAIL}"; fi
+  cat <<CADDY
 ${cloudc_site} {
     encode gzip
     reverse_proxy 127.0.0.1:${CLOUDC_APP_PORT}
 }
 CADDY
+} > /etc/caddy/Caddyfile
 cat > /etc/systemd/system/caddy.service <<'UNIT'
 [Unit]
 Description=Caddy web server

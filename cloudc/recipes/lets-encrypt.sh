@@ -5,12 +5,17 @@ if [ ! -x /opt/certbot/bin/certbot ]; then
   /opt/certbot/bin/pip install --quiet --upgrade pip certbot certbot-nginx
   ln -sf /opt/certbot/bin/certbot /usr/local/bin/certbot
 fi
+if [ -n "${CLOUDC_EMAIL}" ]; then
+  cloudc_contact="-m ${CLOUDC_EMAIL}"
+else
+  cloudc_contact="--register-unsafely-without-email"
+fi
 cat > /usr/local/sbin/cloudc-certbot <<CERTBOT
 #!/bin/bash
 set -euo pipefail
 for attempt in \$(seq 1 30); do
   if /opt/certbot/bin/certbot --nginx --non-interactive --agree-tos --redirect \
-      ${CLOUDC_EMAIL:+-m ${CLOUDC_EMAIL}} ${CLOUDC_EMAIL:-"--register-unsafely-without-email"} \
+      ${cloudc_contact} \
       -d "${CLOUDC_DOMAIN}"; then
     exit 0
   fi

@@ -2,7 +2,7 @@
 cloudc_install nginx
 install -d /etc/nginx/conf.d
 rm -f /etc/nginx/sites-enabled/default
-if command -v php-fpm >/dev/null 2>&1 || ls /usr/sbin/php-fpm* >/dev/null 2>&1; then
+if [ "${CLOUDC_PHP}" = 1 ]; then
   if [ "${CLOUDC_OS}" = debian ]; then
     cloudc_fpm="unix:$(ls /run/php/php*-fpm.sock 2>/dev/null | head -n1 || echo /run/php/php-fpm.sock)"
   else
@@ -15,7 +15,6 @@ server {
     root ${CLOUDC_APP_DIR}/public;
     index index.php index.html;
     client_max_body_size 64m;
-    location = ${CLOUDC_HEALTH_CHECK} { access_log off; try_files \$uri /index.php?\$query_string; }
     location / { try_files \$uri \$uri/ /index.php?\$query_string; }
     location ~ \.php\$ {
         include fastcgi_params;

@@ -10,11 +10,14 @@ if ! command -v php >/dev/null 2>&1; then
 fi
 cloudc_fpm_service="$(systemctl list-unit-files --no-legend 'php*-fpm.service' | awk '{print $1}' | head -n1)"
 if [ -n "${cloudc_fpm_service}" ]; then
-  if [ "${CLOUDC_OS}" = rhel ] && [ -f /etc/php-fpm.d/www.conf ]; then
+  # Run PHP as the app user (it owns the code); the web server keeps access to the socket.
+  if [ "${CLOUDC_OS}" = debian ]; then cloudc_web=www-data; else cloudc_web=nginx; fi
+  for cloudc_pool in /etc/php-fpm.d/www.conf /etc/php/*/fpm/pool.d/www.conf; do
+    [ -f "${cloudc_pool}" ] || continue
     sed -i -e 's/^user = .*/user = app/' -e 's/^group = .*/group = app/' \
-      -e 's/^;\?listen.owner = .*/listen.owner = nginx/' -e 's/^;\?listen.group = .*/listen.group = nginx/' \
-      /etc/php-fpm.d/www.conf
-  fi
+      -e "s/^;\\?listen.owner = .*/listen.owner = ${cloudc_web}/" \
+      -e "s/^;\\?listen.group = .*/listen.group = ${cloudc_web}/" "${cloudc_pool}"
+  done
   systemctl enable "${cloudc_fpm_service}"
   systemctl restart "${cloudc_fpm_service}"
 fi

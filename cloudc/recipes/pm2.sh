@@ -9,17 +9,15 @@ if ! command -v pm2 >/dev/null 2>&1; then
 fi
 pm2 startup systemd -u app --hp /home/app
 if [ -n "${CLOUDC_START}" ]; then
-  cat > /home/app/ecosystem.sh <<PM2
-#!/bin/bash
-set -a
-. /etc/cloudc/app.env
-set +a
-export PORT="${CLOUDC_APP_PORT}"
-cd "${CLOUDC_APP_DIR}"
-pm2 delete app >/dev/null 2>&1 || true
-pm2 start --name app --time -- bash -c "exec ${CLOUDC_START}"
-pm2 save
-PM2
+  {
+    echo '#!/bin/bash'
+    echo 'set -a; . /etc/cloudc/app.env; set +a'
+    printf 'export PORT=%q\n' "${CLOUDC_APP_PORT}"
+    printf 'cd %q\n' "${CLOUDC_APP_DIR}"
+    echo 'pm2 delete app >/dev/null 2>&1 || true'
+    printf 'pm2 start %q --name app --time\n' "${CLOUDC_START}"
+    echo 'pm2 save'
+  } > /home/app/ecosystem.sh
   chown app:app /home/app/ecosystem.sh
   chmod 0750 /home/app/ecosystem.sh
   su - app -c /home/app/ecosystem.sh || echo "cloudc: the app did not start yet; deploy code to ${CLOUDC_APP_DIR} and run /home/app/ecosystem.sh"

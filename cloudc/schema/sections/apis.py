@@ -52,7 +52,18 @@ class Api(Tagged):
     public_routes: list[str] = Field(default_factory=list, description="Routes without auth.")
     throttle: Throttle | None = None
     access_logs: Bool = True
-    stage: str = Field("$default", description="Stage name (`$default` for HTTP APIs).")
+    stage: str = Field(
+        "$default", pattern=r"^(\$default|[A-Za-z0-9_-]{1,128})$",
+        description="Stage name. `$default` (the default) means no stage in the URL for HTTP "
+                    "APIs, and the environment's name for REST and WebSocket APIs.",
+    )
+    certificate: str | None = Field(
+        None, pattern=r"^arn:", description="An existing ACM certificate (in the project's "
+        "region) for `domain`; by default one is created and validated through `dns`.",
+    )
+    route_selection: str = Field(
+        "$request.body.action", description="WebSocket route selection expression.",
+    )
 
 
 Entry = Api

@@ -1,0 +1,142 @@
+"""Lower `caches` entries to ElastiCache in the VPC's isolated subnets.
+
+Redis and Valkey become a replication group (cluster mode off: one primary and `replicas`
+readers, with automatic failover and Multi-AZ as soon as there is a replica), encrypted in
+transit and at rest. Memcached becomes a cache cluster of `nodes` nodes. Linked compute gets
+HOST, PORT (and URL for Redis/Valkey, AUTH_TOKEN as a secret when `auth` is on) and a security
+group rule from its own security group alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cloudc.context import Context
+from cloudc.ir import Component, GetAtt, Ref, Sub, statement
+from cloudc.lower.network import require_vpc
+from cloudc.schema.sections.caches import Cache
+
+SECTION = "caches"
+VERSIONS = {"redis": "7.1", "valkey": "8.0", "memcached": "1.6.22"}
+PORTS = {"redis": 6379, "valkey": 6379, "memcached": 11211}
+
+
+def declare(name: str, spec: Cache, ctx: Context) -> Component:
+    """Declare a cache: its endpoint attributes, ingress port and what a link injects."""
+    path = (SECTION, name)
+    comp = Component(SECTION, name, "cache", path, ctx.origin(path))
+    port = PORTS[spec.engine]
+    sg = ctx.logical(comp, "SecurityGroup")
+    memcached = spec.engine == "memcached"
+    main = ctx.logical(comp, "Cluster" if memcached else "ReplicationGroup")
+    comp.extra.update(main=main, port=port)
+    if memcached:
+        host = GetAtt(main, "ConfigurationEndpoint.Address")
+    else:
+        host = GetAtt(main, "PrimaryEndPoint.Address")
+    comp.attrs = {"id": Ref(main), "host": host, "endpoint": host, "port": str(port),
+                  "security_group": GetAtt(sg, "GroupId")}
+    comp.link_env = {"HOST": host, "PORT": str(port)}
+    tls = bool(spec.encryption_in_transit)
+    if not memcached:
+        scheme = "rediss" if tls else "redis"
+        url = Sub(f"{scheme}://${{host}}:{port}", (("host", host),))
+        comp.attrs["url"] = url
+        comp.attrs["reader_host"] = GetAtt(main, "ReaderEndPoint.Address")
+        comp.link_env["URL"] = url
+    comp.link_env["TLS"] = "true" if tls else "false"
+    if spec.auth:
+        secret = ctx.logical(comp, "AuthToken")
+        comp.attrs["auth_secret_arn"] = Ref(secret)
+        comp.link_env["AUTH_SECRET_ARN"] = Ref(secret)
+        comp.link_secrets = {}
+        comp.grants = {level: [statement(["secretsmanager:GetSecretValue"], [Ref(secret)])]
+                       for level in ("read", "write")}
+        token = Sub("${arn}:token::", (("arn", Ref(secret)),))
+        comp.extra["on_link"] = _containers_get_token(comp, token)
+    comp.ingress = (sg, port)
+    return comp
+
+
+def _containers_get_token(comp: Component, token: Any) -> Any:
+    """Give consumers that inject secrets (containers) the AUTH token as AUTH_TOKEN."""
+    def hook(consumer: Component, access: str, path: Any, ctx: Context) -> None:
+        if consumer.secrets is not None:
+            consumer.secrets.setdefault(f"{comp.env_prefix}_AUTH_TOKEN", token)
+    return hook
+
+
+def lower(comp: Component, spec: Cache, ctx: Context) -> None:
+    """Emit the subnet group, security group and the replication group or cache cluster."""
+    path = comp.path
+    net = require_vpc(ctx, path)
+    what = ctx.physical(comp.name, 200)
+    subnet_group = ctx.add(comp, "SubnetGroup", "AWS::ElastiCache::SubnetGroup", {
+        "Description": f"{what} (isolated subnets)",
+        "SubnetIds": net.extra["isolated_subnets"],
+    })
+    sg = ctx.add(comp, "SecurityGroup", "AWS::EC2::SecurityGroup", {
+        "GroupDescription": f"{what} cache; linked compute only",
+        "VpcId": net.attrs["vpc_id"],
+        "SecurityGroupEgress": [{"IpProtocol": "-1", "CidrIp": "127.0.0.1/32",
+                                 "Description": "no outbound traffic"}],
+    })
+    version = spec.version or VERSIONS[spec.engine]
+    tls = bool(spec.encryption_in_transit)
+    if not tls:
+        ctx.warn("W1001", "cache traffic is not encrypted in transit",
+                 path + ("encryption_in_transit",))
+    sgs = [GetAtt(sg.logical_id, "GroupId")]
+    if spec.engine == "memcached":
+        ctx.add(comp, "Cluster", "AWS::ElastiCache::CacheCluster", {
+            "Engine": "memcached",
+            "EngineVersion": version,
+            "CacheNodeType": spec.node,
+            "NumCacheNodes": int(spec.nodes),
+            "AZMode": "cross-az" if spec.nodes > 1 else "single-az",
+            "CacheSubnetGroupName": Ref(subnet_group.logical_id),
+            "VpcSecurityGroupIds": sgs,
+            "TransitEncryptionEnabled": tls,
+            "AutoMinorVersionUpgrade": True,
+            "PreferredMaintenanceWindow": "sun:05:00-sun:06:00",
+        })
+        return
+    replicas = int(spec.replicas)
+    failover = replicas > 0
+    snapshots = spec.snapshot_days if spec.snapshot_days is not None else (
+        7 if ctx.production else 0)
+    props: dict[str, Any] = {
+        "ReplicationGroupDescription": what,
+        "Engine": spec.engine,
+        "EngineVersion": version,
+        "CacheNodeType": spec.node,
+        "NumCacheClusters": 1 + replicas,
+        "AutomaticFailoverEnabled": failover,
+        "MultiAZEnabled": failover,
+        "CacheSubnetGroupName": Ref(subnet_group.logical_id),
+        "SecurityGroupIds": sgs,
+        "Port": PORTS[spec.engine],
+        "AtRestEncryptionEnabled": True,
+        "TransitEncryptionEnabled": tls,
+        "AutoMinorVersionUpgrade": True,
+        "SnapshotRetentionLimit": snapshots,
+        "PreferredMaintenanceWindow": "sun:05:00-sun:06:00",
+    }
+    if snapshots:
+        props["SnapshotWindow"] = "03:00-04:00"
+    if spec.auth:
+        if not tls:
+            ctx.diags.add("E3005", "an AUTH token needs encryption in transit",
+                          origin=ctx.origin(path + ("auth",)), path=path + ("auth",))
+        secret = ctx.add(comp, "AuthToken", "AWS::SecretsManager::Secret", {
+            "Description": f"{what} AUTH token",
+            "GenerateSecretString": {
+                "SecretStringTemplate": "{}", "GenerateStringKey": "token",
+                "PasswordLength": 64, "ExcludePunctuation": True,
+            },
+        }, path=path + ("auth",))
+        props["AuthToken"] = Sub("{{resolve:secretsmanager:${arn}:SecretString:token}}",
+                                 (("arn", Ref(secret.logical_id)),))
+    # Snapshots are only possible (and only worth keeping) with persistence of data.
+    ctx.add(comp, "ReplicationGroup", "AWS::ElastiCache::ReplicationGroup", props,
+            stateful=bool(snapshots))

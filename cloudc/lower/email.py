@@ -1,0 +1,280 @@
+"""Lower `email` entries (keyed by domain) to SES identities, DNS records and receipt rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cloudc.context import Context
+from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, statement
+from cloudc.lower.dns import zone_for
+from cloudc.schema.sections.email import Domain, Inbound
+from cloudc.source import Path
+
+SECTION = "email"
+SEND = ["ses:SendEmail", "ses:SendRawEmail"]
+SEND_TEMPLATED = ["ses:SendTemplatedEmail", "ses:SendBulkTemplatedEmail"]
+TTL = "1800"
+SPF = '"v=spf1 include:amazonses.com ~all"'
+
+
+def declare(name: str, spec: Domain, ctx: Context) -> Component:
+    """Declare a domain's identity, configuration set, and what a link to it grants."""
+    path: Path = (SECTION, name)
+    domain = name.strip().rstrip(".").lower()
+    comp = Component(SECTION, name, "email-domain", path, ctx.origin(path))
+    identity = ctx.logical(comp, "Identity")
+    config_set = ctx.logical(comp, "ConfigurationSet")
+    cs_name = ctx.physical(domain, 64)
+    identity_arn = arn("ses", f"identity/{domain}")
+    cs_arn = arn("ses", f"configuration-set/{cs_name}")
+    templates = {t: ctx.physical(f"{domain}-{t}", 64) for t in spec.templates}
+    comp.extra.update(domain=domain, identity=identity, config_set=config_set,
+                      config_set_name=cs_name, identity_arn=identity_arn, templates=templates)
+    comp.attrs = {
+        "id": Ref(identity, derived=Sub(domain)),
+        "domain": Ref(identity, derived=Sub(domain)),
+        "arn": identity_arn,
+        "configuration_set": Ref(config_set, derived=Sub(cs_name)),
+    }
+    resources: list[Any] = [identity_arn, cs_arn]
+    actions = list(SEND)
+    if templates:
+        actions += SEND_TEMPLATED
+        resources += [arn("ses", f"template/{t}") for t in templates.values()]
+    comp.grants = {
+        "read": [statement(["ses:GetEmailIdentity"], [identity_arn])],
+        "write": [statement(actions, resources)],
+    }
+    comp.link_env = {"DOMAIN": Sub(domain), "CONFIGURATION_SET": Sub(cs_name)}
+    return comp
+
+
+def lower(comp: Component, spec: Domain, ctx: Context) -> None:
+    """Emit the configuration set, the DKIM identity, its DNS records, inbound rules, templates."""
+    path = comp.path
+    domain = comp.extra["domain"]
+    mail_from = (spec.mail_from or f"bounce.{domain}").rstrip(".").lower()
+    if mail_from == domain or not mail_from.endswith("." + domain):
+        ctx.diags.add("E2005", f"`mail_from` must be a subdomain of {domain}",
+                      origin=ctx.origin(path + ("mail_from",)), path=path + ("mail_from",),
+                      hint=f"e.g. bounce.{domain}")
+    cs = ctx.add(comp, "ConfigurationSet", "AWS::SES::ConfigurationSet", {
+        "Name": comp.extra["config_set_name"],
+        "DeliveryOptions": {"TlsPolicy": "REQUIRE" if spec.tls_required else "OPTIONAL"},
+        "ReputationOptions": {"ReputationMetricsEnabled": True},
+        "SendingOptions": {"SendingEnabled": True},
+        "SuppressionOptions": {"SuppressedReasons": ["BOUNCE", "COMPLAINT"]},
+    })
+    if not spec.tls_required:
+        ctx.warn("W1001", "mail may be delivered without TLS", path + ("tls_required",))
+    _event_destinations(comp, spec, cs.logical_id, ctx)
+    identity = ctx.add(comp, "Identity", "AWS::SES::EmailIdentity", {
+        "EmailIdentity": domain,
+        "DkimAttributes": {"SigningEnabled": True},
+        "DkimSigningAttributes": {"NextSigningKeyLength": "RSA_2048_BIT"},
+        "ConfigurationSetAttributes": {"ConfigurationSetName": Ref(cs.logical_id)},
+        "MailFromAttributes": {"MailFromDomain": mail_from,
+                               "BehaviorOnMxFailure": "USE_DEFAULT_VALUE"},
+    })
+    records = _records(comp, spec, identity.logical_id, mail_from)
+    zone = zone_for(ctx, domain)
+    if zone is not None:
+        for suffix, name, kind, values in records:
+            ctx.add(comp, suffix, "AWS::Route53::RecordSet", {
+                "HostedZoneId": zone, "Name": name, "Type": kind, "TTL": TTL,
+                "ResourceRecords": values}, path=path)
+    else:
+        lines = "; ".join(f"{_show(n)} {k} {', '.join(_show(v) for v in vs)}"
+                          for _, n, k, vs in records)
+        ctx.diags.add("I1001", f"`{domain}` is outside any declared `dns` zone: add these DNS "
+                      f"records yourself: {lines}", origin=ctx.origin(path), path=path,
+                      hint="the DKIM names and values are in `aws sesv2 get-email-identity "
+                           f"--email-identity {domain}` after the deploy")
+    if spec.inbound is not None:
+        _inbound(comp, spec.inbound, ctx)
+    for name, tpl in spec.templates.items():
+        _template(comp, name, tpl, ctx)
+
+
+def _event_destinations(comp: Component, spec: Domain, cs: str, ctx: Context) -> None:
+    """Publish sending events as CloudWatch metrics, and to a topic when asked."""
+    if not spec.events:
+        return
+    ctx.add(comp, "EventsCloudWatch", "AWS::SES::ConfigurationSetEventDestination", {
+        "ConfigurationSetName": Ref(cs),
+        "EventDestination": {
+            "Name": "cloudwatch", "Enabled": True, "MatchingEventTypes": list(spec.events),
+            "CloudWatchDestination": {"DimensionConfigurations": [{
+                "DimensionName": "ses:configuration-set", "DimensionValueSource": "messageTag",
+                "DefaultDimensionValue": comp.extra["config_set_name"]}]},
+        }}, path=comp.path + ("events",))
+    if spec.events_to is None:
+        return
+    where = comp.path + ("events_to",)
+    topic = _target(ctx, spec.events_to, "topics", where)
+    if topic is None or "arn" not in topic.attrs:
+        return
+    ctx.add(comp, "EventsTopic", "AWS::SES::ConfigurationSetEventDestination", {
+        "ConfigurationSetName": Ref(cs),
+        "EventDestination": {
+            "Name": "topic", "Enabled": True, "MatchingEventTypes": list(spec.events),
+            "SnsDestination": {"TopicARN": topic.attrs["arn"]},
+        }}, path=where)
+    ctx.diags.add("I1001", f"SES publishes to `{topic.key}` with its own service identity: a "
+                  "topic encrypted with the AWS-managed key alias/aws/sns does not accept it",
+                  origin=ctx.origin(where), path=where,
+                  hint="give the topic a customer-managed KMS key whose policy allows "
+                       "ses.amazonaws.com kms:GenerateDataKey* and kms:Decrypt")
+
+
+def _records(comp: Component, spec: Domain, identity: str,
+             mail_from: str) -> list[tuple[str, Any, str, list[Any]]]:
+    """Return (logical suffix, name, type, values) of every DNS record the domain needs."""
+    domain = comp.extra["domain"]
+    out: list[tuple[str, Any, str, list[Any]]] = [
+        (f"Dkim{i}Record", GetAtt(identity, f"DkimDNSTokenName{i}"), "CNAME",
+         [GetAtt(identity, f"DkimDNSTokenValue{i}")]) for i in (1, 2, 3)
+    ]
+    if spec.spf:
+        out.append(("SpfRecord", domain, "TXT", [SPF]))
+    if spec.dmarc is not None:
+        value = f"v=DMARC1; p={spec.dmarc}"
+        if spec.rua:
+            rua = spec.rua if spec.rua.startswith("mailto:") else f"mailto:{spec.rua}"
+            value += f"; rua={rua}"
+        out.append(("DmarcRecord", f"_dmarc.{domain}", "TXT", [f'"{value}"']))
+    out.append(("MailFromMxRecord", mail_from, "MX",
+                [Sub("10 feedback-smtp.${AWS::Region}.amazonses.com")]))
+    out.append(("MailFromSpfRecord", mail_from, "TXT", [SPF]))
+    if spec.inbound is not None:
+        out.append(("InboundMxRecord", domain, "MX",
+                    [Sub("10 inbound-smtp.${AWS::Region}.amazonaws.com")]))
+    return out
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, GetAtt):
+        return f"<{value.attr}>"
+    if isinstance(value, Sub):
+        return value.template.replace("${AWS::Region}", "<region>")
+    return str(value)
+
+
+def _target(ctx: Context, ref: str, section: str, path: Path) -> Component | None:
+    """Return the component `ref` names, checking it is in `section`."""
+    comp = ctx.component(ref)
+    if comp is None or comp.section != section:
+        from cloudc.diagnostics import did_you_mean
+
+        names = [c.name for c in ctx.ir.components.values() if c.section == section]
+        what = "is not declared" if comp is None else f"is not in `{section}`"
+        ctx.diags.add("E3001", f"`{ref}` {what}", origin=ctx.origin(path), path=path,
+                      hint=did_you_mean(ref.split(".", 1)[-1], names)
+                      or f"name one of `{section}`")
+        return None
+    return comp
+
+
+def _inbound(comp: Component, inbound: Inbound, ctx: Context) -> None:
+    """Receive mail: a receipt rule set with one rule storing to S3 and/or invoking a function."""
+    path = comp.path + ("inbound",)
+    domain = comp.extra["domain"]
+    if inbound.bucket is None and inbound.function is None:
+        ctx.diags.add("E3005", "inbound mail needs a `bucket`, a `function`, or both",
+                      origin=ctx.origin(path), path=path)
+        return
+    rule_set = ctx.physical(f"{domain}-inbound", 64)
+    rule_name = ctx.physical(f"{domain}-receive", 64)
+    rule_arn = arn("ses", f"receipt-rule-set/{rule_set}:receipt-rule/{rule_name}")
+    actions: list[dict[str, Any]] = []
+    depends: list[str] = []
+    if inbound.bucket is not None:
+        bucket = _target(ctx, inbound.bucket, "storage", path + ("bucket",))
+        if bucket is not None and "bucket" in bucket.extra:
+            prefix = inbound.prefix
+            actions.append({"S3Action": {"BucketName": bucket.attrs["name"],
+                                         "ObjectKeyPrefix": prefix}})
+            _allow_ses_puts(bucket, prefix, rule_arn, ctx, path + ("bucket",))
+    if inbound.function is not None:
+        fn = _target(ctx, inbound.function, "functions", path + ("function",))
+        if fn is not None and "function" in fn.extra:
+            perm = ctx.add(comp, "InboundPermission", "AWS::Lambda::Permission", {
+                "Action": "lambda:InvokeFunction", "FunctionName": fn.attrs["name"],
+                "Principal": "ses.amazonaws.com", "SourceAccount": Pseudo("AWS::AccountId"),
+                "SourceArn": rule_arn}, path=path + ("function",))
+            depends.append(perm.logical_id)
+            actions.append({"LambdaAction": {"FunctionArn": fn.attrs["arn"],
+                                             "InvocationType": "Event"}})
+    if not actions:
+        return
+    rs = ctx.add(comp, "RuleSet", "AWS::SES::ReceiptRuleSet", {"RuleSetName": rule_set},
+                 path=path)
+    rule = ctx.add(comp, "ReceiptRule", "AWS::SES::ReceiptRule", {
+        "RuleSetName": Ref(rs.logical_id),
+        "Rule": {"Name": rule_name, "Enabled": True, "ScanEnabled": inbound.spam_scan,
+                 "TlsPolicy": "Require", "Recipients": inbound.recipients or [domain],
+                 "Actions": actions},
+    }, path=path)
+    # SES checks at creation that it may invoke the function.
+    rule.depends_on.extend(depends)
+    if not inbound.spam_scan:
+        ctx.warn("W1001", "inbound mail is not scanned for spam and viruses",
+                 path + ("spam_scan",))
+    ctx.diags.add("I1001", f"CloudFormation cannot activate a receipt rule set: run `aws ses "
+                  f"set-active-receipt-rule-set --rule-set-name {rule_set}` once after the "
+                  "first deploy (an account has one active rule set per region)",
+                  origin=ctx.origin(path), path=path,
+                  hint="SES receives mail only in some regions, e.g. us-east-1, us-west-2, "
+                       "eu-west-1")
+
+
+def _allow_ses_puts(bucket: Component, prefix: str, rule_arn: Sub, ctx: Context,
+                    path: Path) -> None:
+    """Let this account's SES rule write into the bucket, via the bucket's one policy."""
+    policy = ctx.ir.resources.get(ctx.logical(bucket, "BucketPolicy"))
+    bucket_arn = bucket.attrs["arn"]
+    derived = getattr(bucket_arn, "derived", None)
+    if policy is None or not isinstance(derived, Sub):
+        ctx.diags.add("E3002", f"`{bucket.key}` cannot receive mail: it has no bucket policy",
+                      origin=ctx.origin(path), path=path)
+        return
+    statements = policy.properties["PolicyDocument"]["Statement"]
+    statements.append({
+        "Sid": "AllowSesInbound",
+        "Effect": "Allow",
+        "Principal": {"Service": "ses.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": Sub(f"{derived.template}/{prefix}*", derived.vars),
+        "Condition": {"StringEquals": {"AWS:SourceAccount": Pseudo("AWS::AccountId")},
+                      "ArnLike": {"AWS:SourceArn": rule_arn}},
+    })
+    storage = getattr(ctx.config, "storage", None) or {}
+    spec = storage.get(bucket.name)
+    if spec is not None and getattr(spec, "encryption", "s3") == "kms":
+        ctx.diags.add("E3005", f"`{bucket.key}` is encrypted with the AWS-managed KMS key, which "
+                      "SES cannot write with", origin=ctx.origin(path), path=path,
+                      hint=f"use `encryption: s3` on storage.{bucket.name}")
+
+
+def _template(comp: Component, name: str, tpl: Any, ctx: Context) -> None:
+    """Emit one SES template, reading `./file` parts relative to the config."""
+    path = comp.path + ("templates", name)
+    parts: dict[str, Any] = {"TemplateName": comp.extra["templates"][name],
+                             "SubjectPart": tpl.subject}
+    for key, prop in (("html", "HtmlPart"), ("text", "TextPart")):
+        value = getattr(tpl, key)
+        if value is None:
+            continue
+        if value.startswith(("./", "../")):
+            text = ctx.read_file(value, path + (key,))
+            if text is None:
+                continue
+            value = text
+        parts[prop] = value
+    if tpl.html is None and tpl.text is None:
+        ctx.diags.add("E2002", "a template needs `html`, `text`, or both",
+                      origin=ctx.origin(path), path=path)
+        return
+    from cloudc.ir import pascal
+
+    ctx.add(comp, f"Template{pascal(name)}", "AWS::SES::Template", {"Template": parts}, path=path)

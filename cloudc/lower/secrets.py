@@ -1,0 +1,133 @@
+"""Lower `secrets` entries: AWS-generated Secrets Manager secrets, or references to existing ones.
+
+No value ever passes through cloudc. `${secret:name}` becomes a dynamic reference that
+CloudFormation resolves at deploy time; links grant read access and pass the ARN, never the value.
+An `ssm:` or `arn:` secret creates no resource.
+
+KMS: the grants hold no `kms:Decrypt`. Values encrypted with the AWS managed keys
+(`aws/secretsmanager`, `aws/ssm`) need none, since those keys trust callers through the service.
+A value under a customer managed key needs that key's policy to allow the consumer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable
+
+from cloudc.context import Context
+from cloudc.ir import Component, Ref, Sub, arn, statement
+from cloudc.schema.sections.secrets import Secret
+
+SECTION = "secrets"
+
+READ = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
+SSM_READ = ["ssm:GetParameter", "ssm:GetParameters"]
+# A full secret ARN ends in `-` and six random characters; a partial one does not.
+_FULL_ARN = re.compile(r"^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:.+-[A-Za-z0-9]{6}$")
+_SECRET_ARN = re.compile(r"^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:.+$")
+
+
+def declare(name: str, spec: Secret, ctx: Context) -> Component:
+    """Declare a secret: its dynamic reference, what a link grants, its ARN for containers."""
+    path = (SECTION, name)
+    comp = Component(SECTION, name, "secret", path, ctx.origin(path))
+    if spec.ssm is not None:
+        _declare_ssm(comp, spec.ssm, ctx)
+    elif spec.arn is not None:
+        _declare_arn(comp, spec.arn, ctx)
+    else:
+        _declare_generated(comp, ctx)
+    return comp
+
+
+def _declare_generated(comp: Component, ctx: Context) -> None:
+    physical = ctx.physical(comp.name, 512, sep="/")
+    lid = ctx.logical(comp, "Secret")
+    # Secrets Manager appends `-` and six random characters to the name in the ARN.
+    pattern = arn("secretsmanager", f"secret:{physical}-??????")
+    by_name = Ref(lid, derived=Sub(physical))
+    comp.extra.update(physical=physical, secret=lid)
+    comp.attrs = {"id": Ref(lid), "arn": Ref(lid), "name": Sub(physical)}
+    comp.grants = {"read": [statement(READ, [pattern])]}
+    comp.link_env = {"ARN": Ref(lid), "NAME": Sub(physical)}
+    comp.link_secrets = {"VALUE": Ref(lid)}
+
+    def dynamic(suffix: str) -> Any:
+        # In the secret's own stack this is its ARN; elsewhere its name, with no parameter.
+        return Sub("{{resolve:secretsmanager:${Secret}" + suffix + "}}", (("Secret", by_name),))
+
+    comp.extra["dynamic"] = dynamic
+
+
+def _declare_ssm(comp: Component, name: str, ctx: Context) -> None:
+    param_arn = arn("ssm", f"parameter{name}")
+    comp.attrs = {"id": Sub(name), "name": Sub(name), "arn": param_arn}
+    comp.grants = {"read": [statement(SSM_READ, [param_arn])]}
+    comp.link_env = {"ARN": param_arn, "NAME": Sub(name)}
+    comp.link_secrets = {"VALUE": param_arn}
+    comp.extra["dynamic"] = _static(comp, f"{{{{resolve:ssm-secure:{name}}}}}", ctx, ssm=True)
+
+
+def _declare_arn(comp: Component, secret_arn: str, ctx: Context) -> None:
+    where = comp.path + ("arn",)
+    if not _SECRET_ARN.match(secret_arn):
+        ctx.diags.add("E2005", f"`{secret_arn}` is not a Secrets Manager secret ARN",
+                      origin=ctx.origin(where), path=where,
+                      hint="arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-abcdef")
+    grant = secret_arn if _FULL_ARN.match(secret_arn) else f"{secret_arn}-??????"
+    comp.attrs = {"id": Sub(secret_arn), "arn": Sub(secret_arn)}
+    comp.grants = {"read": [statement(READ, [Sub(grant)])]}
+    comp.link_env = {"ARN": Sub(secret_arn)}
+    comp.link_secrets = {"VALUE": Sub(secret_arn)}
+    comp.extra["dynamic"] = _static(comp, secret_arn, ctx, ssm=False)
+
+
+def _static(comp: Component, ref: str, ctx: Context, *, ssm: bool) -> Callable[[str], Any]:
+    def dynamic(suffix: str) -> Any:
+        if ssm:
+            if suffix:
+                ctx.diags.add("E3005", f"secret `{comp.name}` is an SSM parameter, which has "
+                              "no JSON keys", origin=comp.origin, path=comp.path,
+                              hint=f"use `${{secret:{comp.name}}}`")
+            return ref
+        return f"{{{{resolve:secretsmanager:{ref}{suffix}}}}}"
+
+    return dynamic
+
+
+def lower(comp: Component, spec: Secret, ctx: Context) -> None:
+    """Emit the generated secret; references to existing values emit nothing."""
+    path = comp.path
+    if spec.rotation_days is not None:
+        ctx.diags.add("E3005", "rotation_days needs a rotation function for the secret's "
+                      "engine, and cloudc cannot attach one to this secret",
+                      origin=ctx.origin(path + ("rotation_days",)),
+                      path=path + ("rotation_days",),
+                      hint="for an RDS or Aurora database, let the database manage and rotate "
+                           "its own master password; rotate ssm/arn secrets where they live")
+    if spec.generate is None:
+        return
+    gen = spec.generate
+    where = path + ("generate",)
+    rule: dict[str, Any] = {"PasswordLength": gen.length}
+    if gen.exclude_punctuation:
+        rule["ExcludePunctuation"] = True
+    if gen.exclude_characters:
+        rule["ExcludeCharacters"] = gen.exclude_characters
+    if gen.template is not None and gen.key is None:
+        ctx.diags.add("E3005", "`template` needs `key`: the JSON key the generated value goes "
+                      "into", origin=ctx.origin(where + ("template",)), path=where + ("template",))
+    if gen.key is not None:
+        template = dict(gen.template or {})
+        if gen.key in template:
+            ctx.diags.add("E3005", f"`key` {gen.key} is also in `template`; AWS fills it in",
+                          origin=ctx.origin(where + ("key",)), path=where + ("key",))
+        rule["GenerateStringKey"] = gen.key
+        rule["SecretStringTemplate"] = json.dumps(template, sort_keys=True,
+                                                  separators=(",", ":"))
+    props: dict[str, Any] = {"Name": comp.extra["physical"]}
+    if spec.description:
+        props["Description"] = spec.description
+    props["GenerateSecretString"] = rule
+    ctx.add(comp, "Secret", "AWS::SecretsManager::Secret", props, stateful=True)

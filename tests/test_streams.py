@@ -1,0 +1,103 @@
+"""streams: Kinesis streams, Firehose delivery, catalog, consumers and links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cloudc.compile import compile_config
+
+
+def _build(tmp_path: Path, body: str, env: str = "production") -> Any:
+    (tmp_path / "fn").mkdir(exist_ok=True)
+    (tmp_path / "fn" / "index.js").write_text("exports.handler = async () => {}\n")
+    (tmp_path / "cloud.yaml").write_text("project: { name: Demo }\n" + body)
+    return compile_config(tmp_path / "cloud.yaml", env, dry=True)
+
+
+def _resources(build: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for doc in build.nested.values():
+        out.update(doc["Resources"])
+    return out
+
+
+def _errors(build: Any) -> list[str]:
+    return [d.text() for d in build.diagnostics.errors]
+
+
+def test_on_demand_and_provisioned(tmp_path: Path) -> None:
+    b = _build(tmp_path, "streams: { a: {}, b: { shards: 3, retention_hours: 72 } }\n")
+    assert not _errors(b)
+    res = _resources(b)
+    a = res["StreamsAStream"]["Properties"]
+    assert a["StreamModeDetails"] == {"StreamMode": "ON_DEMAND"} and "ShardCount" not in a
+    assert a["StreamEncryption"]["EncryptionType"] == "KMS"
+    p = res["StreamsBStream"]["Properties"]
+    assert p["ShardCount"] == 3 and p["RetentionPeriodHours"] == 72
+
+
+def test_delivery_role_is_exact(tmp_path: Path) -> None:
+    b = _build(tmp_path, "storage: { lake: {} }\n"
+                         "streams: { clicks: { deliver_to: storage.lake, buffer_seconds: 60 } }\n")
+    assert not _errors(b)
+    res = _resources(b)
+    fh = res["StreamsClicksDelivery"]["Properties"]
+    s3 = fh["ExtendedS3DestinationConfiguration"]
+    assert s3["BufferingHints"]["IntervalInSeconds"] == 60
+    assert s3["CompressionFormat"] == "GZIP"
+    assert "!{firehose:error-output-type}" in s3["ErrorOutputPrefix"]
+    stmts = res["StreamsClicksDeliveryRole"]["Properties"]["Policies"][0]["PolicyDocument"][
+        "Statement"]
+    actions = {a for s in stmts for a in s["Action"]}
+    assert actions == {"kinesis:DescribeStream", "kinesis:GetShardIterator", "kinesis:GetRecords",
+                       "kinesis:ListShards", "s3:PutObject", "s3:GetBucketLocation",
+                       "s3:ListBucket", "s3:AbortMultipartUpload", "logs:PutLogEvents"}
+    assert all("*" != r for s in stmts for r in s["Resource"])
+
+
+def test_function_consumes_and_links(tmp_path: Path) -> None:
+    b = _build(tmp_path, "streams: { clicks: {} }\n"
+                         "functions:\n  f:\n    code: ./fn\n    events: [{ stream: clicks }]\n"
+                         "  g:\n    code: ./fn\n    link: [{ to: streams.clicks, access: write }]\n")
+    assert not _errors(b)
+    res = _resources(b)
+    m = res["FunctionsFEvent1Mapping"]["Properties"]
+    assert m["StartingPosition"] == "LATEST"
+    g = res["FunctionsGRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert any(s["Action"] == ["kinesis:PutRecord", "kinesis:PutRecords"] for s in g)
+    env = res["FunctionsGFunction"]["Properties"]["Environment"]["Variables"]
+    assert "STREAMS_CLICKS_NAME" in env
+
+
+def test_bad_delivery_target(tmp_path: Path) -> None:
+    b = _build(tmp_path, "queues: { q: {} }\nstreams: { clicks: { deliver_to: queues.q } }\n")
+    assert any("E3002" in e and "deliver_to" in e for e in _errors(b))
+
+
+def test_catalog_needs_delivery(tmp_path: Path) -> None:
+    b = _build(tmp_path, "streams: { clicks: { catalog: true } }\n")
+    assert any("E3005" in e for e in _errors(b))
+
+
+def test_catalog_prefix_must_project(tmp_path: Path) -> None:
+    b = _build(tmp_path, "storage: { lake: {} }\nstreams: { clicks: { deliver_to: storage.lake, "
+                         "prefix: 'x/!{partitionKeyFromQuery:a}/', catalog: { columns: { a: string } } } }\n")
+    assert any("E3005" in e and "prefix" in e for e in _errors(b))
+
+
+def test_catalog_database_and_workgroup(tmp_path: Path) -> None:
+    b = _build(tmp_path, "storage: { lake: {} }\n"
+                         "streams: { clicks: { deliver_to: storage.lake, catalog: true } }\n")
+    assert not _errors(b)
+    res = _resources(b)
+    assert res["StreamsClicksDatabase"]["Properties"]["DatabaseInput"]["Name"] == \
+        "demo_production_clicks"
+    assert "StreamsClicksTable" not in res
+    assert res["StreamsClicksWorkgroup"]["Type"] == "AWS::Athena::WorkGroup"
+
+
+def test_undeclared_bucket(tmp_path: Path) -> None:
+    b = _build(tmp_path, "storage: { lake: {} }\nstreams: { clicks: { deliver_to: storage.lak } }\n")
+    errs = _errors(b)
+    assert any("E3001" in e and "did you mean `lake`" in e for e in errs), errs
