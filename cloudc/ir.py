@@ -151,6 +151,7 @@ class Resource:
     depends_on: list[str] = field(default_factory=list)
     deletion_policy: str | None = None
     update_replace_policy: str | None = None
+    update_policy: dict[str, Any] | None = None  # e.g. AutoScalingRollingUpdate
     metadata: dict[str, Any] = field(default_factory=dict)
     stateful: bool = False
 

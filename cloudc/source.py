@@ -23,7 +23,9 @@ class Origin:
     def describe(self) -> str:
         """Say where the value came from, for `cloudc explain`."""
         where = f"{self.file}, line {self.line}"
-        return f"from {self.layer}, {where}" if self.layer else f"from {where}"
+        if self.layer and not self.file.endswith(self.layer):
+            return f"from {self.layer}, {where}"
+        return f"from {where}"
 
 
 def origin_at(file: str, line0: int, col0: int, layer: str = "") -> Origin:

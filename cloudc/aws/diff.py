@@ -83,6 +83,7 @@ class Change:
     new: Any = None
     kind: str = "change"  # add | remove | change
     replacement: str = ""  # "" | yes | maybe
+    parts: tuple[Any, ...] = field(default=(), repr=False)  # the path as keys and indexes
 
 
 @dataclass
@@ -100,6 +101,7 @@ class ResourceChange:
     data_loss: str = ""  # "" | yes | maybe
     lost: str = ""
     kept: str = ""  # Retain / Snapshot: why the data survives
+    policy: str = ""  # the old resource's UpdateReplacePolicy (or DeletionPolicy on removal)
     props: list[Change] = field(default_factory=list)
     bookkeeping: list[Change] = field(default_factory=list)  # cloudc metadata only
     origin: str = ""
@@ -315,9 +317,20 @@ def _origin(body: dict[str, Any]) -> str:
     return str(meta.get("cloudc:origin", "")) if isinstance(meta, dict) else ""
 
 
+def mark_replacement(rc: ResourceChange, level: str, reason: str) -> None:
+    """Raise a change's replacement level (e.g. from what CloudFormation's change set says)."""
+    if not level or rc.replacement == "yes" or rc.replacement == level or rc.action != "modify":
+        return
+    rc.replacement = level
+    rc.reasons.append(reason)
+    _stateful(rc, {"UpdateReplacePolicy": rc.policy} if rc.policy else {},
+              "UpdateReplacePolicy", level)
+
+
 def _stateful(rc: ResourceChange, body: dict[str, Any], policy: str, level: str) -> None:
     """Mark data loss when a stateful resource goes away, unless its policy keeps it."""
     lost = STATEFUL.get(rc.old_type or rc.type)
+    rc.policy = str(body.get(policy) or "")
     if not lost or not level:
         return
     kept = body.get(policy)
@@ -399,13 +412,10 @@ def _changes(a: Any, b: Any, prefix: str) -> list[Change]:
             new = None if isinstance(level.t2, NotPresent) else level.t2
             kind = ("add" if isinstance(level.t1, NotPresent) else
                     "remove" if isinstance(level.t2, NotPresent) else "change")
-            change = Change(path, old, new, kind)
-            change.parts = parts  # type: ignore[attr-defined]
-            out.append(change)
+            out.append(Change(path, old, new, kind, parts=tuple(parts)))
     order = {k: i for i, k in enumerate(list(b) + [k for k in a if k not in b])} \
         if isinstance(a, dict) and isinstance(b, dict) else {}
-    out.sort(key=lambda c: (order.get(getattr(c, "parts", [None])[0], 1 << 30),
-                            str(getattr(c, "parts", []))))
+    out.sort(key=lambda c: (order.get(c.parts[0], 1 << 30) if c.parts else -1, str(c.parts)))
     return out
 
 
@@ -430,7 +440,7 @@ def _replacement(rc: ResourceChange, kind: str, a: dict[str, Any], b: dict[str, 
             if rc.replacement != "yes":
                 rc.replacement = level
             for c in rc.props:
-                cp = [("*" if isinstance(x, int) else x) for x in getattr(c, "parts", [])]
+                cp = [("*" if isinstance(x, int) else x) for x in c.parts]
                 n = min(len(cp), len(parts))
                 if cp[:n] == parts[:n] and c.replacement != "yes":
                     c.replacement = level

@@ -68,6 +68,8 @@ class Emitter:
                 body["DeletionPolicy"] = r.deletion_policy
             if r.update_replace_policy:
                 body["UpdateReplacePolicy"] = r.update_replace_policy
+            if r.update_policy:
+                body["UpdatePolicy"] = self.render(r.update_policy, t, lid)
             meta = dict(r.metadata)
             if r.origin is not None:
                 meta["cloudc:origin"] = f"{_basename(r.origin.file)}:{r.origin.line}"

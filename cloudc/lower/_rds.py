@@ -20,11 +20,11 @@ from cloudc.schema.sections.databases import Database
 
 ENGINES = {
     # engine: (CloudFormation Engine, default version, port, log exports, TLS-only parameter)
-    "postgres": ("postgres", "16", 5432, ["postgresql", "upgrade"], ("rds.force_ssl", "1")),
-    "mysql": ("mysql", "8.0", 3306, ["error", "slowquery"], ("require_secure_transport", "1")),
-    "aurora-postgres": ("aurora-postgresql", "16.6", 5432, ["postgresql"],
+    "postgres": ("postgres", "16.9", 5432, ["postgresql", "upgrade"], ("rds.force_ssl", "1")),
+    "mysql": ("mysql", "8.4.5", 3306, ["error", "slowquery"], ("require_secure_transport", "1")),
+    "aurora-postgres": ("aurora-postgresql", "16.9", 5432, ["postgresql"],
                         ("rds.force_ssl", "1")),
-    "aurora-mysql": ("aurora-mysql", "8.0.mysql_aurora.3.08.0", 3306, ["error", "slowquery"],
+    "aurora-mysql": ("aurora-mysql", "8.0.mysql_aurora.3.08.2", 3306, ["error", "slowquery"],
                      ("require_secure_transport", "ON")),
 }
 DEFAULT_INSTANCE = "db.t4g.micro"

@@ -138,7 +138,7 @@ def _target(spec: Schedule, path: tuple[Any, ...],
         queue = ctx.ir.resources.get(target.extra.get("queue", ""))
         if queue is not None and queue.properties.get("FifoQueue"):
             extra["SqsParameters"] = {"MessageGroupId": spec.target.split(".", 1)[1]}
-        return pub["arn"], list(pub["statements"]), extra
+        return target.attrs.get("arn", pub["arn"]), list(pub["statements"]), extra
     ctx.diags.add("E3002", f"`{spec.target}` ({target.kind}) cannot be a schedule target",
                   origin=ctx.origin(where), path=where,
                   hint="targets are functions.NAME, queues.NAME or topics.NAME")

@@ -51,7 +51,7 @@ def _declare_generated(comp: Component, ctx: Context) -> None:
     comp.attrs = {"id": Ref(lid), "arn": Ref(lid), "name": Sub(physical)}
     comp.grants = {"read": [statement(READ, [pattern])]}
     comp.link_env = {"ARN": Ref(lid), "NAME": Sub(physical)}
-    comp.link_secrets = {"VALUE": Ref(lid)}
+    comp.extra["on_link"] = _containers_get_value(comp, Ref(lid))
 
     def dynamic(suffix: str) -> Any:
         # In the secret's own stack this is its ARN; elsewhere its name, with no parameter.
@@ -65,7 +65,7 @@ def _declare_ssm(comp: Component, name: str, ctx: Context) -> None:
     comp.attrs = {"id": Sub(name), "name": Sub(name), "arn": param_arn}
     comp.grants = {"read": [statement(SSM_READ, [param_arn])]}
     comp.link_env = {"ARN": param_arn, "NAME": Sub(name)}
-    comp.link_secrets = {"VALUE": param_arn}
+    comp.extra["on_link"] = _containers_get_value(comp, param_arn)
     comp.extra["dynamic"] = _static(comp, f"{{{{resolve:ssm-secure:{name}}}}}", ctx, ssm=True)
 
 
@@ -79,8 +79,19 @@ def _declare_arn(comp: Component, secret_arn: str, ctx: Context) -> None:
     comp.attrs = {"id": Sub(secret_arn), "arn": Sub(secret_arn)}
     comp.grants = {"read": [statement(READ, [Sub(grant)])]}
     comp.link_env = {"ARN": Sub(secret_arn)}
-    comp.link_secrets = {"VALUE": Sub(secret_arn)}
+    comp.extra["on_link"] = _containers_get_value(comp, Sub(secret_arn))
     comp.extra["dynamic"] = _static(comp, secret_arn, ctx, ssm=False)
+
+
+def _containers_get_value(comp: Component, value_from: Any) -> Callable[..., None]:
+    """Give consumers that inject secrets (containers) the value as VALUE, by its ARN.
+
+    Functions get no VALUE: they read the secret at run time with the ARN in `..._ARN`.
+    """
+    def hook(consumer: Component, access: str, path: Any, ctx: Context) -> None:
+        if consumer.secrets is not None:
+            consumer.secrets.setdefault(f"{comp.env_prefix}_VALUE", value_from)
+    return hook
 
 
 def _static(comp: Component, ref: str, ctx: Context, *, ssm: bool) -> Callable[[str], Any]:

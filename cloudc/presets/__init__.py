@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PRESET_DIR = Path(__file__).resolve().parents[2] / "presets"
+# `builtin` is a link to the repository's top-level presets/ folder; wheels carry a copy.
+PRESET_DIR = Path(__file__).parent / "builtin"
 
 
 def builtin_names() -> list[str]:

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from cloudc.schema.base import Bool, Model, PosInt, RefStr, Tagged
+from cloudc.schema.base import Bool, Link, Model, PosInt, RefStr, Tagged
 
 SECTION = "auth"
 ORDER = 120
@@ -85,6 +85,13 @@ class Domain(Model):
                                         description="An existing us-east-1 certificate.")
 
 
+class IdentityPool(Model):
+    """An identity pool: AWS credentials for signed-in users, with what they may reach."""
+
+    link: list[Link] = Field(default_factory=list,
+                             description="What signed-in users' credentials may use.")
+
+
 class Pool(Tagged):
     """A Cognito user pool with its clients, hosted UI and optional identity pool."""
 
@@ -104,7 +111,8 @@ class Pool(Tagged):
                                description="Prefix of the Cognito hosted UI domain.")
     hosted_ui: Bool | None = Field(None, description="Default: on when a client uses OAuth.")
     social: dict[str, Social] = Field(default_factory=dict)
-    identity_pool: Bool = Field(False, description="Create an identity pool for AWS credentials.")
+    identity_pool: Bool | IdentityPool = Field(
+        False, description="An identity pool giving signed-in users AWS credentials.")
     advanced_security: Literal["off", "audit", "enforced"] = "off"
     deletion_protection: Bool | None = Field(None, description="Default: on in production.")
     retain: Bool | None = None

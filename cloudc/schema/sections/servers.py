@@ -37,6 +37,9 @@ class Server(Tagged):
         "ubuntu-24.04", pattern=r"^(ubuntu-24\.04|ubuntu-22\.04|amazon-linux-2023|ami-[0-9a-f]{8,17})$",
         description="ubuntu-24.04 | ubuntu-22.04 | amazon-linux-2023 (latest AMI, looked up at "
         "deploy time), or an AMI id.")
+    root_device: str | None = Field(
+        None, pattern=r"^/dev/[a-z0-9]+$", description="Root device of a custom AMI "
+        "(default /dev/xvda; named images know theirs).")
     architecture: Literal["x86_64", "arm64"] | None = Field(
         None, description="CPU architecture; derived from the instance type (t4g, m7g: arm64).")
     scaling: Scaling | None = Field(

@@ -1,0 +1,540 @@
+"""Lower `apis` to API Gateway: HTTP and WebSocket APIs (v2) here, REST APIs in `_rest_api`.
+
+Routes map a route key to a function (Lambda proxy integration plus a permission scoped to the
+API) or, for HTTP APIs, to anything that exposes a `url` attribute (an HTTP proxy). Shared here:
+route parsing, authorizers, access logs and the custom domain.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from cloudc.context import Context
+from cloudc.diagnostics import did_you_mean
+from cloudc.ir import Component, GetAtt, Ref, Sub, pascal, statement
+from cloudc.lower._certs import certificate
+from cloudc.lower.dns import alias_records
+from cloudc.schema.sections.apis import Api, Auth
+from cloudc.source import Path
+
+SECTION = "apis"
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
+WS_SPECIAL = ("$connect", "$disconnect", "$default")
+ACCESS_LOG_FORMAT = (
+    '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
+    '"requestTime":"$context.requestTime","routeKey":"$context.routeKey",'
+    '"status":"$context.status","responseLength":"$context.responseLength",'
+    '"integrationError":"$context.integrationErrorMessage"}'
+)
+
+
+@dataclass
+class Route:
+    """One parsed route: its key, method and path (HTTP/REST), target and config path."""
+
+    key: str
+    method: str
+    path: str
+    target: Component
+    at: Path
+    suffix: str
+
+
+@dataclass
+class Authorizer:
+    """What protects an API: a JWT issuer, a Cognito pool (REST) or a Lambda function."""
+
+    kind: str  # jwt | lambda
+    at: Path
+    issuer: Any = None
+    audience: list[Any] = field(default_factory=list)
+    pool_arn: Any = None
+    function: Component | None = None
+    scopes: list[str] = field(default_factory=list)
+
+
+def declare(name: str, spec: Api, ctx: Context) -> Component:
+    """Declare an API's attributes and what linking it grants."""
+    path: Path = (SECTION, name)
+    comp = Component(SECTION, name, f"{spec.type} api", path, ctx.origin(path))
+    lid = ctx.logical(comp, "Api")
+    stage = spec.stage
+    if stage == "$default" and spec.type != "http":
+        stage = re.sub(r"[^A-Za-z0-9_-]", "-", ctx.env)
+    api_id = Ref(lid)
+    host = Sub("${id}.execute-api.${AWS::Region}.${AWS::URLSuffix}", (("id", api_id),))
+    base = "" if stage == "$default" else f"/{stage}"
+    execution = Sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${id}",
+                    (("id", api_id),))
+    comp.extra.update(physical=ctx.physical(name, 128), api=lid, stage=stage, base=base,
+                      execution=execution, host=host)
+    scheme = "wss" if spec.type == "websocket" else "https"
+    endpoint = Sub(f"https://${{id}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}{base}",
+                   (("id", api_id),))
+    url = Sub(f"{scheme}://${{id}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}{base}",
+              (("id", api_id),))
+    kind = "restapis" if spec.type == "rest" else "apis"
+    comp.attrs = {
+        "id": api_id,
+        "url": Sub(f"{scheme}://{spec.domain.lower()}") if spec.domain else url,
+        "endpoint": endpoint,
+        "host": host,
+        "stage": Sub(stage),
+        "arn": Sub(f"arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}::/{kind}/${{id}}",
+                   (("id", api_id),)),
+        "execution_arn": execution,
+    }
+    if spec.domain:
+        comp.attrs["domain"] = Sub(spec.domain.lower())
+    comp.extra["cdn_origin"] = {"domain": host, "path": base}
+    if spec.type == "websocket":
+        # Post to, read and close client connections: the callback URL is `endpoint`.
+        manage = statement(["execute-api:ManageConnections"],
+                           [Sub(execution.template + f"/{stage}/*/@connections/*", execution.vars)])
+        comp.grants = {"read": [manage], "write": [manage]}
+        comp.link_env = {"URL": comp.attrs["url"], "ENDPOINT": endpoint}
+    else:
+        invoke = statement(["execute-api:Invoke"], [Sub(execution.template + "/*",
+                                                        execution.vars)])
+        comp.grants = {"read": [invoke], "write": [invoke]}
+        comp.link_env = {"URL": comp.attrs["url"]}
+    return comp
+
+
+def lower(comp: Component, spec: Api, ctx: Context) -> None:
+    """Emit the API, its routes, integrations, authorizer, stage, logs and domain."""
+    routes = parse_routes(comp, spec, ctx)
+    _unlink_handlers(comp, routes, ctx)
+    auth = parse_auth(comp, spec, ctx)
+    _check_public(comp, spec, ctx)
+    if spec.type == "rest":
+        from cloudc.lower._rest_api import lower_rest
+
+        lower_rest(comp, spec, ctx, routes, auth)
+    else:
+        _lower_v2(comp, spec, ctx, routes, auth)
+    if spec.domain:
+        _domain(comp, spec, ctx)
+
+
+# --- routes -----------------------------------------------------------------------------------
+
+
+def parse_routes(comp: Component, spec: Api, ctx: Context) -> list[Route]:
+    """Check every route key and target; return the routes that can be built."""
+    out: list[Route] = []
+    seen: dict[str, str] = {}
+    for key, ref in spec.routes.items():
+        at = comp.path + ("routes", key)
+        parsed = _route_key(key, spec.type)
+        if isinstance(parsed, str):
+            ctx.diags.add("E2005", parsed, origin=ctx.origin(at), path=at,
+                          hint=_route_hint(spec.type))
+            continue
+        method, rpath = parsed
+        target = ctx.component(ref)
+        if target is None:  # reported by validate
+            continue
+        if target.section != "functions" and not (spec.type == "http" and "url" in target.attrs):
+            what = "functions" if spec.type != "http" else "functions (and services with a URL)"
+            ctx.diags.add("E3002", f"`{ref}` ({target.kind}) cannot handle {spec.type} API routes "
+                          f"yet: routes go to {what}", origin=ctx.origin(at), path=at,
+                          hint="put a function in front of it, e.g. `functions.NAME`")
+            continue
+        suffix = route_suffix(key)
+        if suffix in seen:
+            ctx.diags.add("E3005", f"routes `{seen[suffix]}` and `{key}` give the same logical ID "
+                          f"`{suffix}`", origin=ctx.origin(at), path=at, hint="rename one path")
+            continue
+        seen[suffix] = key
+        out.append(Route(key, method, rpath, target, at, suffix))
+    if not spec.routes:
+        at = comp.path + ("routes",)
+        ctx.diags.add("E2005", "an API needs at least one route", origin=ctx.origin(at), path=at)
+    return out
+
+
+def _route_key(key: str, kind: str) -> tuple[str, str] | str:
+    """Return (method, path) of a route key, or the reason it is not valid."""
+    if kind == "websocket":
+        if key.startswith("$") and key not in WS_SPECIAL:
+            return f"`{key}` is not a WebSocket route key; use $connect, $disconnect, $default " \
+                   "or an action name"
+        if not re.fullmatch(r"\$?[A-Za-z0-9_.:-]+", key):
+            return f"`{key}` is not a WebSocket route key"
+        return "", key
+    if key == "$default":
+        if kind == "rest":
+            return "`$default` is a route of HTTP APIs only"
+        return "", ""
+    m = re.fullmatch(r"([A-Za-z]+) +(/\S*)", key)
+    if m is None:
+        return f"route `{key}` is not `METHOD /path`"
+    method, rpath = m.group(1).upper(), m.group(2)
+    if method not in METHODS:
+        return f"`{method}` is not an HTTP method"
+    for seg in rpath.strip("/").split("/"):
+        if seg and not re.fullmatch(r"[A-Za-z0-9._~-]+|\{[A-Za-z0-9_]+\+?\}", seg):
+            return f"path segment `{seg}` in `{key}` is not valid"
+    if "+}" in rpath.rstrip("/").rsplit("/", 1)[0]:
+        return f"a greedy `{{name+}}` segment must come last in `{key}`"
+    return method, rpath
+
+
+def _route_hint(kind: str) -> str:
+    if kind == "websocket":
+        return '"$connect": functions.connect, "sendmessage": functions.send'
+    return '"GET /items/{id}": functions.items'
+
+
+def route_suffix(key: str) -> str:
+    """Turn a route key into a logical-ID fragment.
+
+    >>> route_suffix("GET /items/{id}"), route_suffix("ANY /{proxy+}"), route_suffix("$connect")
+    ('GetItemsById', 'AnyByProxyGreedy', 'Connect')
+    """
+    if " " not in key:
+        return pascal(key.lstrip("$")) or "Default"
+    method, _, rpath = key.partition(" ")
+    return pascal(method.lower()) + path_suffix(rpath.strip())
+
+
+def path_suffix(rpath: str) -> str:
+    """Turn a resource path into a logical-ID fragment (`/` is `Root`)."""
+    parts = []
+    for seg in rpath.strip("/").split("/"):
+        if not seg:
+            continue
+        m = re.fullmatch(r"\{(\w+)(\+?)\}", seg)
+        parts.append("By" + pascal(m.group(1)) + ("Greedy" if m.group(2) else "") if m
+                     else pascal(seg))
+    return "".join(parts) or "Root"
+
+
+def _unlink_handlers(comp: Component, routes: list[Route], ctx: Context) -> None:
+    """Drop a route handler's link back to its own API: it would make a stack cycle."""
+    for fn in {r.target.key: r.target for r in routes}.values():
+        kept = [link for link in fn.links if link[0] != comp.key]
+        if len(kept) == len(fn.links):
+            continue
+        dropped = next(link for link in fn.links if link[0] == comp.key)
+        fn.links[:] = kept
+        how = ("it is granted execute-api:ManageConnections by the API, and finds the callback "
+               "URL in event.requestContext (domainName, stage)" if comp.kind.startswith("web")
+               else "its request event already carries the API's domain and stage")
+        ctx.diags.add("I1001", f"`{fn.key}` handles routes of `{comp.key}`, so its link to it is "
+                      f"not needed: {how}", origin=ctx.origin(dropped[2]), path=dropped[2])
+
+
+def _check_public(comp: Component, spec: Api, ctx: Context) -> None:
+    for i, key in enumerate(spec.public_routes):
+        if key not in spec.routes:
+            at = comp.path + ("public_routes", i)
+            ctx.diags.add("E3001", f"`{key}` is not one of this API's routes",
+                          origin=ctx.origin(at), path=at, hint=did_you_mean(key, spec.routes))
+    if spec.public_routes and spec.auth is None:
+        at = comp.path + ("public_routes",)
+        ctx.diags.add("I1001", "`public_routes` has no effect without `auth`",
+                      origin=ctx.origin(at), path=at)
+
+
+# --- auth -------------------------------------------------------------------------------------
+
+
+def parse_auth(comp: Component, spec: Api, ctx: Context) -> Authorizer | None:
+    """Resolve `auth` (a reference, a pool ARN or a map) to one authorizer."""
+    if spec.auth is None:
+        return None
+    at = comp.path + ("auth",)
+    given = spec.auth if isinstance(spec.auth, Auth) else _auth_from_text(spec.auth)
+    if given is None:
+        ctx.diags.add("E2005", f"`{spec.auth}` is not an authorizer", origin=ctx.origin(at),
+                      path=at, hint="use `auth.NAME`, `functions.NAME` or a Cognito user pool ARN")
+        return None
+    picked = [k for k in ("pool", "issuer", "function") if getattr(given, k)]
+    if len(picked) != 1:
+        ctx.diags.add("E2005", "`auth` takes exactly one of pool, issuer or function",
+                      origin=ctx.origin(at), path=at)
+        return None
+    audience: list[Any] = [ctx.value(a, at + ("audience",)) for a in given.audience]
+    if given.function:
+        fn = ctx.component(given.function)
+        if fn is None or fn.section != "functions":
+            ctx.diags.add("E3001" if fn is None else "E3002",
+                          f"`{given.function}` is not a declared function", origin=ctx.origin(at),
+                          path=at)
+            return None
+        return Authorizer("lambda", at, function=fn)
+    if given.issuer:
+        return Authorizer("jwt", at, issuer=ctx.value(given.issuer, at),
+                          audience=audience, scopes=given.scopes)
+    pool = str(given.pool)
+    if pool.startswith("arn:"):
+        m = re.fullmatch(r"arn:aws[a-z-]*:cognito-idp:([a-z0-9-]+):\d{12}:userpool/([\w-]+)", pool)
+        if m is None:
+            ctx.diags.add("E2005", f"`{pool}` is not a Cognito user pool ARN",
+                          origin=ctx.origin(at), path=at,
+                          hint="arn:aws:cognito-idp:REGION:ACCOUNT:userpool/POOL_ID")
+            return None
+        issuer = f"https://cognito-idp.{m.group(1)}.amazonaws.com/{m.group(2)}"
+        return Authorizer("jwt", at, issuer=issuer, audience=audience, pool_arn=pool,
+                          scopes=given.scopes)
+    target = ctx.component(pool if "." in pool else f"auth.{pool}")
+    if target is None:
+        ctx.diags.add("E3001", f"`{pool}` is not declared", origin=ctx.origin(at), path=at,
+                      hint="declare it under `auth:`, or give a user pool ARN")
+        return None
+    if "pool_arn" not in target.attrs or "issuer" not in target.attrs:
+        ctx.diags.add("E3002", f"`{target.key}` ({target.kind}) is not a user pool",
+                      origin=ctx.origin(at), path=at)
+        return None
+    audience = list(target.extra.get("client_ids") or []) + audience
+    return Authorizer("jwt", at, issuer=target.attrs["issuer"], audience=audience,
+                      pool_arn=target.attrs["pool_arn"], scopes=given.scopes)
+
+
+def _auth_from_text(text: str) -> Auth | None:
+    if text.startswith("arn:"):
+        return Auth(pool=text)
+    if text.startswith("functions."):
+        return Auth(function=text)
+    if text.startswith("auth."):
+        return Auth(pool=text)
+    return None
+
+
+def protected(route: Route, spec: Api) -> bool:
+    """Say whether the authorizer applies to `route`."""
+    if route.key in spec.public_routes:
+        return False
+    if spec.type == "websocket":  # WebSocket APIs authorize the connection only
+        return route.key == "$connect"
+    return route.method != "OPTIONS"
+
+
+def invocation_uri(fn: Component) -> Sub:
+    """Return the API Gateway URI that invokes a function."""
+    arn = fn.attrs["arn"].derived or fn.attrs["arn"]
+    return Sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/"
+               "functions/${fn}/invocations", (("fn", arn),))
+
+
+def permit(comp: Component, fn: Component, ctx: Context, at: Path) -> None:
+    """Let this API (any stage, route or authorizer) invoke `fn`, once per function."""
+    suffix = f"Permission{pascal(fn.name)}"
+    if ctx.logical(comp, suffix) in ctx.ir.resources:
+        return
+    execution = comp.extra["execution"]
+    ctx.add(comp, suffix, "AWS::Lambda::Permission", {
+        "Action": "lambda:InvokeFunction",
+        "FunctionName": fn.attrs["name"],
+        "Principal": "apigateway.amazonaws.com",
+        "SourceArn": Sub(execution.template + "/*", execution.vars),
+    }, path=at)
+
+
+def access_log_group(comp: Component, spec: Api, ctx: Context) -> Any | None:
+    """Add the access-log group (or warn that logs are off); return its ARN."""
+    if not spec.access_logs:
+        ctx.warn("W1001", "access logs turned off for this API", comp.path + ("access_logs",))
+        return None
+    mon = getattr(ctx.config, "monitoring", None)
+    retention = int(mon.log_retention_days) if mon is not None else 30
+    log = ctx.add(comp, "AccessLogs", "AWS::Logs::LogGroup", {
+        "LogGroupName": f"/aws/apigateway/{comp.extra['physical']}",
+        "RetentionInDays": retention,
+    })
+    return GetAtt(log.logical_id, "Arn")
+
+
+def logging_account(comp: Component, ctx: Context) -> str:
+    """Return the API Gateway account-settings resource REST and WebSocket logs need.
+
+    The setting is one per account and region; the first REST or WebSocket API owns it, and
+    its role is retained so that deleting this app never breaks another app's logging.
+    """
+    for other in ctx.ir.components.values():
+        lid = other.extra.get("logging_account")
+        if lid:
+            return str(lid)
+    role = ctx.add(comp, "LoggingRole", "AWS::IAM::Role", {
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
+            "Action": "sts:AssumeRole"}]},
+        "ManagedPolicyArns": [Sub("arn:${AWS::Partition}:iam::aws:policy/service-role/"
+                                  "AmazonAPIGatewayPushToCloudWatchLogs")],
+    })
+    role.deletion_policy = role.update_replace_policy = "Retain"
+    account = ctx.add(comp, "LoggingAccount", "AWS::ApiGateway::Account",
+                      {"CloudWatchRoleArn": GetAtt(role.logical_id, "Arn")})
+    comp.extra["logging_account"] = account.logical_id
+    return account.logical_id
+
+
+# --- HTTP and WebSocket APIs (API Gateway v2) -------------------------------------------------
+
+
+def _lower_v2(comp: Component, spec: Api, ctx: Context, routes: list[Route],
+              auth: Authorizer | None) -> None:
+    ws = spec.type == "websocket"
+    api_id = Ref(comp.extra["api"])
+    props: dict[str, Any] = {"Name": comp.extra["physical"],
+                             "ProtocolType": "WEBSOCKET" if ws else "HTTP",
+                             "Description": f"{ctx.slug} {ctx.env}: {comp.name}"}
+    if ws:
+        props["RouteSelectionExpression"] = spec.route_selection
+    if spec.cors is not None:
+        if ws:
+            ctx.diags.add("I1001", "`cors` does not apply to WebSocket APIs",
+                          origin=ctx.origin(comp.path + ("cors",)), path=comp.path + ("cors",))
+        else:
+            props["CorsConfiguration"] = _cors(comp, spec, ctx)
+    ctx.add(comp, "Api", "AWS::ApiGatewayV2::Api", props)
+    authorizer = _authorizer_v2(comp, spec, ctx, auth) if auth is not None else None
+    route_ids = []
+    for route in routes:
+        target = route.target
+        if target.section == "functions":
+            integration = f"Integration{pascal(target.name)}"
+            if ctx.logical(comp, integration) not in ctx.ir.resources:
+                iprops: dict[str, Any] = {"ApiId": api_id, "IntegrationType": "AWS_PROXY"}
+                if ws:
+                    iprops.update(IntegrationUri=invocation_uri(target), IntegrationMethod="POST")
+                else:
+                    iprops.update(IntegrationUri=target.attrs["arn"], PayloadFormatVersion="2.0")
+                ctx.add(comp, integration, "AWS::ApiGatewayV2::Integration", iprops, path=route.at)
+            permit(comp, target, ctx, route.at)
+        else:
+            integration = f"Integration{route.suffix}"
+            url = target.attrs["url"]
+            uri_path = re.sub(r"\{(\w+)\+\}", r"{\1}", route.path)
+            ctx.add(comp, integration, "AWS::ApiGatewayV2::Integration", {
+                "ApiId": api_id, "IntegrationType": "HTTP_PROXY",
+                "IntegrationMethod": route.method or "ANY",
+                "IntegrationUri": Sub("${u}" + uri_path.replace("${", "${!"), (("u", url),)),
+                "PayloadFormatVersion": "1.0",
+            }, path=route.at)
+        rprops: dict[str, Any] = {
+            "ApiId": api_id, "RouteKey": route.key,
+            "Target": Sub("integrations/${i}", (("i", Ref(ctx.logical(comp, integration))),)),
+        }
+        if authorizer is not None and auth is not None and protected(route, spec):
+            rprops["AuthorizationType"] = "JWT" if auth.kind == "jwt" else "CUSTOM"
+            rprops["AuthorizerId"] = Ref(authorizer)
+            if auth.scopes and auth.kind == "jwt":
+                rprops["AuthorizationScopes"] = auth.scopes
+        route_res = ctx.add(comp, f"Route{route.suffix}", "AWS::ApiGatewayV2::Route", rprops,
+                            path=route.at)
+        route_ids.append(route_res.logical_id)
+    sprops: dict[str, Any] = {"ApiId": api_id, "StageName": comp.extra["stage"],
+                              "AutoDeploy": True}
+    log_arn = access_log_group(comp, spec, ctx)
+    if log_arn is not None:
+        sprops["AccessLogSettings"] = {"DestinationArn": log_arn, "Format": ACCESS_LOG_FORMAT}
+    settings: dict[str, Any] = {"DetailedMetricsEnabled": True}
+    if spec.throttle is not None:
+        settings.update(ThrottlingRateLimit=spec.throttle.rate,
+                        ThrottlingBurstLimit=spec.throttle.burst)
+    sprops["DefaultRouteSettings"] = settings
+    stage = ctx.add(comp, "Stage", "AWS::ApiGatewayV2::Stage", sprops)
+    # Deploy once the routes exist: an automatic deployment of an empty API fails.
+    stage.depends_on.extend(route_ids)
+    if ws and log_arn is not None:
+        stage.depends_on.append(logging_account(comp, ctx))
+    if ws:
+        _connections_policy(comp, ctx, routes)
+
+
+def _cors(comp: Component, spec: Api, ctx: Context) -> dict[str, Any]:
+    assert spec.cors is not None
+    at = comp.path + ("cors",)
+    origins = [ctx.value(o, at + ("origins", i)) for i, o in enumerate(spec.cors.origins)]
+    if spec.cors.credentials and "*" in spec.cors.origins:
+        ctx.diags.add("E3005", "`credentials: true` cannot be combined with the origin `*`",
+                      origin=ctx.origin(at + ("credentials",)), path=at + ("credentials",),
+                      hint="list the exact origins")
+    if "*" in spec.cors.origins:
+        ctx.warn("W1001", "CORS allows every origin", at + ("origins",))
+    return {"AllowOrigins": origins, "AllowMethods": spec.cors.methods,
+            "AllowHeaders": spec.cors.headers, "AllowCredentials": spec.cors.credentials,
+            "MaxAge": spec.cors.max_age}
+
+
+def _authorizer_v2(comp: Component, spec: Api, ctx: Context, auth: Authorizer) -> str | None:
+    api_id = Ref(comp.extra["api"])
+    ws = spec.type == "websocket"
+    props: dict[str, Any] = {"ApiId": api_id, "Name": f"{comp.name}-{auth.kind}"}
+    if auth.kind == "jwt":
+        if ws:
+            ctx.diags.add("E3005", "WebSocket APIs take only a Lambda authorizer",
+                          origin=ctx.origin(auth.at), path=auth.at,
+                          hint="use `auth: functions.NAME` (it gets the `token` query parameter)")
+            return None
+        if not auth.audience:
+            ctx.diags.add("E3005", "a JWT authorizer needs the allowed client IDs (audience)",
+                          origin=ctx.origin(auth.at), path=auth.at,
+                          hint="write `auth: { pool: ARN, audience: [CLIENT_ID] }`")
+            return None
+        props.update(AuthorizerType="JWT", IdentitySource=["$request.header.Authorization"],
+                     JwtConfiguration={"Issuer": auth.issuer, "Audience": auth.audience})
+    else:
+        assert auth.function is not None
+        props.update(AuthorizerType="REQUEST", AuthorizerUri=invocation_uri(auth.function))
+        if ws:
+            props["IdentitySource"] = ["route.request.querystring.token"]
+        else:
+            props.update(IdentitySource=["$request.header.Authorization"],
+                         AuthorizerPayloadFormatVersion="2.0", EnableSimpleResponses=True,
+                         AuthorizerResultTtlInSeconds=300)
+        permit(comp, auth.function, ctx, auth.at)
+    res = ctx.add(comp, "Authorizer", "AWS::ApiGatewayV2::Authorizer", props, path=auth.at)
+    return res.logical_id
+
+
+def _connections_policy(comp: Component, ctx: Context, routes: list[Route]) -> None:
+    """Let every function behind a WebSocket API post to, read and close its connections."""
+    roles = []
+    for fn in {r.target.key: r.target for r in routes}.values():
+        role = fn.extra.get("role")
+        if role and role in ctx.ir.resources and Ref(role) not in roles:
+            roles.append(Ref(role))
+    if not roles:
+        return
+    ctx.add(comp, "ConnectionsPolicy", "AWS::IAM::Policy", {
+        "PolicyName": "manage-connections",
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": comp.grants["write"]},
+        "Roles": roles,
+    }, path=comp.path + ("routes",))
+
+
+# --- custom domain ----------------------------------------------------------------------------
+
+
+def _domain(comp: Component, spec: Api, ctx: Context) -> None:
+    """Add the regional custom domain, its mapping to the stage and its alias record."""
+    assert spec.domain is not None
+    at = comp.path + ("domain",)
+    domain = spec.domain.lower().rstrip(".")
+    if spec.certificate is not None:
+        cert: Any = spec.certificate
+        region = spec.certificate.split(":")[3] if spec.certificate.count(":") >= 5 else ""
+        if region and region != ctx.region:
+            ctx.diags.add("E3005", f"a regional API domain needs a certificate in {ctx.region}, "
+                          f"not {region}", origin=ctx.origin(comp.path + ("certificate",)),
+                          path=comp.path + ("certificate",))
+    else:
+        cert = certificate(comp, ctx, [domain], at)
+    name = ctx.add(comp, "Domain", "AWS::ApiGatewayV2::DomainName", {
+        "DomainName": domain,
+        "DomainNameConfigurations": [{"CertificateArn": cert, "EndpointType": "REGIONAL",
+                                      "SecurityPolicy": "TLS_1_2"}],
+    }, path=at)
+    ctx.add(comp, "ApiMapping", "AWS::ApiGatewayV2::ApiMapping", {
+        "ApiId": Ref(comp.extra["api"]),
+        "DomainName": Ref(name.logical_id),
+        "Stage": Ref(ctx.logical(comp, "Stage")),
+    }, path=at)
+    alias_records(comp, ctx, domain, GetAtt(name.logical_id, "RegionalDomainName"),
+                  GetAtt(name.logical_id, "RegionalHostedZoneId"), at, ipv6=False)

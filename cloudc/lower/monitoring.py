@@ -1,0 +1,375 @@
+"""Lower `monitoring`: a notify topic, default and user alarms, a dashboard.
+
+Monitoring lowers last (ORDER 200) and reads every other component. All its resources live in
+the `monitoring` nested stack. A default alarm is owned by the resource it watches (logical ID
+`FunctionsWorkerErrorsAlarm`), so adding or removing one function adds or removes only that
+function's alarms; user alarms, the notify topic and the dashboard are owned by `monitoring`.
+
+Metric names per resource kind are in `METRICS`; a section can add its own by setting
+`comp.extra["metrics"]` (same shape) and `comp.extra["alarms"]` (same shape as `DEFAULTS`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from cloudc.context import Context
+from cloudc.diagnostics import did_you_mean
+from cloudc.ir import Component, Pseudo, Ref, Sub, arn, pascal
+from cloudc.schema.sections.monitoring import Alarm, Monitoring
+
+SECTION = "monitoring"
+
+Dims = Callable[[Component, Context], list[tuple[str, str]] | None]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A CloudWatch metric (or a sum of metrics) that a kind of resource exposes."""
+
+    namespace: str
+    name: str
+    dims: Dims
+    parts: tuple[str, ...] = ()  # when set: the sum of these metrics of the same resource
+    period: int | None = None    # metrics published once a day (S3 storage)
+
+
+def _named(dim: str) -> Dims:
+    return lambda c, ctx: [(dim, str(c.extra["physical"]))]
+
+
+def _dlq(c: Component, ctx: Context) -> list[tuple[str, str]] | None:
+    dlq = ctx.ir.resources.get(str(c.extra.get("dlq", "")))
+    return [("QueueName", str(dlq.properties["QueueName"]))] if dlq is not None else None
+
+
+def _bucket(storage_type: str) -> Dims:
+    return lambda c, ctx: [("BucketName", str(c.extra["physical"])),
+                           ("StorageType", storage_type)]
+
+
+_fn, _q, _t, _tb = (_named("FunctionName"), _named("QueueName"), _named("TopicName"),
+                    _named("TableName"))
+
+METRICS: dict[str, dict[str, Metric]] = {
+    "function": {
+        "errors": Metric("AWS/Lambda", "Errors", _fn),
+        "throttles": Metric("AWS/Lambda", "Throttles", _fn),
+        "invocations": Metric("AWS/Lambda", "Invocations", _fn),
+        "duration": Metric("AWS/Lambda", "Duration", _fn),
+        "concurrent_executions": Metric("AWS/Lambda", "ConcurrentExecutions", _fn),
+        "iterator_age": Metric("AWS/Lambda", "IteratorAge", _fn),
+    },
+    "queue": {
+        "age_of_oldest_message": Metric("AWS/SQS", "ApproximateAgeOfOldestMessage", _q),
+        "messages_visible": Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", _q),
+        "messages_in_flight": Metric("AWS/SQS", "ApproximateNumberOfMessagesNotVisible", _q),
+        "messages_sent": Metric("AWS/SQS", "NumberOfMessagesSent", _q),
+        "messages_received": Metric("AWS/SQS", "NumberOfMessagesReceived", _q),
+        "messages_deleted": Metric("AWS/SQS", "NumberOfMessagesDeleted", _q),
+        "dlq_messages_visible": Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", _dlq),
+    },
+    "topic": {
+        "messages_published": Metric("AWS/SNS", "NumberOfMessagesPublished", _t),
+        "notifications_delivered": Metric("AWS/SNS", "NumberOfNotificationsDelivered", _t),
+        "notifications_failed": Metric("AWS/SNS", "NumberOfNotificationsFailed", _t),
+    },
+    "table": {
+        "read_throttles": Metric("AWS/DynamoDB", "ReadThrottleEvents", _tb),
+        "write_throttles": Metric("AWS/DynamoDB", "WriteThrottleEvents", _tb),
+        # ThrottledRequests is published per operation only; this sums the table's throttles.
+        "throttled_requests": Metric("AWS/DynamoDB", "ThrottledRequests", _tb,
+                                     parts=("read_throttles", "write_throttles")),
+        "consumed_read_capacity": Metric("AWS/DynamoDB", "ConsumedReadCapacityUnits", _tb),
+        "consumed_write_capacity": Metric("AWS/DynamoDB", "ConsumedWriteCapacityUnits", _tb),
+    },
+    "bucket": {
+        "size_bytes": Metric("AWS/S3", "BucketSizeBytes", _bucket("StandardStorage"),
+                             period=86400),
+        "objects": Metric("AWS/S3", "NumberOfObjects", _bucket("AllStorageTypes"),
+                          period=86400),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Default:
+    """A default alarm: logical-ID suffix, metric, statistic, comparison, threshold."""
+
+    suffix: str
+    metric: str
+    statistic: str
+    comparison: str
+    threshold: float
+    what: str
+
+
+DEFAULTS: dict[str, tuple[Default, ...]] = {
+    "function": (
+        Default("ErrorsAlarm", "errors", "Sum", ">", 0, "invocations failed"),
+        Default("ThrottlesAlarm", "throttles", "Sum", ">", 0, "invocations were throttled"),
+    ),
+    "queue": (
+        Default("AgeAlarm", "age_of_oldest_message", "Maximum", ">=", 900,
+                "the oldest message has waited 15 minutes or more"),
+        Default("DlqAlarm", "dlq_messages_visible", "Maximum", ">", 0,
+                "messages are waiting in the dead-letter queue"),
+    ),
+    "table": (
+        Default("ThrottlesAlarm", "throttled_requests", "Sum", ">", 0,
+                "reads or writes were throttled"),
+    ),
+}
+
+COMPARISON = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold",
+              "<": "LessThanThreshold", "<=": "LessThanOrEqualToThreshold"}
+PERIOD = 300
+
+
+def declare(name: str, spec: Monitoring, ctx: Context) -> Component:
+    """Declare monitoring: its notify topic's ARN, which functions and schedules may use."""
+    path = (SECTION,)
+    comp = Component(SECTION, "", "monitoring", path, ctx.origin(path))
+    if spec.notify:
+        physical = ctx.physical("alarms", 256)
+        lid = ctx.logical(comp, "Topic")
+        topic_arn = Ref(lid, derived=arn("sns", physical))
+        comp.extra.update(physical=physical, topic=lid, topic_arn=topic_arn)
+        comp.attrs = {"topic_arn": topic_arn}
+    return comp
+
+
+def lower(comp: Component, spec: Monitoring, ctx: Context) -> None:
+    """Emit the notify topic, the alarms and the dashboard."""
+    actions: list[Any] = []
+    if spec.notify:
+        _notify(comp, spec, ctx)
+        actions = [Ref(comp.extra["topic"])]
+    enabled = _enabled_kinds(spec, ctx)
+    watched = [c for c in ctx.ir.components.values() if c is not comp]
+    for target in watched:
+        if target.section not in enabled:
+            continue
+        for d in _defaults(target):
+            metric = _metrics(target).get(d.metric)
+            if metric is None or metric.dims(target, ctx) is None:
+                continue
+            alarm = _alarm(target, metric, d.statistic, d.comparison, d.threshold,
+                           PERIOD, 1, ctx)
+            alarm["AlarmName"] = ctx.physical(
+                f"{target.section}-{target.name}-{d.suffix.removesuffix('Alarm').lower()}", 255)
+            alarm["AlarmDescription"] = f"{target.key}: {d.what}"
+            _actions(alarm, actions, True)
+            ctx.add(target, d.suffix, "AWS::CloudWatch::Alarm", alarm, group=SECTION)
+    for name, user in spec.alarms.items():
+        if user is not None:
+            _user_alarm(comp, name, user, actions, ctx)
+    if spec.dashboard:
+        _dashboard(comp, watched, ctx)
+
+
+def _metrics(target: Component) -> dict[str, Metric]:
+    return {**METRICS.get(target.kind, {}), **target.extra.get("metrics", {})}
+
+
+def _defaults(target: Component) -> tuple[Default, ...]:
+    return tuple(DEFAULTS.get(target.kind, ())) + tuple(target.extra.get("alarms", ()))
+
+
+def _enabled_kinds(spec: Monitoring, ctx: Context) -> set[str]:
+    """Return the sections whose resources get default alarms."""
+    sections = {c.section for c in ctx.ir.components.values()}
+    if isinstance(spec.defaults, bool):
+        return sections if spec.defaults else set()
+    known = sorted({c.section for c in ctx.ir.components.values()} | _sections())
+    for key in spec.defaults:
+        if key not in known:
+            where = (SECTION, "defaults", key)
+            ctx.diags.add("E2005", f"`{key}` is not a section", origin=ctx.origin(where),
+                          path=where, hint=did_you_mean(key, known))
+    return {s for s in sections if spec.defaults.get(s, True)}
+
+
+def _sections() -> set[str]:
+    from cloudc.schema import section_names
+
+    return set(section_names())
+
+
+def _notify(comp: Component, spec: Monitoring, ctx: Context) -> None:
+    """Emit the notify topic, under a key that CloudWatch may use, and its subscriptions.
+
+    CloudWatch cannot publish to a topic under the AWS managed `aws/sns` key (its policy cannot
+    name CloudWatch), so the topic gets its own customer managed key.
+    """
+    account = Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
+    # In a key policy the resource is the key itself; this pattern matches only keys of this
+    # account and region, and the statements' principals do the rest.
+    keys = arn("kms", "key/*")
+    key = ctx.add(comp, "Key", "AWS::KMS::Key", {
+        "Description": f"{ctx.slug} {ctx.env}: alarm notifications",
+        "EnableKeyRotation": True,
+        "KeyPolicy": {"Version": "2012-10-17", "Statement": [
+            {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": account},
+             "Action": ["kms:CancelKeyDeletion", "kms:Create*", "kms:Delete*",
+                        "kms:Describe*", "kms:Disable*", "kms:Enable*", "kms:Get*",
+                        "kms:List*", "kms:Put*", "kms:Revoke*", "kms:ScheduleKeyDeletion",
+                        "kms:TagResource", "kms:UntagResource", "kms:Update*"],
+             "Resource": keys},
+            {"Sid": "CloudWatchPublishes", "Effect": "Allow",
+             "Principal": {"Service": "cloudwatch.amazonaws.com"},
+             "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": keys,
+             "Condition": {"StringEquals": {"aws:SourceAccount": Pseudo("AWS::AccountId")}}},
+        ]},
+    }, path=(SECTION, "notify"))
+    ctx.add(comp, "KeyAlias", "AWS::KMS::Alias", {
+        "AliasName": f"alias/{ctx.physical('alarms', 240)}",
+        "TargetKeyId": Ref(key.logical_id),
+    }, path=(SECTION, "notify"))
+    ctx.add(comp, "Topic", "AWS::SNS::Topic", {
+        "TopicName": comp.extra["physical"],
+        "DisplayName": f"{ctx.slug} {ctx.env} alarms"[:100],
+        "KmsMasterKeyId": Ref(key.logical_id),
+    }, path=(SECTION, "notify"))
+    for i, n in enumerate(spec.notify):
+        where = (SECTION, "notify", i)
+        if n.email is not None:
+            protocol, endpoint = "email", n.email
+        else:
+            protocol, endpoint = "https", n.https or n.webhook
+        ctx.add(comp, f"Notify{i + 1}", "AWS::SNS::Subscription", {
+            "Protocol": protocol, "Endpoint": ctx.value(endpoint, where),
+            "TopicArn": Ref(comp.extra["topic"]),
+        }, path=where)
+
+
+def _alarm(target: Component, metric: Metric, statistic: str, comparison: str,
+           threshold: float, period: int, evaluations: int, ctx: Context) -> dict[str, Any]:
+    """Return an alarm's properties, less name, description and actions."""
+    period = metric.period or period
+    props: dict[str, Any] = {}
+    if metric.parts:
+        metrics = []
+        for i, part in enumerate(metric.parts):
+            m = _metrics(target)[part]
+            metrics.append({"Id": f"m{i + 1}", "ReturnData": False, "MetricStat": {
+                "Metric": _metric_spec(m, target, ctx), "Period": period, "Stat": statistic}})
+        expression = " + ".join(f"FILL(m{i + 1}, 0)" for i in range(len(metric.parts)))
+        metrics.append({"Id": "total", "Expression": expression, "Label": metric.name,
+                        "ReturnData": True})
+        props["Metrics"] = metrics
+    else:
+        props.update(_metric_spec(metric, target, ctx))
+        if statistic.startswith("p"):
+            props["ExtendedStatistic"] = statistic
+        else:
+            props["Statistic"] = statistic
+        props["Period"] = period
+    props.update({
+        "EvaluationPeriods": evaluations,
+        "Threshold": threshold,
+        "ComparisonOperator": COMPARISON[comparison],
+        "TreatMissingData": "notBreaching",
+    })
+    return props
+
+
+def _metric_spec(metric: Metric, target: Component, ctx: Context) -> dict[str, Any]:
+    dims = metric.dims(target, ctx) or []
+    return {"Namespace": metric.namespace, "MetricName": metric.name,
+            "Dimensions": [{"Name": k, "Value": v} for k, v in dims]}
+
+
+def _actions(props: dict[str, Any], actions: list[Any], enabled: bool) -> None:
+    if actions:
+        props["ActionsEnabled"] = enabled
+        props["AlarmActions"] = list(actions)
+        props["OKActions"] = list(actions)
+
+
+def _user_alarm(comp: Component, name: str, user: Alarm, actions: list[Any],
+                ctx: Context) -> None:
+    where = (SECTION, "alarms", name, "metric")
+    parts = user.metric.split(".")
+    if len(parts) != 3:
+        ctx.diags.add("E2005", f"`{user.metric}` is not `section.name.metric`",
+                      origin=ctx.origin(where), path=where, hint="e.g. functions.api.errors")
+        return
+    key, metric_name = f"{parts[0]}.{parts[1]}", parts[2]
+    target = ctx.component(key)
+    if target is None:
+        names = [f"{c.section}.{c.name}" for c in ctx.ir.components.values() if c.name]
+        ctx.diags.add("E3001", f"`{key}` is not declared", origin=ctx.origin(where), path=where,
+                      hint=did_you_mean(key, names))
+        return
+    known = _metrics(target)
+    metric = known.get(metric_name)
+    if metric is None:
+        ctx.diags.add("E3004", f"`{key}` ({target.kind}) has no metric `{metric_name}`",
+                      origin=ctx.origin(where), path=where,
+                      hint=did_you_mean(metric_name, known)
+                      or (f"metrics: {', '.join(sorted(known))}" if known
+                          else f"cloudc knows no metrics of {target.kind} resources yet"))
+        return
+    if metric.dims(target, ctx) is None:
+        ctx.diags.add("E3005", f"`{key}` has no `{metric_name}`: it has no dead-letter queue",
+                      origin=ctx.origin(where), path=where)
+        return
+    props = _alarm(target, metric, user.statistic, user.comparison, float(user.threshold),
+                   int(user.period), int(user.evaluation_periods), ctx)
+    props["AlarmName"] = ctx.physical(name, 255)
+    props["AlarmDescription"] = f"{user.metric} {user.comparison} {user.threshold:g}"
+    _actions(props, actions, bool(user.enabled))
+    if not actions and not user.enabled:
+        props["ActionsEnabled"] = False
+    ctx.add(comp, f"Alarm{pascal(name)}", "AWS::CloudWatch::Alarm", props,
+            path=(SECTION, "alarms", name))
+
+
+DASHBOARD = {
+    "function": ("Lambda", ["invocations", "errors", "throttles", "duration"]),
+    "queue": ("SQS", ["messages_visible", "age_of_oldest_message", "dlq_messages_visible"]),
+    "topic": ("SNS", ["messages_published", "notifications_failed"]),
+    "table": ("DynamoDB", ["consumed_read_capacity", "consumed_write_capacity",
+                           "read_throttles", "write_throttles"]),
+}
+
+
+def _dashboard(comp: Component, watched: list[Component], ctx: Context) -> None:
+    """Emit one dashboard: a widget per watched resource, in declaration order."""
+    widgets = []
+    for target in watched:
+        title, names = DASHBOARD.get(target.kind, ("", []))
+        known = _metrics(target)
+        lines = []
+        for n in names:
+            m = known.get(n)
+            if m is None or m.parts:
+                continue
+            dims = m.dims(target, ctx)
+            if dims is None:
+                continue
+            line: list[Any] = [m.namespace, m.name]
+            for k, v in dims:
+                line += [k, v]
+            stat = "Average" if n in ("duration",) else (
+                "Maximum" if n.startswith(("age", "messages_visible", "dlq")) else "Sum")
+            line.append({"stat": stat, "label": n})
+            lines.append(line)
+        if not lines:
+            continue
+        i = len(widgets)
+        widgets.append({"type": "metric", "x": (i % 2) * 12, "y": (i // 2) * 6, "width": 12,
+                        "height": 6, "properties": {
+                            "title": f"{title}: {target.key}", "view": "timeSeries",
+                            "region": "${AWS::Region}", "period": PERIOD, "metrics": lines}})
+    if not widgets:
+        ctx.warn("W1003", "the dashboard has nothing to show", (SECTION, "dashboard"))
+        return
+    body = json.dumps({"widgets": widgets}, sort_keys=True, separators=(",", ":"))
+    ctx.add(comp, "Dashboard", "AWS::CloudWatch::Dashboard", {
+        "DashboardName": ctx.physical("dashboard", 255),
+        "DashboardBody": Sub(body),
+    }, path=(SECTION, "dashboard"))

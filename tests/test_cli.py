@@ -1,0 +1,154 @@
+"""The CLI as a user runs it: exit codes, stdout/stderr discipline, init, explain, graph."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cloudc.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+BASIC = ROOT / "tests" / "golden" / "basic"
+
+
+@pytest.fixture()
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(BASIC, tmp_path / "app", ignore=shutil.ignore_patterns("expected"))
+    monkeypatch.chdir(tmp_path / "app")
+    return tmp_path / "app"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cloudc", "--no-color", *args],
+                          capture_output=True, text=True)
+
+
+def test_build_writes_tree_and_nothing_on_stdout(app: Path) -> None:
+    res = run("build", "--env", "staging")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == ""
+    assert "built staging" in res.stderr
+    out = app / "build" / "staging"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {t["path"] for t in manifest["templates"]} >= {"template.json", "stacks/functions.json"}
+    root = json.loads((out / "template.json").read_text())
+    assert root["Resources"]["StackFunctions"]["Properties"]["TemplateURL"] == "stacks/functions.json"
+
+
+def test_failed_build_keeps_previous_output(app: Path) -> None:
+    assert run("build", "--env", "dev").returncode == 0
+    before = (app / "build" / "dev" / "template.json").read_bytes()
+    (app / "cloud.yaml").write_text((app / "cloud.yaml").read_text().replace("uploads:", "Uploads:", 1))
+    res = run("build", "--env", "dev")
+    assert res.returncode == 1
+    assert "error[" in res.stderr and "nothing written" in res.stderr
+    assert (app / "build" / "dev" / "template.json").read_bytes() == before
+
+
+def test_errors_are_located_and_all_reported(app: Path) -> None:
+    text = (app / "cloud.yaml").read_text()
+    text = text.replace("versioning: true", "versoning: true").replace("timeout: 10", "timeout: ten")
+    (app / "cloud.yaml").write_text(text)
+    res = run("validate", "--env", "production")
+    assert res.returncode == 1
+    lines = [l for l in res.stderr.splitlines() if "error[" in l]
+    assert len(lines) == 2
+    assert lines[0].startswith("cloud.yaml:6:14:") and "did you mean `versioning`?" in lines[0]
+    assert "error[E2003]" in lines[1]
+    assert "Traceback" not in res.stderr
+
+
+def test_error_format_json(app: Path) -> None:
+    (app / "cloud.yaml").write_text("project: { name: x }\nstorge: {}\n")
+    res = run("--error-format", "json", "validate")
+    assert res.returncode == 1
+    found = json.loads(res.stderr.split("\n", 0)[0][: res.stderr.rindex("]") + 1])
+    assert found[0]["code"] == "E2001" and found[0]["line"] == 2
+
+
+def test_validate_checks_every_environment(app: Path) -> None:
+    res = run("validate")
+    assert res.returncode == 0, res.stderr
+    assert "production, staging, development" in res.stderr
+
+
+def test_usage_error_is_exit_2() -> None:
+    assert run("build", "--format", "xml").returncode == 2
+
+
+def test_set_overrides_and_cloudc_env(app: Path) -> None:
+    res = subprocess.run([sys.executable, "-m", "cloudc", "build", "--set",
+                          "queues.jobs.visibility_timeout=90"],
+                         capture_output=True, text=True, env={**__import__("os").environ,
+                                                              "CLOUDC_ENV": "qa"})
+    assert res.returncode == 0, res.stderr
+    queues = json.loads((app / "build" / "qa" / "stacks" / "queues.json").read_text())
+    assert queues["Resources"]["QueuesJobsQueue"]["Properties"]["VisibilityTimeout"] == 90
+
+
+def test_explain_names_origins(app: Path) -> None:
+    (app / "cloud.production.yaml").write_text("queues:\n  jobs:\n    visibility_timeout: 300\n")
+    res = run("explain", "--env", "production", "queues.jobs")
+    assert res.returncode == 0, res.stderr
+    assert "QueuesJobsQueue  AWS::SQS::Queue  in stacks/queues.json" in res.stdout
+    assert "visibility_timeout = 300  from cloud.production.yaml, line 3" in res.stdout
+
+
+def test_graph_dot_and_mermaid(app: Path) -> None:
+    dot = run("graph", "--env", "staging")
+    assert dot.returncode == 0 and dot.stdout.startswith("digraph")
+    assert '"functions.worker" -> "queues.jobs"' in dot.stdout
+    mer = run("graph", "--env", "staging", "--format", "mermaid")
+    assert mer.stdout.startswith("graph LR")
+
+
+def test_init_writes_schema_line_and_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", "--name", "demo"]).exit_code == 0
+    text = Path("cloud.yaml").read_text()
+    assert text.startswith("# yaml-language-server: $schema=./schemas/cloud.schema.json")
+    assert Path("schemas/cloud.schema.json").exists()
+    assert "build/" in Path(".gitignore").read_text()
+    assert run("build").returncode == 0
+
+
+def test_init_toml_has_taplo_directive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(cli, ["init", "--format", "toml", "--name", "demo"]).exit_code == 0
+    assert Path("cloud.toml").read_text().startswith("#:schema ./schemas/cloud.schema.json")
+    res = run("build", "cloud.toml")
+    assert res.returncode == 0, res.stderr
+
+
+def test_environment_overlays_merge(app: Path) -> None:
+    text = (app / "cloud.yaml").read_text() + (
+        "environments:\n  production:\n    queues: { jobs: { visibility_timeout: 600 } }\n"
+        "    storage: { uploads: { lifecycle: null } }\n")
+    (app / "cloud.yaml").write_text(text)
+    assert run("build", "--env", "production").returncode == 0
+    q = json.loads((app / "build/production/stacks/queues.json").read_text())
+    assert q["Resources"]["QueuesJobsQueue"]["Properties"]["VisibilityTimeout"] == 600
+    s = json.loads((app / "build/production/stacks/storage.json").read_text())
+    rules = s["Resources"]["StorageUploadsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert [r["Id"] for r in rules] == ["abort-incomplete-uploads"]
+    assert run("build", "--env", "staging").returncode == 0
+    q = json.loads((app / "build/staging/stacks/queues.json").read_text())
+    assert q["Resources"]["QueuesJobsQueue"]["Properties"]["VisibilityTimeout"] == 60
+
+
+def test_iam_has_no_wildcards(app: Path) -> None:
+    assert run("build", "--env", "production").returncode == 0
+    for path in (app / "build" / "production").rglob("*.json"):
+        doc = json.loads(path.read_text())
+        for body in doc.get("Resources", {}).values():
+            text = json.dumps(body.get("Properties", {}))
+            if body["Type"] in ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+                assert '"Resource": "*"' not in text and '"Action": "*"' not in text
+                assert '"*"' not in text
