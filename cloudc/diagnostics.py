@@ -60,6 +60,9 @@ CODES: dict[str, Code] = {
         Code("W1001", "a secure default was turned off"),
         Code("W1002", "resource with a running cost"),
         Code("W1003", "deprecated or discouraged setting"),
+        Code("E5001", "a resource failed to deploy"),
+        Code("W5001", "a change replaces a resource"),
+        Code("W5002", "a change deletes or replaces stateful data"),
         Code("I1001", "information about the build"),
     )
 }

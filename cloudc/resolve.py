@@ -34,6 +34,13 @@ class Resolved:
     config_dir: FsPath
     environments: list[str] = field(default_factory=list)
     layers: list[str] = field(default_factory=list)
+    interp: "_Interp | None" = None
+
+    def interpolate_text(self, text: str, path: Path) -> Any:
+        """Resolve build-time `${...}` tokens in text read from a file the config points at."""
+        if self.interp is None or "${" not in text:
+            return text
+        return self.interp.string(text, path)
 
 
 def slugify(name: str) -> str:
@@ -220,6 +227,7 @@ def interpolate(res: Resolved, diags: Diagnostics) -> None:
         "env": res.environment,
     }
     ctx = _Interp(res, variables, builtins, diags)
+    res.interp = ctx
     if "variables" in data:
         data["variables"] = ctx.walk(data["variables"], ("variables",))
     for key in list(data):

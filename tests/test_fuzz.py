@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cloudc.compile import compile_config
 
-BASE = (Path(__file__).parent / "golden" / "basic" / "cloud.yaml").read_text()
-BASE_DATA = yaml.safe_load(BASE)
+GOLDEN = Path(__file__).parent / "golden"
+CASES = sorted(p for p in GOLDEN.glob("*/cloud.yaml") if not p.parent.name.startswith("error_"))
+BASES = {p.parent.name: yaml.safe_load(p.read_text()) for p in CASES}
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 100000), st.floats(allow_nan=False),
                     st.text(max_size=12), st.sampled_from(["${var:x}", "${storage.uploads.arn}",
@@ -31,7 +32,7 @@ def _paths(node, prefix=()):
             yield from _paths(v, prefix + (i,))
 
 
-ALL_PATHS = [p for p in _paths(BASE_DATA) if p]
+ALL_PATHS = [(case, p) for case, data in BASES.items() for p in _paths(data) if p]
 
 
 def _mutate(data, path, value, delete):
@@ -48,15 +49,18 @@ def _mutate(data, path, value, delete):
     return data
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(path=st.sampled_from(ALL_PATHS), value=values, delete=st.booleans(),
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(where=st.sampled_from(ALL_PATHS), value=values, delete=st.booleans(),
        env=st.sampled_from(["production", "staging", "qa"]))
-def test_validate_never_raises_on_mutated_configs(tmp_path_factory, path, value, delete, env) -> None:
-    folder = tmp_path_factory.mktemp("fuzz")
-    (folder / "functions" / "worker").mkdir(parents=True)
-    (folder / "functions" / "worker" / "index.mjs").write_text("x")
+def test_validate_never_raises_on_mutated_configs(tmp_path_factory, where, value, delete, env) -> None:
+    """Mutate one value of any golden case (in a copy of its folder) and compile it."""
+    import shutil
+
+    case, path = where
+    folder = tmp_path_factory.mktemp("fuzz") / case
+    shutil.copytree(GOLDEN / case, folder, ignore=shutil.ignore_patterns("expected"))
     config = folder / "cloud.yaml"
-    config.write_text(yaml.safe_dump(_mutate(BASE_DATA, path, value, delete)))
+    config.write_text(yaml.safe_dump(_mutate(BASES[case], path, value, delete)))
     build = compile_config(config, env, dry=True)
     for d in build.diagnostics.sorted():
         assert d.text().startswith(str(config)) or d.origin is None or d.text()

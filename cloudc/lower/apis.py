@@ -316,13 +316,23 @@ def protected(route: Route, spec: Api) -> bool:
 
 def invocation_uri(fn: Component) -> Sub:
     """Return the API Gateway URI that invokes a function."""
-    arn = fn.attrs["arn"].derived or fn.attrs["arn"]
     return Sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/"
-               "functions/${fn}/invocations", (("fn", arn),))
+               "functions/${fn}/invocations", (("fn", _arn(fn)),))
+
+
+def _arn(fn: Component) -> Any:
+    """Return a function's ARN computed from its name: no dependency on its stack."""
+    arn = fn.attrs["arn"]
+    return arn.derived if isinstance(arn, (Ref, GetAtt)) and arn.derived is not None else arn
 
 
 def permit(comp: Component, fn: Component, ctx: Context, at: Path) -> None:
-    """Let this API (any stage, route or authorizer) invoke `fn`, once per function."""
+    """Let this API (any stage, route or authorizer) invoke `fn`, once per function.
+
+    The permission sits with the functions (group `functions`), and the API names functions
+    only by their computed ARNs: the API's stack then never waits for the functions' stack, so
+    functions may link to the API (its URL, its connections) without a cycle.
+    """
     suffix = f"Permission{pascal(fn.name)}"
     if ctx.logical(comp, suffix) in ctx.ir.resources:
         return
@@ -332,7 +342,7 @@ def permit(comp: Component, fn: Component, ctx: Context, at: Path) -> None:
         "FunctionName": fn.attrs["name"],
         "Principal": "apigateway.amazonaws.com",
         "SourceArn": Sub(execution.template + "/*", execution.vars),
-    }, path=at)
+    }, path=at, group="functions")
 
 
 def access_log_group(comp: Component, spec: Api, ctx: Context) -> Any | None:
@@ -403,7 +413,7 @@ def _lower_v2(comp: Component, spec: Api, ctx: Context, routes: list[Route],
                 if ws:
                     iprops.update(IntegrationUri=invocation_uri(target), IntegrationMethod="POST")
                 else:
-                    iprops.update(IntegrationUri=target.attrs["arn"], PayloadFormatVersion="2.0")
+                    iprops.update(IntegrationUri=_arn(target), PayloadFormatVersion="2.0")
                 ctx.add(comp, integration, "AWS::ApiGatewayV2::Integration", iprops, path=route.at)
             permit(comp, target, ctx, route.at)
         else:
@@ -506,7 +516,7 @@ def _connections_policy(comp: Component, ctx: Context, routes: list[Route]) -> N
         "PolicyName": "manage-connections",
         "PolicyDocument": {"Version": "2012-10-17", "Statement": comp.grants["write"]},
         "Roles": roles,
-    }, path=comp.path + ("routes",))
+    }, path=comp.path + ("routes",), group="functions")
 
 
 # --- custom domain ----------------------------------------------------------------------------

@@ -283,7 +283,14 @@ def _secret(social: Social, key: str, field: str, ctx: Context, path: Path) -> A
                       hint="store it in Secrets Manager or SSM and write `${secret:NAME}` or "
                            "`${ssm:/path}`")
         return ""
-    return ctx.value(value.strip(), where)
+    got = ctx.value(value.strip(), where)
+    if isinstance(got, str) and "resolve:ssm-secure:" in got:
+        ctx.diags.add("E3005", "an SSM SecureString cannot be used here: CloudFormation resolves "
+                      "those only in a few resource types, and Cognito is not one of them",
+                      origin=ctx.origin(where), path=where,
+                      hint="keep the value in Secrets Manager (`${secret:NAME}` of a generated "
+                           "or `arn:` secret) or in a plain SSM String")
+    return got
 
 
 def _provider(comp: Component, key: str, social: Social, ctx: Context) -> str:
@@ -372,6 +379,7 @@ def _client(comp: Component, name: str, client: Client, providers: dict[str, str
                     or "://" in url and not url.startswith("http://")):
                 ctx.diags.add("E2005", f"`{url}` must use https (http only for localhost)",
                               origin=ctx.origin(path + (key, i)), path=path + (key, i))
+    machine = "client_credentials" in flows
     supported = ["COGNITO", *providers.values()]
     if client.providers is not None:
         chosen = []
@@ -388,7 +396,8 @@ def _client(comp: Component, name: str, client: Client, providers: dict[str, str
         "UserPoolId": Ref(comp.extra["pool"]),
         "ClientName": ctx.physical(f"{comp.name}-{name}", 128),
         "GenerateSecret": client.generate_secret,
-        "ExplicitAuthFlows": [*(FLOWS[f] for f in client.auth_flows), "ALLOW_REFRESH_TOKEN_AUTH"],
+        "ExplicitAuthFlows": [*(FLOWS[f] for f in client.auth_flows if not machine),
+                              "ALLOW_REFRESH_TOKEN_AUTH"],
         "PreventUserExistenceErrors": "ENABLED",
         "EnableTokenRevocation": True,
         "AccessTokenValidity": client.access_token_minutes,
@@ -444,9 +453,10 @@ def _identity_pool(comp: Component, spec: Pool, ctx: Context) -> None:
     path = comp.path + ("identity_pool",)
     pool = comp.extra["pool"]
     providers = [{"ClientId": Ref(lid), "ProviderName": GetAtt(pool, "ProviderName"),
-                  "ServerSideTokenCheck": True} for lid in comp.extra["clients"].values()]
+                  "ServerSideTokenCheck": True} for name, lid in comp.extra["clients"].items()
+                 if "client_credentials" not in spec.clients[name].flows]
     if not providers:
-        ctx.diags.add("E3005", "an identity pool needs at least one app client under `clients`",
+        ctx.diags.add("E3005", "an identity pool needs an app client for users under `clients`",
                       origin=ctx.origin(path), path=path)
         return
     idp = ctx.add(comp, "IdentityPool", "AWS::Cognito::IdentityPool", {

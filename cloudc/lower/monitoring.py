@@ -156,11 +156,10 @@ def lower(comp: Component, spec: Monitoring, ctx: Context) -> None:
             metric = _metrics(target).get(d.metric)
             if metric is None or metric.dims(target, ctx) is None:
                 continue
-            alarm = _alarm(target, metric, d.statistic, d.comparison, d.threshold,
-                           PERIOD, 1, ctx)
-            alarm["AlarmName"] = ctx.physical(
+            alarm_name = ctx.physical(
                 f"{target.section}-{target.name}-{d.suffix.removesuffix('Alarm').lower()}", 255)
-            alarm["AlarmDescription"] = f"{target.key}: {d.what}"
+            alarm = _alarm(alarm_name, f"{target.key}: {d.what}", target, metric, d.statistic,
+                           d.comparison, d.threshold, PERIOD, 1, ctx)
             _actions(alarm, actions, True)
             ctx.add(target, d.suffix, "AWS::CloudWatch::Alarm", alarm, group=SECTION)
     for name, user in spec.alarms.items():
@@ -245,11 +244,12 @@ def _notify(comp: Component, spec: Monitoring, ctx: Context) -> None:
         }, path=where)
 
 
-def _alarm(target: Component, metric: Metric, statistic: str, comparison: str,
-           threshold: float, period: int, evaluations: int, ctx: Context) -> dict[str, Any]:
-    """Return an alarm's properties, less name, description and actions."""
+def _alarm(name: str, description: str, target: Component, metric: Metric, statistic: str,
+           comparison: str, threshold: float, period: int, evaluations: int,
+           ctx: Context) -> dict[str, Any]:
+    """Return an alarm's properties, less its actions."""
     period = metric.period or period
-    props: dict[str, Any] = {}
+    props: dict[str, Any] = {"AlarmName": name, "AlarmDescription": description}
     if metric.parts:
         metrics = []
         for i, part in enumerate(metric.parts):
@@ -269,7 +269,7 @@ def _alarm(target: Component, metric: Metric, statistic: str, comparison: str,
         props["Period"] = period
     props.update({
         "EvaluationPeriods": evaluations,
-        "Threshold": threshold,
+        "Threshold": int(threshold) if float(threshold).is_integer() else threshold,
         "ComparisonOperator": COMPARISON[comparison],
         "TreatMissingData": "notBreaching",
     })
@@ -317,10 +317,9 @@ def _user_alarm(comp: Component, name: str, user: Alarm, actions: list[Any],
         ctx.diags.add("E3005", f"`{key}` has no `{metric_name}`: it has no dead-letter queue",
                       origin=ctx.origin(where), path=where)
         return
-    props = _alarm(target, metric, user.statistic, user.comparison, float(user.threshold),
+    props = _alarm(ctx.physical(name, 255), f"{user.metric} {user.comparison} {user.threshold:g}",
+                   target, metric, user.statistic, user.comparison, float(user.threshold),
                    int(user.period), int(user.evaluation_periods), ctx)
-    props["AlarmName"] = ctx.physical(name, 255)
-    props["AlarmDescription"] = f"{user.metric} {user.comparison} {user.threshold:g}"
     _actions(props, actions, bool(user.enabled))
     if not actions and not user.enabled:
         props["ActionsEnabled"] = False

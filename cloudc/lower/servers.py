@@ -14,7 +14,7 @@ from typing import Any
 from cloudc import recipes as recipe_book
 from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
-from cloudc.ir import Base64, Component, Expr, GetAtt, Pseudo, Ref, Sub, statement
+from cloudc.ir import Base64, Component, Expr, GetAtt, Join, Ref, Sub, statement
 from cloudc.lower._alb import load_balancer
 from cloudc.lower.network import require_vpc
 from cloudc.schema.base import link_target
@@ -256,7 +256,9 @@ def _image(spec: Server) -> tuple[str, str]:
         param, root = IMAGES[spec.image]
         name = param.format(deb="arm64" if arch == "arm64" else "amd64",
                             rpm="arm64" if arch == "arm64" else "x86_64")
-        return f"{{{{resolve:ssm:{name}}}}}", root
+        # EC2 resolves the parameter at each launch: new AMIs reach new instances without a
+        # deploy, and a new AMI never changes the template (nor replaces a running instance).
+        return f"resolve:ssm:{name}", root
     return spec.image, spec.root_device or "/dev/xvda"
 
 
@@ -419,23 +421,21 @@ def _user_data(comp: Component, spec: Server, ctx: Context, template: str) -> No
                 "Version": "2012-10-17", "Statement": comp.statements}}]
 
 
-def _sub(script: str, values: list[Any]) -> Sub:
-    """Turn the script into a Sub: literal `${` escaped, holes filled with expressions."""
-    text = script.replace("${", "${!")
-    variables: list[tuple[str, Any]] = []
-    for i, value in enumerate(values):
-        hole = f"@@CLOUDC_HOLE_{i}@@"
-        if isinstance(value, Pseudo):
-            text = text.replace(hole, f"${{{value.name}}}")
-        elif isinstance(value, Sub) and not value.vars:
-            text = text.replace(hole, value.template)
-        elif isinstance(value, str):
-            text = text.replace(hole, value.replace("${", "${!"))
-        else:
-            var = f"v{len(variables)}"
-            variables.append((var, value))
-            text = text.replace(hole, f"${{{var}}}")
-    return Sub(text, tuple(variables))
+def _sub(script: str, values: list[Any]) -> Join | str:
+    """Fill the script's holes: a plain string, or a Join of literal text and expressions."""
+    parts: list[Any] = []
+    for piece in re.split(r"(@@CLOUDC_HOLE_\d+@@)", script):
+        m = re.fullmatch(r"@@CLOUDC_HOLE_(\d+)@@", piece)
+        value = values[int(m.group(1))] if m else piece
+        if isinstance(value, Sub) and not value.vars and "${" not in value.template:
+            value = value.template
+        if isinstance(value, str) and parts and isinstance(parts[-1], str):
+            parts[-1] += value
+        elif value != "":
+            parts.append(value)
+    if all(isinstance(p, str) for p in parts):
+        return "".join(parts)
+    return Join("", tuple(parts))
 
 
 _RESOLVE = re.compile(r"^\{\{resolve:secretsmanager:(.+?)(?::SecretString:([^:}]*)(?::[^:}]*){0,2})?\}\}$")

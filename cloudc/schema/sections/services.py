@@ -94,7 +94,6 @@ class Service(Tagged):
     )
     spot: Bool = Field(False, description="Run on Fargate Spot (cheaper, can be interrupted).")
     log_retention_days: PosInt | None = None
-    exec: Bool = Field(False, description="Allow `aws ecs execute-command` into tasks.")
 
 
 Entry = Service
