@@ -149,9 +149,17 @@ class Context:
         parts = tok.split(".")
         if len(parts) < 2:
             return "${" + tok + "}"
-        key = f"{parts[0]}.{parts[1]}"
+        split = 2
+        if parts[0] == "email":  # keyed by domain, which has dots: the longest declared match
+            split = next((n for n in range(len(parts), 2, -1)
+                          if ".".join(parts[:n]) in self.ir.components), 2)
+            if ".".join(parts[:split]) not in self.ir.components:
+                self.diags.add("E3001", f"no `email` domain is declared for `{tok}`",
+                               origin=self.origin(path), path=path)
+                return ""
+        key = ".".join(parts[:split])
         comp = self.component(key)
-        attr = ".".join(parts[2:])
+        attr = ".".join(parts[split:])
         if comp is None:
             # A single-map section (`network.vpc_id`, `security.keys.data.arn`) is one
             # component keyed by the section; the rest of the token is its attribute.

@@ -53,6 +53,8 @@ def load_text(text: str, file: str, fmt: str, diags: Diagnostics, layer: str = "
     """Parse config text of the given format ("yaml", "toml" or "json")."""
     if fmt == "toml":
         doc = _load_toml(text, file, diags, layer)
+    elif fmt == "json":
+        doc = _load_json(text, file, diags, layer)
     else:
         doc = _load_yaml(text, file, diags, layer)
     if doc is None:
@@ -156,6 +158,21 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     if tag == _NULL:
         return None
     return value
+
+
+def _load_json(text: str, file: str, diags: Diagnostics, layer: str) -> Document | None:
+    """Read JSON through the YAML composer (for positions), else json (positions unknown)."""
+    quiet = Diagnostics()
+    doc = _load_yaml(text, file, quiet, layer)
+    if doc is not None and not quiet.has_errors:
+        return doc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        diags.add("E0002", f"invalid JSON: {exc.msg}", origin=Origin(file, exc.lineno, exc.colno, layer))
+        return None
+    diags.extend(Diagnostics([d for d in quiet.items if d.code == "E0004"]))
+    return Document(file, data, Origins())
 
 
 # --- TOML -------------------------------------------------------------------------------------

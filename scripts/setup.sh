@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv --system-site-packages .venv
 fi
-if ! .venv/bin/python -c "import cloudc, ruamel.yaml, tomli_w, deepdiff, cfnlint, moto, hypothesis, pre_commit" 2>/dev/null \
+if ! .venv/bin/python -c "import cloudc, ruamel.yaml, tomli_w, deepdiff, cfnlint, moto, hypothesis, pre_commit, xdist" 2>/dev/null \
    || [ pyproject.toml -nt .venv/.installed ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
   touch .venv/.installed

@@ -82,7 +82,8 @@ def test_catalog_needs_delivery(tmp_path: Path) -> None:
 
 def test_catalog_prefix_must_project(tmp_path: Path) -> None:
     b = _build(tmp_path, "storage: { lake: {} }\nstreams: { clicks: { deliver_to: storage.lake, "
-                         "prefix: 'x/!{partitionKeyFromQuery:a}/', catalog: { columns: { a: string } } } }\n")
+                         "prefix: 'x/!{partitionKeyFromQuery:a}/', "
+                         "catalog: { columns: { a: string } } } }\n")
     assert any("E3005" in e and "prefix" in e for e in _errors(b))
 
 
@@ -98,6 +99,25 @@ def test_catalog_database_and_workgroup(tmp_path: Path) -> None:
 
 
 def test_undeclared_bucket(tmp_path: Path) -> None:
-    b = _build(tmp_path, "storage: { lake: {} }\nstreams: { clicks: { deliver_to: storage.lak } }\n")
+    b = _build(tmp_path, "storage: { lake: {} }\n"
+                         "streams: { clicks: { deliver_to: storage.lak } }\n")
     errs = _errors(b)
     assert any("E3001" in e and "did you mean `lake`" in e for e in errs), errs
+
+
+def test_default_alarms_and_metrics(tmp_path: Path) -> None:
+    b = _build(tmp_path, "storage: { lake: {} }\n"
+                         "streams: { clicks: { deliver_to: storage.lake, buffer_seconds: 60 } }\n"
+                         "monitoring: { alarms: { quiet: { metric: streams.clicks.incoming_records,"
+                         " threshold: 1, comparison: '<' } } }\n")
+    assert not _errors(b)
+    res = b.nested["monitoring"]["Resources"]
+    assert res["StreamsClicksDeliveryFreshnessAlarm"]["Properties"]["Threshold"] == 960
+    assert "StreamsClicksIteratorAgeAlarm" in res
+    assert res["MonitoringAlarmQuiet"]["Properties"]["MetricName"] == "IncomingRecords"
+
+
+def test_bare_bucket_name(tmp_path: Path) -> None:
+    b = _build(tmp_path, "storage: { lake: {} }\nstreams: { clicks: { deliver_to: lake } }\n")
+    assert not _errors(b)
+    assert "StreamsClicksDelivery" in _resources(b)

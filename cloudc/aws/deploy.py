@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterator
 
-from cloudc.aws.diff import Plan, mark_replacement
+from cloudc.aws.diff import Plan, ResourceChange, Side, mark_replacement
 from cloudc.aws.fetch import describe
 from cloudc.aws.session import Aws, AwsError, api_errors, error_code
 from cloudc.emit.writer import to_json
@@ -20,6 +20,7 @@ POLL_SECONDS = 2.0  # between DescribeStackEvents calls; tests lower it
 BOOTSTRAP_STACK = "cloudc-bootstrap"
 INLINE_LIMIT = 51_200  # bytes of TemplateBody CloudFormation takes inline
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
 
 # The artifacts bucket. Objects never expire: a rollback or a later update may still need an
 # old template or code zip, and content-hashed keys are never overwritten, so the bucket only
@@ -104,8 +105,14 @@ def ensure_bucket(aws: Aws, say: Say) -> str:
     return str(outputs["BucketName"])
 
 
-def template_url(bucket: str, key: str) -> str:
-    """Return the S3 URL CloudFormation reads a template from."""
+def template_url(bucket: str, key: str, region: str | None = None) -> str:
+    """Return the S3 URL CloudFormation reads a template from.
+
+    With a region (other than us-east-1) the URL names the regional endpoint, which AWS wants
+    for buckets outside us-east-1; without one it is the global form that emulators parse.
+    """
+    if region and region != "us-east-1":
+        return f"https://{bucket}.s3.{region}.amazonaws.com/{key}"
     return f"https://{bucket}.s3.amazonaws.com/{key}"
 
 
@@ -124,8 +131,11 @@ class Package:
 
 
 def package(root: dict[str, Any], nested: dict[str, dict[str, Any]],
-            assets: dict[str, bytes], bucket: str) -> Package:
-    """Rewrite local paths to S3 locations under content-hashed keys (the build is untouched)."""
+            assets: dict[str, bytes], bucket: str, region: str | None = None) -> Package:
+    """Rewrite local paths to S3 locations under content-hashed keys (the build is untouched).
+
+    `region` selects regional template URLs (see `template_url`).
+    """
     pkg = Package(copy.deepcopy(root))
     for name, data in assets.items():
         pkg.uploads[f"assets/{name}"] = data
@@ -141,7 +151,7 @@ def package(root: dict[str, Any], nested: dict[str, dict[str, Any]],
         data = to_json(doc).encode()
         key = f"templates/{hashlib.sha256(data).hexdigest()}.json"
         pkg.uploads[key] = data
-        urls[f"stacks/{group}.json"] = template_url(bucket, key)
+        urls[f"stacks/{group}.json"] = template_url(bucket, key, region)
     for body in pkg.root.get("Resources", {}).values():
         props = body.get("Properties") or {}
         if body.get("Type") == "AWS::CloudFormation::Stack" and props.get("TemplateURL") in urls:
@@ -150,7 +160,7 @@ def package(root: dict[str, Any], nested: dict[str, dict[str, Any]],
     if len(data) > INLINE_LIMIT:
         key = f"templates/{hashlib.sha256(data).hexdigest()}.json"
         pkg.uploads[key] = data
-        pkg.root_url = template_url(bucket, key)
+        pkg.root_url = template_url(bucket, key, region)
     return pkg
 
 
@@ -212,9 +222,11 @@ def create_change_set(aws: Aws, name: str, pkg: Package, *, create: bool,
             break
         _sleep()
     if desc["Status"] != "CREATE_COMPLETE":
-        if not desc.get("Changes"):
-            # "The submitted information didn't contain changes": nothing to do. A failed
-            # change set with no changes is the only signal; its reason is prose.
+        reason = str(desc.get("StatusReason", ""))
+        if not desc.get("Changes") and any(p in reason for p in NO_CHANGES):
+            # CloudFormation says "nothing to do" only in the reason's prose (the AWS CLI's
+            # `cloudformation deploy` checks the same text); a failure for any other reason,
+            # a template error say, must not pass for "no changes".
             cs.empty = True
             with api_errors(f"delete the empty change set {cs.id}"):
                 cfn.delete_change_set(ChangeSetName=cs.id, StackName=cs.stack_id)
@@ -224,7 +236,8 @@ def create_change_set(aws: Aws, name: str, pkg: Package, *, create: bool,
     return cs
 
 
-def _all_changes(cfn: Any, desc: dict[str, Any], stack: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def _all_changes(cfn: Any, desc: dict[str, Any],
+                 stack: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """Yield (root logical ID of the stack, ResourceChange) through nested change sets."""
     while True:
         for c in desc.get("Changes") or []:
@@ -242,21 +255,36 @@ def _all_changes(cfn: Any, desc: dict[str, Any], stack: str) -> Iterator[tuple[s
             desc = cfn.describe_change_set(ChangeSetName=desc["ChangeSetId"], NextToken=token)
 
 
-def merge_change_set(plan: Plan, cs: ChangeSet, labels: dict[str, str]) -> None:
+def merge_change_set(plan: Plan, cs: ChangeSet, local: Side) -> None:
     """Add what CloudFormation knows and cloudc cannot (replacements caused by values)."""
     index = {(r.stack, r.logical_id): r for r in plan.resources}
     for stack, change in cs.changes:
-        label = labels.get(stack, "root") if stack else "root"
-        rc = index.get((label, change.get("LogicalResourceId", "")))
-        if rc is None:
-            continue
+        label = local.label(stack) if stack else "root"
+        lid = change.get("LogicalResourceId", "")
         level = {"True": "yes", "Conditional": "maybe"}.get(str(change.get("Replacement")), "")
-        why = [d.get("Target", {}).get("Name") for d in change.get("Details") or []
-               if d.get("Target", {}).get("RequiresRecreation") in ("Always", "Conditionally")]
-        names = ", ".join(sorted({w for w in why if w}))
+        rc = index.get((label, lid))
+        if rc is None:
+            if not level or change.get("Action") != "Modify":
+                continue
+            body = (local.nested.get(stack) if stack else local.root or {}) or {}
+            body = (body.get("Resources") or {}).get(lid) or {}
+            meta = body.get("Metadata") or {}
+            rc = ResourceChange("modify", label, lid, str(change.get("ResourceType", "")),
+                                origin=str(meta.get("cloudc:origin", "")),
+                                policy=str(body.get("UpdateReplacePolicy") or ""))
+            plan.resources.append(rc)
+            index[(label, lid)] = rc
+        causes = []
+        for d in change.get("Details") or []:
+            target = d.get("Target") or {}
+            if target.get("RequiresRecreation") in ("Always", "Conditionally"):
+                cause = target.get("Name") or target.get("Attribute") or ""
+                if d.get("CausingEntity"):
+                    cause += f" <- {d['CausingEntity']}"
+                causes.append(cause)
         mark_replacement(rc, level, "CloudFormation's change set says "
                          + ("it will be replaced" if level == "yes" else "it may be replaced")
-                         + (f" ({names})" if names else ""))
+                         + (f" ({', '.join(sorted(set(causes)))})" if causes else ""))
 
 
 # --- events -----------------------------------------------------------------------------------
@@ -351,7 +379,8 @@ class Watcher:
         """Return the first resource that failed (not the stacks that failed because of it)."""
         failed = [ev for ev in self.events if str(ev.get("ResourceStatus", "")).endswith("_FAILED")]
         resources = [ev for ev in failed if ev.get("ResourceType") != "AWS::CloudFormation::Stack"]
-        pick = resources or [ev for ev in failed if ev.get("LogicalResourceId") != ev.get("StackName")]
+        pick = resources or [ev for ev in failed
+                             if ev.get("LogicalResourceId") != ev.get("StackName")]
         pick = pick or failed
         return min(pick, key=lambda ev: ev["Timestamp"]) if pick else None
 

@@ -7,7 +7,6 @@ matched by their logical ID in the root (`StackStorage` <-> `stacks/storage.json
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,6 +118,7 @@ class ResourceChange:
             "from_stack": self.from_stack or None, "replacement": self.replacement or None,
             "reasons": self.reasons, "data_loss": self.data_loss or None,
             "lost": self.lost or None, "kept": self.kept or None, "origin": self.origin or None,
+            "bookkeeping_only": self.verbose_only,
             "changes": [_change_dict(c) for c in self.props],
             "bookkeeping": [_change_dict(c) for c in self.bookkeeping],
         }
@@ -202,23 +202,28 @@ def normalise(template: dict[str, Any], *, root: bool) -> dict[str, Any]:
 
     A root's TemplateURLs are dropped (the nested templates themselves are compared), and
     Lambda code that cloudc uploaded under a content-hashed key reads again as the local
-    `../assets/<sha256>.zip` it came from. GetAtt's short string form becomes the list form.
+    `../assets/<sha256>.zip` it came from. Only what changes is copied.
     """
-    doc = _plain(copy.deepcopy(template))
-    for body in (doc.get("Resources") or {}).values():
-        if not isinstance(body, dict):
-            continue
-        props = body.get("Properties")
-        if not isinstance(props, dict):
-            continue
-        kind = body.get("Type")
-        if root and kind == "AWS::CloudFormation::Stack":
-            props.pop("TemplateURL", None)
-        elif kind == "AWS::Lambda::Function":
-            props["Code"] = _local_code(props.get("Code"))
-        elif kind == "AWS::Lambda::LayerVersion":
-            props["Content"] = _local_code(props.get("Content"))
+    doc = dict(template)
+    resources = {}
+    for lid, body in (template.get("Resources") or {}).items():
+        props = body.get("Properties") if isinstance(body, dict) else None
+        kind = body.get("Type") if isinstance(body, dict) else None
+        if isinstance(props, dict):
+            if root and kind == "AWS::CloudFormation::Stack" and "TemplateURL" in props:
+                props = {k: v for k, v in props.items() if k != "TemplateURL"}
+                body = {**body, "Properties": props}
+            elif kind in _CODE:
+                key = _CODE[kind]
+                local = _local_code(props.get(key))
+                if local is not props.get(key):
+                    body = {**body, "Properties": {**props, key: local}}
+        resources[lid] = body
+    doc["Resources"] = resources
     return doc
+
+
+_CODE = {"AWS::Lambda::Function": "Code", "AWS::Lambda::LayerVersion": "Content"}
 
 
 def _local_code(code: Any) -> Any:
@@ -229,60 +234,51 @@ def _local_code(code: Any) -> Any:
     return code
 
 
-def _plain(value: Any) -> Any:
-    """Turn OrderedDicts into dicts and `Fn::GetAtt: "A.B"` into `["A", "B"]`."""
-    if isinstance(value, dict):
-        out = {k: _plain(v) for k, v in value.items()}
-        att = out.get("Fn::GetAtt")
-        if len(out) == 1 and isinstance(att, str) and "." in att:
-            out["Fn::GetAtt"] = att.split(".", 1)
-        return out
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 # --- comparing ------------------------------------------------------------------------------
 
 
 def diff(old: Side, new: Side) -> Plan:
     """Compare `old` (e.g. deployed) with `new` (e.g. compiled) and return the plan."""
     plan = Plan(new.name, old.root is not None)
+
+    def label(key: str) -> str:  # the new side's group names win
+        return new.labels.get(key) or old.label(key)
+
     old_stacks = _stacks(old)
     new_stacks = _stacks(new)
     for key in new_stacks:
         if key != ROOT and key not in old_stacks:
-            plan.stacks.append(Change(new.label(key), None, key, "add"))
+            plan.stacks.append(Change(label(key), None, key, "add"))
     for key in old_stacks:
         if key != ROOT and key not in new_stacks:
-            plan.stacks.append(Change(old.label(key), key, None, "remove"))
+            plan.stacks.append(Change(label(key), key, None, "remove"))
     old_home = {lid: key for key, t in old_stacks.items() for lid in t.get("Resources") or {}}
     new_home = {lid: key for key, t in new_stacks.items() for lid in t.get("Resources") or {}}
     for key, t in new_stacks.items():
-        label = new.label(key)
+        home = label(key)
         for lid, body in (t.get("Resources") or {}).items():
             was = old_home.get(lid)
             if was is None:
-                plan.resources.append(_added(label, lid, body))
+                plan.resources.append(_added(home, lid, body))
             elif was != key:
                 before = old_stacks[was]["Resources"][lid]
-                plan.resources.append(_moved(old.label(was), label, lid, before, body))
+                plan.resources.append(_moved(label(was), home, lid, before, body))
             else:
-                change = _modified(label, lid, old_stacks[key]["Resources"][lid], body)
+                change = _modified(home, lid, old_stacks[key]["Resources"][lid], body)
                 if change is not None:
                     plan.resources.append(change)
     for key, t in old_stacks.items():
         for lid, body in (t.get("Resources") or {}).items():
             if lid not in new_home:
-                plan.resources.append(_removed(old.label(key), lid, body))
+                plan.resources.append(_removed(label(key), lid, body))
     for key in sorted(set(old_stacks) | set(new_stacks), key=lambda k: (k != ROOT, k)):
-        label = new.label(key) if key in new_stacks else old.label(key)
+        name = label(key)
         a, b = old_stacks.get(key, {}), new_stacks.get(key, {})
-        plan.parameters += _section(label, a.get("Parameters"), b.get("Parameters"))
-        plan.outputs += _section(label, a.get("Outputs"), b.get("Outputs"))
+        plan.parameters += _section(name, a.get("Parameters"), b.get("Parameters"))
+        plan.outputs += _section(name, a.get("Outputs"), b.get("Outputs"))
         for part in ("Description", "Conditions", "Mappings", "Transform"):
             if a and b and a.get(part) != b.get(part):
-                plan.other.append(Change(f"{label}: {part}", a.get(part), b.get(part)))
+                plan.other.append(Change(f"{name}: {part}", a.get(part), b.get(part)))
     if old.tags is not None and new.tags is not None and old.root is not None:
         plan.tags = _section("stack", old.tags, new.tags)
     return plan
@@ -367,6 +363,8 @@ def _moved(was: str, label: str, lid: str, old: dict[str, Any],
 
 def _modified(label: str, lid: str, old: dict[str, Any],
               new: dict[str, Any]) -> ResourceChange | None:
+    if old == new:
+        return None
     old_type, new_type = str(old.get("Type")), str(new.get("Type"))
     rc = ResourceChange("modify", label, lid, new_type, origin=_origin(new) or _origin(old))
     if old_type != new_type:
@@ -434,16 +432,20 @@ def _replacement(rc: ResourceChange, kind: str, a: dict[str, Any], b: dict[str, 
             parts = pattern.split("/")
             if _values_at(a, parts) == _values_at(b, parts):
                 continue
-            shown = ".".join(parts).replace(".*", "[*]")
-            verb = "forces replacement" if level == "yes" else "may force replacement"
-            rc.reasons.append(f"{shown} {verb}")
             if rc.replacement != "yes":
                 rc.replacement = level
+            flagged = False
             for c in rc.props:
                 cp = [("*" if isinstance(x, int) else x) for x in c.parts]
                 n = min(len(cp), len(parts))
-                if cp[:n] == parts[:n] and c.replacement != "yes":
-                    c.replacement = level
+                if cp[:n] == parts[:n]:
+                    flagged = True
+                    if c.replacement != "yes":
+                        c.replacement = level
+            if not flagged:
+                shown = ".".join(parts).replace(".*", "[*]")
+                verb = "forces replacement" if level == "yes" else "may force replacement"
+                rc.reasons.append(f"{shown} changes: {verb}")
 
 
 def _values_at(doc: Any, parts: list[str]) -> list[Any]:

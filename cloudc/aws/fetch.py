@@ -90,8 +90,8 @@ def fetch(aws: Aws, name: str) -> Deployed:
 
 def parse_template(body: Any) -> dict[str, Any]:
     """Return a template body (boto3 gives JSON as a dict, YAML as text) as a dict."""
-    if isinstance(body, dict):
-        return body
+    if isinstance(body, dict):  # OrderedDicts from botocore: make them plain dicts
+        return dict(json.loads(json.dumps(body)))
     text = str(body)
     try:
         doc = json.loads(text)

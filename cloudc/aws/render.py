@@ -44,8 +44,9 @@ def render_text(plan: Plan, *, color: bool = True, verbose: bool = False,
         lines.append("")
         lines.append(st(stack, bold=True))
         width = max(len(r.logical_id) for r in changes)
+        types = max(len(r.type) for r in changes)
         for r in changes:
-            lines.extend(_resource(r, width, st, verbose))
+            lines.extend(_resource(r, width, types, st, verbose))
     for title_, items in (("Parameters", plan.parameters), ("Outputs", plan.outputs),
                           ("Stack tags", plan.tags)):
         if items:
@@ -83,10 +84,10 @@ def summary(plan: Plan, st: Callable[..., str] | None = None) -> str:
     return text
 
 
-def _resource(r: ResourceChange, width: int, st: Callable[..., str],
+def _resource(r: ResourceChange, width: int, types: int, st: Callable[..., str],
               verbose: bool) -> list[str]:
     head = st(f"  {MARK[r.action]} {r.logical_id.ljust(width)}", fg=COLOR[r.action])
-    head += f"  {r.type}"
+    head += f"  {r.type.ljust(types)}"
     if r.action == "move":
         head += f"  (moved from {r.from_stack})"
     if r.replacement == "yes":
@@ -98,7 +99,7 @@ def _resource(r: ResourceChange, width: int, st: Callable[..., str],
         head += "  " + st(f"{word}: {r.lost}", fg="red", bold=True)
     if r.origin:
         head += f"  {r.origin}"
-    out = [head]
+    out = [head.rstrip()]
     for reason in r.reasons:
         out.append(f"      {reason}")
     if r.kept:

@@ -33,8 +33,9 @@ class Aws:
                 if self._session is None:
                     self._session = boto3.session.Session(profile_name=self.profile,
                                                           region_name=self.region)
-                config = Config(retries={"max_attempts": 8, "mode": "adaptive"},
-                                connect_timeout=10, read_timeout=60)
+                # Standard retries; AWS_MAX_ATTEMPTS (read by botocore) still applies.
+                config = Config(retries={"mode": "standard"}, connect_timeout=10,
+                                read_timeout=60)
                 self._clients[service] = self._session.client(
                     service, region_name=self.region, endpoint_url=self.endpoint_url,
                     config=config)

@@ -44,8 +44,13 @@ def build(opts: Options, file: str | None, env: str | None, out: str, fmt: str,
 @click.argument("files", nargs=-1)
 @click.option("--env", "-e", "env", default=None, help="Only this environment.")
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a value.")
+@click.option("--against-last-build", "against", is_flag=True,
+              help="Also diff with the last build in OUT/ENV/: warn on replacements and data loss.")
+@click.option("--out", "-o", "out", default="build", show_default=True,
+              help="Where the last build is (with --against-last-build).")
 @click.pass_obj
-def validate(opts: Options, files: tuple[str, ...], env: str | None, sets: tuple[str, ...]) -> None:
+def validate(opts: Options, files: tuple[str, ...], env: str | None, sets: tuple[str, ...],
+             against: bool = False, out: str = "build") -> None:
     """Run every check of build, for every environment; write nothing (for pre-commit)."""
     paths = [Path(f) for f in files] or [find_config(None)]
     failed = False
@@ -61,6 +66,10 @@ def validate(opts: Options, files: tuple[str, ...], env: str | None, sets: tuple
                 failed = True
                 if result.resolved is None:
                     break  # the file itself is unreadable: once is enough
+            elif against:
+                from cloudc.aws.lastbuild import check
+
+                failed = check(opts, path, e, list(sets), Path(out)) or failed
         if not failed:
             say(opts, f"{path}: ok ({', '.join(envs)})", fg="green")
     if failed:

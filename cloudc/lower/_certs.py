@@ -21,18 +21,20 @@ from cloudc.source import Path
 
 def certificate(comp: Component, ctx: Context, domains: list[str], path: Path, *,
                 region: str | None = None, region_hint: str | None = None,
-                suffix: str = "Certificate", group: str | None = None) -> Any | None:
+                purpose: str = "this certificate", suffix: str = "Certificate",
+                group: str | None = None) -> Any | None:
     """Add a DNS-validated certificate for `domains` (first is the main name); return its ARN.
 
     With `region`, the certificate must live in that region (CloudFront: us-east-1); when the
-    project's region differs, report E3005 with `region_hint` and return None.
+    project's region differs, report E3005 (naming `purpose`, with `region_hint`) and return
+    None.
     """
     names = list(dict.fromkeys(d.rstrip(".").lower() for d in domains if d))
     if not names:
         return None
     if region is not None and ctx.region != region:
         ctx.diags.add(
-            "E3005", f"this certificate must be in {region}, but the project deploys to "
+            "E3005", f"{purpose} must be in {region}, but the project deploys to "
             f"{ctx.region}, and CloudFormation cannot create a certificate in another region "
             "from this stack", origin=ctx.origin(path), path=path,
             hint=region_hint or f"create the certificate in {region} and give its ARN")

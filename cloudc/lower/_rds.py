@@ -33,8 +33,10 @@ DEFAULT_INSTANCE = "db.t4g.micro"
 def family(engine: str, version: str) -> str:
     """Return the parameter group family of an engine version.
 
-    >>> family("postgres", "16.4"), family("mysql", "8.0.39"), family("aurora-mysql", "8.0.mysql_aurora.3.08.0")
-    ('postgres16', 'mysql8.0', 'aurora-mysql8.0')
+    >>> family("postgres", "16.4"), family("mysql", "8.0.39")
+    ('postgres16', 'mysql8.0')
+    >>> family("aurora-mysql", "8.0.mysql_aurora.3.08.0")
+    'aurora-mysql8.0'
     >>> family("aurora-postgres", "15.7"), family("postgres", "9.6.24")
     ('aurora-postgresql15', 'postgres9.6')
     """

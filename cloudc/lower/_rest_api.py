@@ -20,6 +20,9 @@ from cloudc.lower.apis import (
 )
 from cloudc.schema.sections.apis import Api
 
+# What a deployment snapshots: a change to any of these needs a new deployment.
+SNAPSHOT = ("AWS::ApiGateway::Resource", "AWS::ApiGateway::Method", "AWS::ApiGateway::Authorizer",
+            "AWS::ApiGateway::GatewayResponse")
 LOG_FORMAT = (
     '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
     '"requestTime":"$context.requestTime","method":"$context.httpMethod",'
@@ -64,9 +67,8 @@ def lower_rest(comp: Component, spec: Api, ctx: Context, routes: list[Route],
         permit(comp, fn, ctx, route.at)
     if spec.cors is not None:
         methods.extend(_cors(comp, spec, ctx, with_methods, resources))
-    snapshot = {lid: ctx.ir.resources[lid].properties for lid in sorted(resources | set(methods))}
-    if authorizer is not None:
-        snapshot[authorizer] = ctx.ir.resources[authorizer].properties
+    snapshot = {r.logical_id: [r.type, r.properties] for r in ctx.ir.resources.values()
+                if r.owner == comp.key and r.type in SNAPSHOT}
     digest = hashlib.sha256(json.dumps(snapshot, sort_keys=True, default=repr).encode())
     deployment = ctx.add(comp, f"Deployment{digest.hexdigest()[:10].upper()}",
                          "AWS::ApiGateway::Deployment",

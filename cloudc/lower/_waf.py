@@ -14,7 +14,7 @@ import ipaddress
 from typing import Any
 
 from cloudc.context import Context
-from cloudc.ir import Component, GetAtt, Ref, Sub, pascal
+from cloudc.ir import Component, GetAtt, Ref, Sub, arn, pascal
 from cloudc.schema.sections.security import Waf
 
 GROUP = "waf"
@@ -44,7 +44,8 @@ def web_acls(comp: Component, waf: Waf | list[Waf], ctx: Context) -> None:
     for i, entry in enumerate(entries):
         path = ("security", "waf", i) if isinstance(waf, list) else ("security", "waf")
         if entry.scope in seen:
-            ctx.diags.add("E3005", f"`{entry.scope}` already has a web ACL (entry {seen[entry.scope]})",
+            ctx.diags.add("E3005", f"`{entry.scope}` already has a web ACL "
+                          f"(entry {seen[entry.scope]})",
                           origin=ctx.origin(path + ("scope",)), path=path + ("scope",),
                           hint="a resource takes one web ACL; merge the rules into one entry")
             continue
@@ -58,7 +59,8 @@ def _target(entry: Waf, path: Any, ctx: Context) -> Component | None:
     if section not in TARGETS:
         ctx.diags.add("E3002", f"`{entry.scope}` cannot be protected by WAF",
                       origin=ctx.origin(spath), path=spath,
-                      hint="scope takes sites.NAME, apis.NAME (REST), services.NAME or servers.NAME")
+                      hint="scope takes sites.NAME, apis.NAME (REST), services.NAME or "
+                           "servers.NAME")
         return None
     return ctx.component(entry.scope)  # None: an undeclared name is reported by validate
 
@@ -103,11 +105,12 @@ def _web_acl(comp: Component, entry: Waf, path: Any, ctx: Context) -> None:
             continue
         suffix = "" if version == "IPV4" else "V6"
         ipset = ctx.add(comp, f"{stem}BlockedIps{suffix}", "AWS::WAFv2::IPSet", {
-            "Name": ctx.physical(f"{target.section}-{target.name}-blocked{suffix.lower()}", 128),
+            "Name": ctx.physical(f"{target.section}-{target.name}-blocked"
+                                 + ("-v6" if suffix else ""), 128),
             "Scope": scope, "IPAddressVersion": version, "Addresses": addresses,
             "Description": "Addresses blocked by the cloudc security waf block-ips list",
         }, path=path + ("block_ips",), group=GROUP)
-        rule(f"block-ips{suffix.lower()}",
+        rule("block-ips" + ("-v6" if suffix else ""),
              {"IPSetReferenceStatement": {"Arn": GetAtt(ipset.logical_id, "Arn")}})
         wcu += 1
     if entry.block_countries:
@@ -149,11 +152,29 @@ def _web_acl(comp: Component, entry: Waf, path: Any, ctx: Context) -> None:
     }, path=path, group=GROUP)
     acl_arn = GetAtt(acl.logical_id, "Arn")
     comp.attrs[f"waf.{target.section}.{target.name}.arn"] = acl_arn
+    if entry.logs:
+        _logging(comp, stem, name, acl_arn, path, ctx)
     if cloudfront:
         attach["WebACLId"] = acl_arn
     else:
         ctx.add(comp, f"{stem}Association", "AWS::WAFv2::WebACLAssociation", {
             "ResourceArn": attach["arn"], "WebACLArn": acl_arn}, path=path, group=GROUP)
+
+
+def _logging(comp: Component, stem: str, name: str, acl_arn: Any, path: Any,
+             ctx: Context) -> None:
+    """Send the ACL's request logs to a log group (WAF requires the `aws-waf-logs-` prefix)."""
+    group_name = f"aws-waf-logs-{name}"
+    logs = ctx.add(comp, f"{stem}Logs", "AWS::Logs::LogGroup", {"LogGroupName": group_name},
+                   path=path + ("logs",), group=GROUP)
+    config = ctx.add(comp, f"{stem}Logging", "AWS::WAFv2::LoggingConfiguration", {
+        "ResourceArn": acl_arn,
+        # WAF takes the log group ARN without the `:*` that GetAtt Arn ends with.
+        "LogDestinationConfigs": [arn("logs", f"log-group:{group_name}")],
+        "RedactedFields": [{"SingleHeader": {"Name": "authorization"}},
+                           {"SingleHeader": {"Name": "cookie"}}],
+    }, path=path + ("logs",), group=GROUP)
+    config.depends_on.append(logs.logical_id)
 
 
 def _visibility(metric: str) -> dict[str, Any]:

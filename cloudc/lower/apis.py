@@ -106,7 +106,6 @@ def declare(name: str, spec: Api, ctx: Context) -> Component:
 def lower(comp: Component, spec: Api, ctx: Context) -> None:
     """Emit the API, its routes, integrations, authorizer, stage, logs and domain."""
     routes = parse_routes(comp, spec, ctx)
-    _unlink_handlers(comp, routes, ctx)
     auth = parse_auth(comp, spec, ctx)
     _check_public(comp, spec, ctx)
     if spec.type == "rest":
@@ -185,8 +184,8 @@ def _route_key(key: str, kind: str) -> tuple[str, str] | str:
 
 def _route_hint(kind: str) -> str:
     if kind == "websocket":
-        return '"$connect": functions.connect, "sendmessage": functions.send'
-    return '"GET /items/{id}": functions.items'
+        return 'e.g. "$connect": functions.connect, "sendmessage": functions.send'
+    return 'e.g. "GET /items/{id}": functions.items'
 
 
 def route_suffix(key: str) -> str:
@@ -211,21 +210,6 @@ def path_suffix(rpath: str) -> str:
         parts.append("By" + pascal(m.group(1)) + ("Greedy" if m.group(2) else "") if m
                      else pascal(seg))
     return "".join(parts) or "Root"
-
-
-def _unlink_handlers(comp: Component, routes: list[Route], ctx: Context) -> None:
-    """Drop a route handler's link back to its own API: it would make a stack cycle."""
-    for fn in {r.target.key: r.target for r in routes}.values():
-        kept = [link for link in fn.links if link[0] != comp.key]
-        if len(kept) == len(fn.links):
-            continue
-        dropped = next(link for link in fn.links if link[0] == comp.key)
-        fn.links[:] = kept
-        how = ("it is granted execute-api:ManageConnections by the API, and finds the callback "
-               "URL in event.requestContext (domainName, stage)" if comp.kind.startswith("web")
-               else "its request event already carries the API's domain and stage")
-        ctx.diags.add("I1001", f"`{fn.key}` handles routes of `{comp.key}`, so its link to it is "
-                      f"not needed: {how}", origin=ctx.origin(dropped[2]), path=dropped[2])
 
 
 def _check_public(comp: Component, spec: Api, ctx: Context) -> None:
@@ -480,7 +464,7 @@ def _authorizer_v2(comp: Component, spec: Api, ctx: Context, auth: Authorizer) -
         if ws:
             ctx.diags.add("E3005", "WebSocket APIs take only a Lambda authorizer",
                           origin=ctx.origin(auth.at), path=auth.at,
-                          hint="use `auth: functions.NAME` (it gets the `token` query parameter)")
+                          hint="use `auth: functions.NAME`; it reads the `token` query parameter")
             return None
         if not auth.audience:
             ctx.diags.add("E3005", "a JWT authorizer needs the allowed client IDs (audience)",

@@ -81,8 +81,9 @@ def zone_for(ctx: Context, domain: str) -> Any | None:
 def note_outside(ctx: Context, domain: str, path: Path, what: str) -> None:
     """Tell the user that `domain` gets no DNS records because no declared zone covers it."""
     comp = ctx.component(SECTION)
-    where = f"the zone `{comp.extra['zone']}`" if comp is not None else "a `dns` zone"
-    ctx.diags.add("I1001", f"`{domain}` is outside {where}: no DNS records are made for it; "
+    where = f"outside the zone `{comp.extra['zone']}`" if comp is not None \
+        else "in no declared `dns` zone"
+    ctx.diags.add("I1001", f"`{domain}` is {where}: no DNS records are made for it; "
                   f"{what}", origin=ctx.origin(path), path=path)
 
 

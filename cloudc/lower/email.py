@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cloudc.context import Context
-from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, statement
+from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, pascal, statement
 from cloudc.lower.dns import zone_for
 from cloudc.schema.sections.email import Domain, Inbound
 from cloudc.source import Path
@@ -17,10 +17,17 @@ TTL = "1800"
 SPF = '"v=spf1 include:amazonses.com ~all"'
 
 
-def declare(name: str, spec: Domain, ctx: Context) -> Component:
+def declare(name: str, spec: Domain, ctx: Context) -> Component | None:
     """Declare a domain's identity, configuration set, and what a link to it grants."""
     path: Path = (SECTION, name)
     domain = name.strip().rstrip(".").lower()
+    clash = [c.name for c in ctx.ir.components.values()
+             if c.section == SECTION and pascal(c.name) == pascal(name)]
+    if clash or not pascal(name):
+        ctx.diags.add("E2006", f"`{name}` gives the same resource names as `{clash[0]}`"
+                      if clash else f"`{name}` is not a domain", origin=ctx.origin(path),
+                      path=path)
+        return None
     comp = Component(SECTION, name, "email-domain", path, ctx.origin(path))
     identity = ctx.logical(comp, "Identity")
     config_set = ctx.logical(comp, "ConfigurationSet")
@@ -92,8 +99,10 @@ def lower(comp: Component, spec: Domain, ctx: Context) -> None:
                            f"--email-identity {domain}` after the deploy")
     if spec.inbound is not None:
         _inbound(comp, spec.inbound, ctx)
-    for name, tpl in spec.templates.items():
-        _template(comp, name, tpl, ctx)
+    from cloudc.lower._cognito import distinct
+
+    for name in distinct(spec.templates, ctx, path + ("templates",)):
+        _template(comp, name, spec.templates[name], ctx)
 
 
 def _event_destinations(comp: Component, spec: Domain, cs: str, ctx: Context) -> None:
@@ -183,6 +192,9 @@ def _inbound(comp: Component, inbound: Inbound, ctx: Context) -> None:
         ctx.diags.add("E3005", "inbound mail needs a `bucket`, a `function`, or both",
                       origin=ctx.origin(path), path=path)
         return
+    # Receiving waits for the bucket and the function; sending must not (auth uses it, and
+    # functions follow auth), so receipt rules get a stack of their own.
+    group = "email-inbound"
     rule_set = ctx.physical(f"{domain}-inbound", 64)
     rule_name = ctx.physical(f"{domain}-receive", 64)
     rule_arn = arn("ses", f"receipt-rule-set/{rule_set}:receipt-rule/{rule_name}")
@@ -201,20 +213,20 @@ def _inbound(comp: Component, inbound: Inbound, ctx: Context) -> None:
             perm = ctx.add(comp, "InboundPermission", "AWS::Lambda::Permission", {
                 "Action": "lambda:InvokeFunction", "FunctionName": fn.attrs["name"],
                 "Principal": "ses.amazonaws.com", "SourceAccount": Pseudo("AWS::AccountId"),
-                "SourceArn": rule_arn}, path=path + ("function",))
+                "SourceArn": rule_arn}, path=path + ("function",), group=group)
             depends.append(perm.logical_id)
             actions.append({"LambdaAction": {"FunctionArn": fn.attrs["arn"],
                                              "InvocationType": "Event"}})
     if not actions:
         return
     rs = ctx.add(comp, "RuleSet", "AWS::SES::ReceiptRuleSet", {"RuleSetName": rule_set},
-                 path=path)
+                 path=path, group=group)
     rule = ctx.add(comp, "ReceiptRule", "AWS::SES::ReceiptRule", {
         "RuleSetName": Ref(rs.logical_id),
         "Rule": {"Name": rule_name, "Enabled": True, "ScanEnabled": inbound.spam_scan,
                  "TlsPolicy": "Require", "Recipients": inbound.recipients or [domain],
                  "Actions": actions},
-    }, path=path)
+    }, path=path, group=group)
     # SES checks at creation that it may invoke the function.
     rule.depends_on.extend(depends)
     if not inbound.spam_scan:
@@ -275,6 +287,4 @@ def _template(comp: Component, name: str, tpl: Any, ctx: Context) -> None:
         ctx.diags.add("E2002", "a template needs `html`, `text`, or both",
                       origin=ctx.origin(path), path=path)
         return
-    from cloudc.ir import pascal
-
     ctx.add(comp, f"Template{pascal(name)}", "AWS::SES::Template", {"Template": parts}, path=path)

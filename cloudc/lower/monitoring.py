@@ -17,12 +17,14 @@ from typing import Any, Callable
 
 from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
-from cloudc.ir import Component, Pseudo, Ref, Sub, arn, pascal
+from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, pascal
 from cloudc.schema.sections.monitoring import Alarm, Monitoring
 
 SECTION = "monitoring"
 
-Dims = Callable[[Component, Context], list[tuple[str, str]] | None]
+# A metric's dimensions for one resource (values: names, or deploy-time expressions), or None
+# when the resource does not have that metric (a queue without a dead-letter queue).
+Dims = Callable[[Component, Context], list[tuple[str, Any]] | None]
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ def _named(dim: str) -> Dims:
     return lambda c, ctx: [(dim, str(c.extra["physical"]))]
 
 
-def _dlq(c: Component, ctx: Context) -> list[tuple[str, str]] | None:
+def _dlq(c: Component, ctx: Context) -> list[tuple[str, Any]] | None:
     dlq = ctx.ir.resources.get(str(c.extra.get("dlq", "")))
     return [("QueueName", str(dlq.properties["QueueName"]))] if dlq is not None else None
 
@@ -50,8 +52,51 @@ def _bucket(storage_type: str) -> Dims:
                            ("StorageType", storage_type)]
 
 
+def _alb(c: Component, ctx: Context) -> list[tuple[str, Any]] | None:
+    alb = ctx.logical(c, "Alb")
+    if alb not in ctx.ir.resources:
+        return None
+    return [("LoadBalancer", GetAtt(alb, "LoadBalancerFullName"))]
+
+
+def _target_group(c: Component, ctx: Context) -> list[tuple[str, Any]] | None:
+    tg = ctx.logical(c, "TargetGroup")
+    lb = _alb(c, ctx)
+    if lb is None or tg not in ctx.ir.resources:
+        return None
+    return [("TargetGroup", GetAtt(tg, "TargetGroupFullName")), *lb]
+
+
+def _ecs(c: Component, ctx: Context) -> list[tuple[str, Any]] | None:
+    service = ctx.ir.resources.get(str(c.extra.get("service", "")))
+    cluster = service.properties.get("Cluster") if service is not None else None
+    if not isinstance(cluster, Ref) or "physical" not in c.extra:
+        return None
+    return [("ClusterName", cluster), ("ServiceName", str(c.extra["physical"]))]
+
+
+def _rds(instance_only: bool) -> Dims:
+    def dims(c: Component, ctx: Context) -> list[tuple[str, Any]] | None:
+        main = str(c.extra.get("main", ""))
+        if main not in ctx.ir.resources or (instance_only and c.extra.get("aurora")):
+            return None
+        key = "DBClusterIdentifier" if c.extra.get("aurora") else "DBInstanceIdentifier"
+        return [(key, Ref(main))]
+    return dims
+
+
 _fn, _q, _t, _tb = (_named("FunctionName"), _named("QueueName"), _named("TopicName"),
                     _named("TableName"))
+_elb = "AWS/ApplicationELB"
+_LB_METRICS = {
+    "http_5xx": Metric(_elb, "HTTPCode_Target_5XX_Count", _alb),
+    "http_4xx": Metric(_elb, "HTTPCode_Target_4XX_Count", _alb),
+    "elb_5xx": Metric(_elb, "HTTPCode_ELB_5XX_Count", _alb),
+    "requests": Metric(_elb, "RequestCount", _alb),
+    "response_time": Metric(_elb, "TargetResponseTime", _alb),
+    "unhealthy_hosts": Metric(_elb, "UnHealthyHostCount", _target_group),
+    "healthy_hosts": Metric(_elb, "HealthyHostCount", _target_group),
+}
 
 METRICS: dict[str, dict[str, Metric]] = {
     "function": {
@@ -85,6 +130,29 @@ METRICS: dict[str, dict[str, Metric]] = {
         "consumed_read_capacity": Metric("AWS/DynamoDB", "ConsumedReadCapacityUnits", _tb),
         "consumed_write_capacity": Metric("AWS/DynamoDB", "ConsumedWriteCapacityUnits", _tb),
     },
+    "service": {
+        **_LB_METRICS,
+        "cpu": Metric("AWS/ECS", "CPUUtilization", _ecs),
+        "memory": Metric("AWS/ECS", "MemoryUtilization", _ecs),
+    },
+    "server": dict(_LB_METRICS),
+    "database": {
+        "cpu": Metric("AWS/RDS", "CPUUtilization", _rds(False)),
+        "connections": Metric("AWS/RDS", "DatabaseConnections", _rds(False)),
+        "freeable_memory": Metric("AWS/RDS", "FreeableMemory", _rds(False)),
+        "free_storage": Metric("AWS/RDS", "FreeStorageSpace", _rds(True)),
+        "read_latency": Metric("AWS/RDS", "ReadLatency", _rds(False)),
+        "write_latency": Metric("AWS/RDS", "WriteLatency", _rds(False)),
+    },
+    "stream": {
+        "iterator_age": Metric("AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds",
+                               _named("StreamName")),
+        "incoming_records": Metric("AWS/Kinesis", "IncomingRecords", _named("StreamName")),
+        "write_throttles": Metric("AWS/Kinesis", "WriteProvisionedThroughputExceeded",
+                                  _named("StreamName")),
+        "read_throttles": Metric("AWS/Kinesis", "ReadProvisionedThroughputExceeded",
+                                 _named("StreamName")),
+    },
     "bucket": {
         "size_bytes": Metric("AWS/S3", "BucketSizeBytes", _bucket("StandardStorage"),
                              period=86400),
@@ -104,6 +172,7 @@ class Default:
     comparison: str
     threshold: float
     what: str
+    evaluations: int = 1
 
 
 DEFAULTS: dict[str, tuple[Default, ...]] = {
@@ -121,6 +190,28 @@ DEFAULTS: dict[str, tuple[Default, ...]] = {
         Default("ThrottlesAlarm", "throttled_requests", "Sum", ">", 0,
                 "reads or writes were throttled"),
     ),
+    "service": (
+        Default("Http5xxAlarm", "http_5xx", "Sum", ">=", 10,
+                "the service answered 10 or more 5xx responses in 5 minutes"),
+        Default("UnhealthyAlarm", "unhealthy_hosts", "Maximum", ">", 0,
+                "targets failed their health check", 2),
+        Default("CpuAlarm", "cpu", "Average", ">=", 90, "CPU at 90% or more for 15 minutes", 3),
+    ),
+    "server": (
+        Default("Http5xxAlarm", "http_5xx", "Sum", ">=", 10,
+                "the servers answered 10 or more 5xx responses in 5 minutes"),
+        Default("UnhealthyAlarm", "unhealthy_hosts", "Maximum", ">", 0,
+                "instances failed their health check", 2),
+    ),
+    "database": (
+        Default("CpuAlarm", "cpu", "Average", ">=", 80, "CPU at 80% or more for 15 minutes", 3),
+        Default("StorageAlarm", "free_storage", "Minimum", "<", 2 * 1024**3,
+                "less than 2 GiB of storage left"),
+    ),
+    "stream": (
+        Default("IteratorAgeAlarm", "iterator_age", "Maximum", ">=", 600_000,
+                "consumers are 10 minutes or more behind"),
+    ),
 }
 
 COMPARISON = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold",
@@ -133,7 +224,7 @@ def declare(name: str, spec: Monitoring, ctx: Context) -> Component:
     path = (SECTION,)
     comp = Component(SECTION, "", "monitoring", path, ctx.origin(path))
     if spec.notify:
-        physical = ctx.physical("alarms", 256)
+        physical = ctx.physical("monitoring-alarms", 256)
         lid = ctx.logical(comp, "Topic")
         topic_arn = Ref(lid, derived=arn("sns", physical))
         comp.extra.update(physical=physical, topic=lid, topic_arn=topic_arn)
@@ -159,7 +250,7 @@ def lower(comp: Component, spec: Monitoring, ctx: Context) -> None:
             alarm_name = ctx.physical(
                 f"{target.section}-{target.name}-{d.suffix.removesuffix('Alarm').lower()}", 255)
             alarm = _alarm(alarm_name, f"{target.key}: {d.what}", target, metric, d.statistic,
-                           d.comparison, d.threshold, PERIOD, 1, ctx)
+                           d.comparison, d.threshold, PERIOD, d.evaluations, ctx)
             _actions(alarm, actions, True)
             ctx.add(target, d.suffix, "AWS::CloudWatch::Alarm", alarm, group=SECTION)
     for name, user in spec.alarms.items():
@@ -224,7 +315,7 @@ def _notify(comp: Component, spec: Monitoring, ctx: Context) -> None:
         ]},
     }, path=(SECTION, "notify"))
     ctx.add(comp, "KeyAlias", "AWS::KMS::Alias", {
-        "AliasName": f"alias/{ctx.physical('alarms', 240)}",
+        "AliasName": f"alias/{ctx.physical('monitoring-alarms', 240)}",
         "TargetKeyId": Ref(key.logical_id),
     }, path=(SECTION, "notify"))
     ctx.add(comp, "Topic", "AWS::SNS::Topic", {
@@ -314,7 +405,11 @@ def _user_alarm(comp: Component, name: str, user: Alarm, actions: list[Any],
                           else f"cloudc knows no metrics of {target.kind} resources yet"))
         return
     if metric.dims(target, ctx) is None:
-        ctx.diags.add("E3005", f"`{key}` has no `{metric_name}`: it has no dead-letter queue",
+        why = {"dlq_messages_visible": "it has no dead-letter queue",
+               "free_storage": "Aurora storage grows by itself"}.get(
+                   metric_name, "it has no load balancer" if metric.namespace == _elb
+                   else "it does not publish it")
+        ctx.diags.add("E3005", f"`{key}` has no `{metric_name}`: {why}",
                       origin=ctx.origin(where), path=where)
         return
     props = _alarm(ctx.physical(name, 255), f"{user.metric} {user.comparison} {user.threshold:g}",
@@ -333,12 +428,21 @@ DASHBOARD = {
     "topic": ("SNS", ["messages_published", "notifications_failed"]),
     "table": ("DynamoDB", ["consumed_read_capacity", "consumed_write_capacity",
                            "read_throttles", "write_throttles"]),
+    "service": ("ECS", ["requests", "http_5xx", "response_time", "cpu", "memory"]),
+    "server": ("EC2", ["requests", "http_5xx", "response_time", "unhealthy_hosts"]),
+    "database": ("RDS", ["cpu", "connections", "free_storage"]),
+    "stream": ("Kinesis", ["incoming_records", "iterator_age"]),
 }
+AVERAGED = ("duration", "response_time", "cpu", "memory", "connections")
+PEAKS = ("age_of_oldest_message", "messages_visible", "dlq_messages_visible", "iterator_age",
+         "unhealthy_hosts")
+MINIMA = ("free_storage",)
 
 
 def _dashboard(comp: Component, watched: list[Component], ctx: Context) -> None:
     """Emit one dashboard: a widget per watched resource, in declaration order."""
     widgets = []
+    variables: list[tuple[str, Any]] = []
     for target in watched:
         title, names = DASHBOARD.get(target.kind, ("", []))
         known = _metrics(target)
@@ -352,9 +456,15 @@ def _dashboard(comp: Component, watched: list[Component], ctx: Context) -> None:
                 continue
             line: list[Any] = [m.namespace, m.name]
             for k, v in dims:
+                if not isinstance(v, str):  # a deploy-time value: a variable of the Sub
+                    known_vars = {value: var for var, value in variables}
+                    if v not in known_vars:
+                        known_vars[v] = f"d{len(variables)}"
+                        variables.append((known_vars[v], v))
+                    v = f"${{{known_vars[v]}}}"
                 line += [k, v]
-            stat = "Average" if n in ("duration",) else (
-                "Maximum" if n.startswith(("age", "messages_visible", "dlq")) else "Sum")
+            stat = ("Average" if n in AVERAGED else "Maximum" if n in PEAKS
+                    else "Minimum" if n in MINIMA else "Sum")
             line.append({"stat": stat, "label": n})
             lines.append(line)
         if not lines:
@@ -370,5 +480,5 @@ def _dashboard(comp: Component, watched: list[Component], ctx: Context) -> None:
     body = json.dumps({"widgets": widgets}, sort_keys=True, separators=(",", ":"))
     ctx.add(comp, "Dashboard", "AWS::CloudWatch::Dashboard", {
         "DashboardName": ctx.physical("dashboard", 255),
-        "DashboardBody": Sub(body),
+        "DashboardBody": Sub(body, tuple(variables)),
     }, path=(SECTION, "dashboard"))

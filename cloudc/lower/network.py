@@ -185,8 +185,9 @@ def _nat(comp: Component, spec: Network, ctx: Context, add: Any, private_rts: li
         return
     nat_path = comp.path + ("vpc", "nat")
     count = 1 if nat == "single" else comp.extra["zones"]
-    ctx.warn("W1002", f"{count} NAT gateway{'s' if count > 1 else ''} (about $32 a month each, "
-             "plus data processing)", nat_path,
+    cost = "about $32 a month each" if count > 1 else "about $32 a month"
+    ctx.warn("W1002", f"{count} NAT gateway{'s' if count > 1 else ''} ({cost}, plus $0.045 a GB "
+             "processed)", nat_path,
              hint="nat: none keeps private subnets offline; VPC endpoints reach AWS services")
     gateways = []
     for z in range(count):

@@ -57,7 +57,7 @@ def lower(comp: Component, spec: Schedule, ctx: Context) -> None:
     tgt: dict[str, Any] = {"Arn": target_arn, "RoleArn": GetAtt(comp.extra["role"], "Arn")}
     tgt.update(extra)
     if spec.input is not None:
-        text = json.dumps(spec.input, sort_keys=True, separators=(",", ":"))
+        text = json.dumps(spec.input, sort_keys=True, separators=(",", ":"), default=str)
         tgt["Input"] = ctx.value(text, path + ("input",), weak=True)
     ctx.add(comp, "Schedule", "AWS::Scheduler::Schedule", {
         "Name": comp.extra["physical"],

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from cloudc.context import Context
-from cloudc.ir import Component, GetAtt, Ref, Sub, statement
+from cloudc.ir import Component, GetAtt, Ref, Sub, pascal, statement
 from cloudc.lower._certs import certificate
 from cloudc.lower._keys import key_logical
 from cloudc.lower._waf import web_acls
@@ -51,14 +51,8 @@ def declare(name: str, spec: Security, ctx: Context) -> Component:
             comp.attrs[f"keys.{key_name}.{attr}"] = kc.attrs[attr]
     for cert_name in spec.certificates:
         comp.attrs[f"certificates.{cert_name}.arn"] = Ref(
-            ctx.logical(comp, f"Certificate{_pascal(cert_name)}"))
+            ctx.logical(comp, f"Certificate{pascal(cert_name)}"))
     return comp
-
-
-def _pascal(text: str) -> str:
-    from cloudc.ir import pascal
-
-    return pascal(text)
 
 
 def _declare_key(name: str, spec: Key, ctx: Context) -> Component:
@@ -83,7 +77,7 @@ def lower(comp: Component, spec: Security, ctx: Context) -> None:
         _key(kc, kc.extra["spec"], ctx)
     for name, cert in spec.certificates.items():
         arn = certificate(comp, ctx, cert.domains, (SECTION, "certificates", name, "domains"),
-                          suffix=f"Certificate{_pascal(name)}")
+                          suffix=f"Certificate{pascal(name)}")
         if arn is None:
             comp.attrs.pop(f"certificates.{name}.arn", None)
     if spec.waf is not None:

@@ -14,7 +14,7 @@ from typing import Any
 from cloudc import recipes as recipe_book
 from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
-from cloudc.ir import Base64, Component, Expr, GetAtt, Join, Ref, Sub, statement
+from cloudc.ir import Base64, Component, Expr, GetAtt, Join, Ref, Sub, arn, statement
 from cloudc.lower._alb import load_balancer
 from cloudc.lower.network import require_vpc
 from cloudc.schema.base import link_target
@@ -125,6 +125,7 @@ def lower(comp: Component, spec: Server, ctx: Context) -> None:
     assert comp.environment is not None
     for key, value in spec.environment.items():  # before links, so they win over link values
         comp.environment[key] = ctx.value(_str(value), path + ("environment", key), weak=True)
+    _secret_grants(comp, spec, ctx)
     sg = _security_group(comp, spec, ctx, net, port, lb)
     profile = _role(comp, ctx)
     template = _launch_template(comp, spec, ctx, profile, sg,
@@ -156,8 +157,9 @@ def _check(comp: Component, spec: Server, ctx: Context) -> bool:
         ctx.diags.add("E3005", message, origin=ctx.origin(path + (key,)), path=path + (key,),
                       hint=hint)
 
-    if "pm2" in names and not ({"node", "bun"} & set(names)):
-        bad("the pm2 recipe needs a runtime: add `node` (or `bun`) to recipes", "recipes")
+    if "pm2" in names and "node" not in names:
+        bad("pm2 runs on Node.js: add `node` to recipes (pm2 can still start a bun app)",
+            "recipes")
     if "composer" in names and "php" not in names:
         bad("the composer recipe needs `php` in recipes", "recipes")
     if "nginx" in names and "caddy" in names:
@@ -379,19 +381,17 @@ def _user_data(comp: Component, spec: Server, ctx: Context, template: str) -> No
         return f"@@CLOUDC_HOLE_{len(values) - 1}@@"
 
     env: dict[str, str] = {}
-    for key, value in comp.environment.items():
-        env[key] = hole(value) if isinstance(value, Expr) else str(value)
     secrets = []
-    for key, value in comp.secrets.items():
-        parsed = _secret(value)
-        if parsed is None:  # not a Secrets Manager reference: an ordinary value
+    for key, value in comp.environment.items():
+        reference = _dynamic_secret(value)
+        if reference is not None:  # read at boot, so the value never sits in user data
+            secrets.append((key, hole(reference) if isinstance(reference, Expr) else reference))
+        else:
             env[key] = hole(value) if isinstance(value, Expr) else str(value)
-            continue
-        secret_id, json_key, resource = parsed
-        secrets.append((key, hole(secret_id), json_key))
-        st = statement(["secretsmanager:GetSecretValue"], [resource])
-        if st not in comp.statements:
-            comp.statements.append(st)
+    # Linked secrets arrive as references (a Secrets Manager ARN, with :key:: for one JSON
+    # key, or an SSM parameter ARN); the link already granted reading them.
+    secrets += [(key, hole(value) if isinstance(value, Expr) else str(value))
+                for key, value in comp.secrets.items()]
     names = [recipe_book.canonical(r) or r for r in spec.recipes]
     extra = None
     if spec.user_data:
@@ -438,29 +438,40 @@ def _sub(script: str, values: list[Any]) -> Join | str:
     return Join("", tuple(parts))
 
 
-_RESOLVE = re.compile(r"^\{\{resolve:secretsmanager:(.+?)(?::SecretString:([^:}]*)(?::[^:}]*){0,2})?\}\}$")
+SECRET_REFS = ("{{resolve:secretsmanager:", "{{resolve:ssm-secure:")
 
 
-def _secret(value: Any) -> tuple[Any, str, Any] | None:
-    """Split a Secrets Manager dynamic reference into (secret id, JSON key, policy resource)."""
-    if isinstance(value, str):
-        template, variables = value, ()
-    elif isinstance(value, Sub):
-        template, variables = value.template, value.vars
-    else:
+def _dynamic_secret(value: Any) -> Any:
+    """Return a secret dynamic reference without its braces (for the boot script), else None."""
+    text = value.template if isinstance(value, Sub) else value
+    if not isinstance(text, str) or not text.startswith(SECRET_REFS) or not text.endswith("}}"):
         return None
-    m = _RESOLVE.match(template)
-    if m is None:
-        return None
-    ident = m.group(1)
-    key = m.group(2) or ""
-    sid: Any = Sub(ident, variables) if variables or "${" in ident else ident
-    if ident.startswith("arn:") or variables:
-        resource = sid
-    else:
-        resource = Sub(f"arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:"
-                       f"${{AWS::AccountId}}:secret:{ident}-*")
-    return sid, key, resource
+    if isinstance(value, Sub):
+        return Sub(text[2:-2], value.vars)
+    return text[2:-2]
+
+
+def _secret_grants(comp: Component, spec: Server, ctx: Context) -> None:
+    """Let the instance read the secrets its `environment` names with `${secret:...}`."""
+    assert comp.statements is not None
+    for key, value in spec.environment.items():
+        if not isinstance(value, str):
+            continue
+        for name in re.findall(r"\$\{\s*secret:\s*([A-Za-z0-9_-]+)", value):
+            target = ctx.component(f"secrets.{name}")
+            if target is not None:
+                grants = target.grants.get("read", [])
+            else:
+                grants = [statement(["secretsmanager:GetSecretValue"], [arn(
+                    "secretsmanager", f"secret:{name}-??????")])]
+            for st in grants:
+                if st not in comp.statements:
+                    comp.statements.append(st)
+            where = comp.path + ("environment", key)
+            if not re.fullmatch(r"\$\{\s*secret:[^{}]+\}", value.strip()):
+                ctx.diags.add("E3005", "on servers a `${secret:...}` must be the whole value "
+                              "(it is read at boot, never written into user data)",
+                              origin=ctx.origin(where), path=where)
 
 
 def _str(value: Any) -> str:

@@ -189,6 +189,7 @@ def _certificate(comp: Component, spec: Site, ctx: Context, names: list[str]) ->
         return spec.certificate
     return certificate(
         comp, ctx, names, comp.path + ("domain",), region="us-east-1",
+        purpose="a CloudFront distribution's certificate",
         region_hint="request a certificate for "
                     f"{', '.join(names)} in us-east-1 and set `certificate: arn:aws:acm:"
                     "us-east-1:ACCOUNT:certificate/ID` on this site")
@@ -207,20 +208,20 @@ def _routes(comp: Component, spec: Site, ctx: Context,
         target = ctx.component(ref)
         if target is None:  # reported by validate
             continue
-        origin = target.extra.get("cdn_origin")
+        origin = _origin(target, ctx, rpath)
         if origin is None:
             ctx.diags.add("E3002", f"`{ref}` ({target.kind}) cannot serve site routes; routes go "
-                          "to APIs (`apis.NAME`)", origin=ctx.origin(rpath), path=rpath)
+                          "to APIs, services and servers", origin=ctx.origin(rpath), path=rpath)
             continue
         oid = ref.replace(".", "-")
         if not any(o["Id"] == oid for o in origins):
-            entry: dict[str, Any] = {
-                "Id": oid,
-                "DomainName": origin["domain"],
-                "CustomOriginConfig": {"OriginProtocolPolicy": "https-only",
-                                       "OriginSSLProtocols": ["TLSv1.2"],
-                                       "HTTPSPort": 443},
-            }
+            custom: dict[str, Any] = {"OriginProtocolPolicy": origin["protocol"]}
+            if origin["protocol"] == "https-only":
+                custom.update(OriginSSLProtocols=["TLSv1.2"], HTTPSPort=443)
+            else:
+                custom["HTTPPort"] = 80
+            entry: dict[str, Any] = {"Id": oid, "DomainName": origin["domain"],
+                                     "CustomOriginConfig": custom}
             if origin.get("path"):
                 entry["OriginPath"] = origin["path"]
             origins.append(entry)
@@ -238,6 +239,25 @@ def _routes(comp: Component, spec: Site, ctx: Context,
             behavior["ResponseHeadersPolicyId"] = SECURITY_HEADERS
         behaviors.append(behavior)
     return behaviors
+
+
+def _origin(target: Component, ctx: Context, at: Path) -> dict[str, Any] | None:
+    """Return how CloudFront reaches a route target: {"domain", "path", "protocol"}.
+
+    APIs say so in `extra["cdn_origin"]`; load-balanced services and servers are reached on
+    their own domain over HTTPS, or (warned) on the load balancer's name over plain HTTP.
+    """
+    given = target.extra.get("cdn_origin")
+    if given is not None:
+        return {"protocol": "https-only", **given}
+    url, dns_name = target.attrs.get("url"), target.attrs.get("dns_name")
+    if isinstance(url, str) and url.startswith("https://"):
+        return {"domain": url[len("https://"):].split("/")[0], "protocol": "https-only"}
+    if dns_name is not None:
+        ctx.warn("W1001", f"CloudFront reaches `{target.key}` over plain HTTP; give it a "
+                 "`domain` so that it gets a certificate", at)
+        return {"domain": dns_name, "protocol": "http-only"}
+    return None
 
 
 def _error_responses(spec: Site, ctx: Context, path: Path, *, routed: bool) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
 from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, statement
 from cloudc.lower._keys import key_arn
+from cloudc.lower.monitoring import Default, Metric
 from cloudc.schema.sections.streams import Catalog, Stream
 
 SECTION = "streams"
@@ -19,6 +20,34 @@ WRITE = ["kinesis:PutRecord", "kinesis:PutRecords"]
 DELIVERY_READ = ["kinesis:DescribeStream", "kinesis:GetRecords", "kinesis:GetShardIterator",
                  "kinesis:ListShards"]
 DELIVERY_OPTIONS = {"buffer_seconds", "buffer_mb", "compression", "prefix", "error_prefix"}
+
+def _stream_dims(c: Component, ctx: Context) -> list[tuple[str, str]]:
+    return [("StreamName", str(c.extra["physical"]))]
+
+
+def _delivery_dims(c: Component, ctx: Context) -> list[tuple[str, str]]:
+    return [("DeliveryStreamName", ctx.physical(c.name, 64))]
+
+
+# Metrics for `monitoring.alarms` (`metric: streams.clicks.iterator_age`) and default alarms.
+STREAM_METRICS = {
+    "incoming_records": Metric("AWS/Kinesis", "IncomingRecords", _stream_dims),
+    "incoming_bytes": Metric("AWS/Kinesis", "IncomingBytes", _stream_dims),
+    "iterator_age": Metric("AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds", _stream_dims),
+    "write_throttles": Metric("AWS/Kinesis", "WriteProvisionedThroughputExceeded", _stream_dims),
+    "read_throttles": Metric("AWS/Kinesis", "ReadProvisionedThroughputExceeded", _stream_dims),
+}
+DELIVERY_METRICS = {
+    "delivery_freshness": Metric("AWS/Firehose", "DeliveryToS3.DataFreshness", _delivery_dims),
+    "delivery_success": Metric("AWS/Firehose", "DeliveryToS3.Success", _delivery_dims),
+    "delivery_records": Metric("AWS/Firehose", "DeliveryToS3.Records", _delivery_dims),
+}
+STREAM_ALARMS = (
+    Default("IteratorAgeAlarm", "iterator_age", "Maximum", ">=", 3_600_000,
+            "consumers are an hour or more behind"),
+    Default("WriteThrottlesAlarm", "write_throttles", "Sum", ">", 0, "writes were throttled"),
+)
+EXTENSIONS = {"GZIP": ".gz"}
 TIMESTAMP = re.compile(r"!\{timestamp:([^}]+)\}")
 
 
@@ -46,6 +75,14 @@ def declare(name: str, spec: Stream, ctx: Context) -> Component:
     comp.link_env = {"NAME": Sub(physical), "ARN": s_arn}
     comp.extra["consume"] = {"arn": comp.attrs["arn"], "statements": read,
                              "starting_position": "LATEST"}
+    comp.extra["metrics"] = dict(STREAM_METRICS)
+    comp.extra["alarms"] = STREAM_ALARMS
+    if spec.deliver_to is not None:
+        comp.extra["metrics"].update(DELIVERY_METRICS)
+        # Alarm when delivered data is older than one buffer interval plus 15 minutes.
+        comp.extra["alarms"] = STREAM_ALARMS + (Default(
+            "DeliveryFreshnessAlarm", "delivery_freshness", "Maximum", ">=",
+            spec.buffer_seconds + 900, "records have waited too long to reach S3"),)
     return comp
 
 
@@ -82,6 +119,8 @@ def lower(comp: Component, spec: Stream, ctx: Context) -> None:
 def _bucket(ctx: Context, spec: Stream, path: tuple[Any, ...]) -> Component | None:
     """Find the bucket `deliver_to` names, reporting a clear error otherwise."""
     ref = str(spec.deliver_to)
+    if "." not in ref:
+        ref = f"storage.{ref}"
     section = ref.split(".", 1)[0]
     target = ctx.component(ref)
     if section != "storage":
@@ -137,6 +176,9 @@ def _delivery(comp: Component, spec: Stream, key: Any, ctx: Context) -> None:
         "BufferingHints": {"IntervalInSeconds": spec.buffer_seconds,
                            "SizeInMBs": spec.buffer_mb},
         "CompressionFormat": spec.compression,
+        # Athena and S3 tools recognise compressed objects by their extension.
+        **({"FileExtension": EXTENSIONS[spec.compression]}
+           if spec.compression in EXTENSIONS else {}),
         "Prefix": spec.prefix,
         "ErrorOutputPrefix": spec.error_prefix,
         "CloudWatchLoggingOptions": {"Enabled": True, "LogGroupName": log_group,

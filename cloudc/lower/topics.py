@@ -11,6 +11,7 @@ Placement (so nested stacks never depend on each other in a cycle):
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from cloudc.context import Context
@@ -19,6 +20,7 @@ from cloudc.ir import Component, GetAtt, Ref, Resource, Sub, arn, pascal, statem
 from cloudc.schema.sections.topics import Subscriber, Topic
 
 SECTION = "topics"
+_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 
 
 def declare(name: str, spec: Topic, ctx: Context) -> Component:
@@ -166,8 +168,13 @@ def _endpoint(comp: Component, sub: Subscriber, i: int, path: tuple[Any, ...],
         ctx.diags.add("E3005", f"raw delivery applies to queues and HTTPS endpoints, not "
                       f"{protocol}", origin=ctx.origin(path + ("raw",)), path=path + ("raw",))
         return
+    endpoint = getattr(sub, key)
+    if protocol == "sms" and "${" not in endpoint and not _E164.match(endpoint):
+        ctx.diags.add("E2005", f"`{endpoint}` is not a phone number in E.164 form",
+                      origin=ctx.origin(where), path=where, hint="e.g. +15555550100")
+        return
     props: dict[str, Any] = {"Protocol": protocol,
-                             "Endpoint": ctx.value(getattr(sub, key), where),
+                             "Endpoint": ctx.value(endpoint, where),
                              "TopicArn": Ref(comp.extra["topic"])}
     _options(props, sub)
     ctx.add(comp, f"Subscriber{i + 1}", "AWS::SNS::Subscription", props, path=path)

@@ -53,8 +53,8 @@ def render(recipes: list[str], context: dict[str, Any]) -> str:
     """Compose a `#!/bin/bash` cloud-init script from recipes (unknown names raise KeyError).
 
     `context` takes the keys of `DEFAULTS`, plus `environment` (env file name -> value text,
-    written as `NAME='value'`), `secrets` (a list of (NAME, secret id, JSON key or "")) read
-    from Secrets Manager at boot, and `user_data` (commands run last).
+    written as `NAME='value'`), `secrets` (a list of (NAME, reference, ...)) read at boot: a
+    reference is a Secrets Manager ARN, optionally with `:json-key::`, or an SSM parameter ARN, and `user_data` (commands run last).
     """
     chosen = []
     for r in recipes:
@@ -90,8 +90,7 @@ def render(recipes: list[str], context: dict[str, Any]) -> str:
         "@ENVIRONMENT@", "\n".join(lines) if lines else "# (no variables)")))
     secrets = context.get("secrets") or []
     if secrets:
-        calls = [f"cloudc_secret {shlex.quote(n)} {shlex.quote(i)} {shlex.quote(k)}".rstrip()
-                 for n, i, k in secrets]
+        calls = [f"cloudc_secret {shlex.quote(n)} {shlex.quote(f)}" for n, f, *_ in secrets]
         out.append(_part("secrets", fragment("_secrets") + "\n".join(calls) + "\n"))
     for name in ordered:
         out.append(_part(f"recipe {name}", fragment(name)))

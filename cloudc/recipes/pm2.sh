@@ -1,12 +1,5 @@
-# pm2 keeps the app running (as the app user) and starts it on boot.
-if ! command -v pm2 >/dev/null 2>&1; then
-  if command -v npm >/dev/null 2>&1; then
-    npm install -g pm2
-  else
-    bun install -g pm2
-    ln -sf "$(command -v pm2 || echo /usr/local/bin/pm2)" /usr/local/bin/pm2 2>/dev/null || true
-  fi
-fi
+# pm2 (a Node.js program) keeps the app running as the app user and starts it on boot.
+command -v pm2 >/dev/null 2>&1 || npm install -g pm2
 pm2 startup systemd -u app --hp /home/app
 if [ -n "${CLOUDC_START}" ]; then
   {

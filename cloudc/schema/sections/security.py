@@ -44,6 +44,8 @@ class Waf(Model):
     block_ips: list[str] = Field(default_factory=list, description="IPv4 CIDRs to block.")
     mode: Literal["block", "count"] = Field(
         "block", description="`count` only counts matches (to try rules out).")
+    logs: Bool = Field(False, description="Log requests to CloudWatch Logs "
+                                          "(authorization and cookie headers redacted).")
 
 
 class Certificate(Model):

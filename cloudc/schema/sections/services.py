@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from cloudc.schema.base import Bool, Link, Model, NonNegInt, PosInt, Tagged
 
@@ -58,7 +58,8 @@ class Service(Tagged):
         "is created and deploy builds and pushes the image; or an image URI used as given."
     )
     tag: str | None = Field(
-        None, description="Image tag for a Dockerfile image; default: a hash of the build "
+        None, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
+        description="Image tag for a Dockerfile image; default: a hash of the build "
         "context, so the tag changes exactly when the code does (tags are immutable)."
     )
     cpu: Literal[256, 512, 1024, 2048, 4096, 8192, 16384] = Field(
@@ -70,7 +71,7 @@ class Service(Tagged):
         True, description="Put the service behind an ALB (false: a worker with no inbound port)."
     )
     public: Bool = Field(True, description="Internet-facing ALB (false: internal ALB).")
-    health_check: str | HealthCheck = Field(
+    health_check: Annotated[str, StringConstraints(pattern=r"^/")] | HealthCheck = Field(
         "/", description="Health check path, or settings."
     )
     scaling: Scaling = Field(default_factory=Scaling)  # type: ignore[arg-type]
@@ -85,7 +86,9 @@ class Service(Tagged):
         description="NAME: `${secret:x}`, `${secret:x.key}`, `secrets.x` or `${ssm:/path}`; "
         "injected by ECS from Secrets Manager or SSM, never as plain environment values.",
     )
-    command: list[str] | None = Field(None, description="Override the image's command.")
+    command: str | list[str] | None = Field(
+        None, description="Override the image's command: a list, or a string run by `sh -c`."
+    )
     entrypoint: list[str] | None = Field(None, description="Override the image's entrypoint.")
     architecture: Literal["x86_64", "arm64"] = "x86_64"
     mounts: dict[str, str] = Field(

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from cloudc.schema.base import Bool, Model, NonNegInt, PosInt, RefStr, Tagged
+from cloudc.schema.base import Bool, Model, NonNegInt, PosInt, Tagged
 
 SECTION = "streams"
 ORDER = 100
@@ -37,8 +37,9 @@ class Stream(Tagged):
     key: str | None = Field(
         None, pattern=r"^security\.keys\.[a-z0-9][a-z0-9_-]*$",
         description="A customer managed key, `security.keys.NAME`; default the AWS managed key.")
-    deliver_to: RefStr | None = Field(
-        None, description="Deliver records to a bucket with Firehose: `storage.NAME`.")
+    deliver_to: str | None = Field(
+        None, pattern=r"^([a-z_]+\.)?[a-z0-9][a-z0-9_-]*$",
+        description="Deliver records to a bucket with Firehose: `storage.NAME` (or NAME).")
     buffer_seconds: NonNegInt = Field(300, le=900, description="Firehose buffer interval.")
     buffer_mb: PosInt = Field(5, le=128, description="Firehose buffer size in MiB.")
     compression: Literal["GZIP", "UNCOMPRESSED", "ZIP", "Snappy", "HADOOP_SNAPPY"] = Field(

@@ -1,0 +1,108 @@
+"""Compare a fresh build with the last one on disk: replacements and data loss, offline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cloudc.aws.diff import Plan, ResourceChange, Side, diff
+from cloudc.aws.fetch import _CfnLoader
+from cloudc.compile import Build
+from cloudc.diagnostics import Diagnostic
+from cloudc.source import Origin
+
+
+def load_build(folder: Path) -> Side | None:
+    """Read `folder/template.json` (or .yaml) and the nested templates it names; None if absent."""
+    for ext in ("json", "yaml"):
+        root_file = folder / f"template.{ext}"
+        if root_file.is_file():
+            break
+    else:
+        return None
+    root = _read(root_file)
+    nested: dict[str, dict[str, Any]] = {}
+    labels: dict[str, str] = {}
+    for lid, body in (root.get("Resources") or {}).items():
+        url = (body.get("Properties") or {}).get("TemplateURL")
+        if body.get("Type") == "AWS::CloudFormation::Stack" and isinstance(url, str):
+            file = folder / url
+            if file.is_file():
+                nested[lid] = _read(file)
+                labels[lid] = file.stem
+    return Side(folder.name, root, nested, labels)
+
+
+def _read(file: Path) -> dict[str, Any]:
+    text = file.read_text(encoding="utf-8")
+    if file.suffix == ".json":
+        doc = json.loads(text)
+    else:
+        doc = yaml.load(text, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader
+    return doc if isinstance(doc, dict) else {}
+
+
+def against_last_build(build: Build, folder: Path,
+                       config: Path) -> tuple[Plan, list[Diagnostic]] | None:
+    """Diff `build` with the build in `folder`; return the plan and W5001/W5002 findings."""
+    last = load_build(folder)
+    if last is None:
+        return None
+    plan = diff(last, Side.from_build(folder.name, build.root, build.nested))
+    found = []
+    for r in plan.resources:
+        origin = _origin(build, r, config)
+        if r.data_loss:
+            verb = "deletes" if r.action == "remove" else "replaces"
+            maybe = "may destroy" if r.data_loss == "maybe" else "destroys"
+            found.append(Diagnostic(
+                "W5002", f"{r.logical_id} ({r.type}) in stack {r.stack}: this change {verb} it "
+                f"and {maybe} {r.lost}", origin, file=str(config), hint=_why(r)))
+        elif r.replacement:
+            maybe = "may replace" if r.replacement == "maybe" else "replaces"
+            found.append(Diagnostic(
+                "W5001", f"{r.logical_id} ({r.type}) in stack {r.stack}: this change {maybe} "
+                "it (a new physical resource)", origin, file=str(config), hint=_why(r)))
+    return plan, found
+
+
+def _why(r: ResourceChange) -> str | None:
+    reasons = [c.path for c in r.props if c.replacement] + r.reasons
+    if r.action == "remove":
+        return "it is no longer in the config"
+    return "because of " + "; ".join(reasons) if reasons else None
+
+
+def _origin(build: Build, r: ResourceChange, config: Path) -> Origin | None:
+    if build.ir is not None and r.logical_id in build.ir.resources:
+        return build.ir.resources[r.logical_id].origin
+    file, _, line = r.origin.rpartition(":")
+    if file and line.isdigit():  # a removed resource: where it was in the last build
+        return Origin(str(config.parent / file) if config.parent != Path(".") else file,
+                      int(line), 1)
+    return None
+
+
+def check(opts: Any, path: Path, env: str, sets: list[str], out: Path) -> bool:
+    """Compile `env` and report replacements and data loss against `out/env/`; True if data loss."""
+    from cloudc.cli import report, say
+    from cloudc.compile import compile_config
+
+    build = compile_config(path, env, sets)
+    if build.diagnostics.has_errors:
+        return False  # the dry run already reported them
+    result = against_last_build(build, out / env, path)
+    if result is None:
+        say(opts, f"{path} ({env}): no last build in {out / env}/ to compare with")
+        return False
+    plan, found = result
+    report(opts, found)
+    n = plan.summary()
+    say(opts, f"{path} ({env}) against {out / env}/: {n['add']} to add, {n['modify']} to "
+              f"change, {n['remove']} to remove, {n['replace']} replaced, "
+              f"{n['data_loss']} with data loss",
+        fg="red" if n["data_loss"] else None)
+    return bool(n["data_loss"])

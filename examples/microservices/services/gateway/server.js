@@ -1,0 +1,2 @@
+// gateway service
+require("http").createServer((req, res) => res.end(JSON.stringify({ service: "gateway" }))).listen(8080);

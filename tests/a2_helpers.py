@@ -1,0 +1,57 @@
+"""Helpers shared by the topics, schedules, databases, secrets and monitoring tests."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from cloudc.compile import Build, compile_config
+
+HEADER = """\
+project: { name: Demo, region: us-east-1 }
+mode: serverless
+"""
+
+
+def build(tmp_path: Path, body: str, env: str = "production", code: bool = True) -> Build:
+    """Compile `body` (YAML after the project header) for `env`."""
+    if code:
+        (tmp_path / "fn").mkdir(exist_ok=True)
+        (tmp_path / "fn" / "index.mjs").write_text("export const handler = async () => {};\n")
+    path = tmp_path / "cloud.yaml"
+    path.write_text(HEADER + textwrap.dedent(body), encoding="utf-8")
+    return compile_config(path, env, dry=True)
+
+
+def resources(b: Build) -> dict[str, Any]:
+    """Return every resource of every nested stack, by logical ID."""
+    out: dict[str, Any] = {}
+    for doc in b.nested.values():
+        out.update(doc["Resources"])
+    return out
+
+
+def codes(b: Build) -> list[str]:
+    """Return the diagnostic codes, sorted by location."""
+    return [d.code for d in b.diagnostics.sorted()]
+
+
+def texts(b: Build) -> str:
+    """Return the diagnostics as text."""
+    return "\n".join(d.text() for d in b.diagnostics.sorted())
+
+
+def dump(b: Build) -> str:
+    """Return every output file as one string."""
+    return "\n".join(data.decode(errors="replace") for data in b.files().values())
+
+
+def no_wildcards(b: Build) -> None:
+    """Assert no IAM policy anywhere has a `*` action or resource."""
+    for doc in [b.root, *b.nested.values()]:
+        for body in doc["Resources"].values():
+            text = json.dumps(body.get("Properties", {}))
+            assert '"Resource": "*"' not in text, body
+            assert '"Action": "*"' not in text, body

@@ -1,0 +1,3 @@
+export const handler = async (event) => {
+  return { statusCode: 200, body: JSON.stringify({ ok: true, fn: "nightly" }) };
+};

@@ -1,0 +1,83 @@
+"""Load and resolve: positions for YAML, TOML and JSON; merge rules; interpolation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cloudc.diagnostics import Diagnostics
+from cloudc.load import load_text
+from cloudc.resolve import merge, resolve
+from cloudc.source import Origins
+
+
+def test_yaml_positions_of_keys_and_values() -> None:
+    doc = load_text("a: 1\nb:\n  c: [x, yes]\n", "f.yaml", "yaml", Diagnostics())
+    assert doc is not None
+    assert doc.data == {"a": 1, "b": {"c": ["x", "yes"]}}  # YAML 1.2: `yes` stays a string
+    assert str(doc.origins.get(("b", "c", 1))) == "f.yaml:3:10"
+    assert str(doc.origins.key(("b", "c"))) == "f.yaml:3:3"
+
+
+def test_duplicate_keys_are_errors() -> None:
+    diags = Diagnostics()
+    load_text("a: 1\na: 2\n", "f.yaml", "yaml", diags)
+    assert [d.code for d in diags.items] == ["E0004"]
+
+
+def test_toml_positions_are_line_accurate() -> None:
+    text = '[project]\nname = "x"\n\n[queues.jobs]\ndelay = 5\n[[extends_list]]\nx = 1\n'
+    doc = load_text(text, "c.toml", "toml", Diagnostics())
+    assert doc is not None
+    assert doc.origins.key(("queues", "jobs", "delay")).line == 5
+    assert doc.origins.key(("project", "name")).line == 2
+
+
+def test_json_positions() -> None:
+    doc = load_text('{\n  "storage": {\n    "b": {"versioning": true}\n  }\n}\n', "c.json", "json",
+                    Diagnostics())
+    assert doc is not None and doc.origins.key(("storage", "b", "versioning")).line == 3
+
+
+def test_invalid_json_reports_its_line() -> None:
+    diags = Diagnostics()
+    assert load_text('{\n  "a": [1,\n', "c.json", "json", diags) is None
+    assert diags.items[0].code == "E0002" and diags.items[0].origin.line >= 2
+
+
+def test_merge_rules_maps_merge_scalars_and_lists_replace_null_deletes() -> None:
+    base = {"a": {"x": 1, "y": [1, 2], "z": 3}, "b": 1}
+    over = {"a": {"y": [9], "z": None}, "c": 2}
+    merged, _ = merge(base, Origins(), over, Origins())
+    assert merged == {"a": {"x": 1, "y": [9]}, "b": 1, "c": 2}
+    assert base == {"a": {"x": 1, "y": [1, 2], "z": 3}, "b": 1}  # inputs untouched
+
+
+def test_layers_and_provenance(tmp_path: Path) -> None:
+    (tmp_path / "base.yaml").write_text("queues:\n  jobs: { delay: 1, retention_days: 2 }\n")
+    (tmp_path / "cloud.yaml").write_text(
+        "extends: [./base.yaml]\nproject: { name: Demo App }\nvariables: { d: 7 }\n"
+        "queues:\n  jobs: { delay: 3 }\n"
+        "environments:\n  production:\n    queues: { jobs: { delay: \"${var:d}\" } }\n")
+    (tmp_path / "cloud.production.yaml").write_text("queues:\n  jobs: { retention_days: 9 }\n")
+    diags = Diagnostics()
+    res = resolve(tmp_path / "cloud.yaml", "production", ["queues.jobs.receive_wait=4"], diags)
+    assert res is not None and not diags.items
+    assert res.data["queues"]["jobs"] == {"delay": 7, "retention_days": 9, "receive_wait": 4}
+    assert res.data["project"]["slug"] == "demo-app"
+    assert res.origins.get(("queues", "jobs", "delay")).layer == "environments.production"
+    assert res.origins.get(("queues", "jobs", "retention_days")).file.endswith("cloud.production.yaml")
+    assert res.origins.get(("queues", "jobs", "receive_wait")).layer == "--set"
+    staging = resolve(tmp_path / "cloud.yaml", "staging", [], Diagnostics())
+    assert staging is not None
+    assert staging.data["queues"]["jobs"] == {"delay": 3, "retention_days": 2}
+    assert staging.origins.get(("queues", "jobs", "retention_days")).layer == "preset ./base.yaml"
+
+
+def test_env_interpolation_with_default(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("CLOUDC_TEST_X", "abc")
+    (tmp_path / "cloud.yaml").write_text(
+        "project: { name: p }\ntags: { a: '${env:CLOUDC_TEST_X}', b: '${env:NOPE_NOPE, dflt}',"
+        " c: '${environment}-${project.slug}', d: 'x-${region}' }\n")
+    res = resolve(tmp_path / "cloud.yaml", "qa", [], Diagnostics())
+    assert res is not None
+    assert res.data["tags"] == {"a": "abc", "b": "dflt", "c": "qa-p", "d": "x-${region}"}

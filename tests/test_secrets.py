@@ -1,0 +1,123 @@
+"""secrets: generated values, ssm/arn references, dynamic references; no value in any output."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from a2_helpers import build, codes, dump, no_wildcards, resources
+
+APP = """\
+secrets:
+  api_key: { generate: { length: 40, exclude_punctuation: true } }
+  db: { generate: { key: password, template: { username: app } } }
+  stripe: { ssm: /demo/stripe-key }
+  legacy: { arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:legacy" }
+functions:
+  api:
+    code: ./fn
+    link: [secrets.api_key, secrets.stripe, secrets.legacy]
+    environment:
+      DB_PASSWORD: "${secret:db.password}"
+      URL: "postgres://app:${secret:db.password}@db.example.com/app"
+      STRIPE: "${ssm:/demo/stripe-key}"
+"""
+
+
+def test_generated_secret(tmp_path: Path) -> None:
+    b = build(tmp_path, APP)
+    assert not b.diagnostics.has_errors, b.diagnostics.sorted()
+    sec = b.nested["secrets"]["Resources"]["SecretsDbSecret"]
+    assert sec["DeletionPolicy"] == "Retain"
+    gen = sec["Properties"]["GenerateSecretString"]
+    assert gen["GenerateStringKey"] == "password"
+    assert json.loads(gen["SecretStringTemplate"]) == {"username": "app"}
+    assert sec["Properties"]["Name"] == "demo/production/db"
+    assert "SecretString" not in sec["Properties"]
+
+
+def test_dynamic_references(tmp_path: Path) -> None:
+    b = build(tmp_path, APP)
+    env = resources(b)["FunctionsApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["DB_PASSWORD"] == {"Fn::Sub": [
+        "{{resolve:secretsmanager:${Secret}:SecretString:password::}}",
+        {"Secret": "demo/production/db"}]}
+    assert "{{resolve:secretsmanager:" in json.dumps(env["URL"])
+    assert env["SECRETS_LEGACY_ARN"].endswith(":secret:legacy")
+    assert "SECRETS_API_KEY_VALUE" not in env  # functions read the value by ARN at run time
+
+
+def test_grants_are_scoped(tmp_path: Path) -> None:
+    b = build(tmp_path, APP)
+    role = resources(b)["FunctionsApiRole"]["Properties"]
+    statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+    by_action: dict[tuple[str, ...], list[object]] = {}
+    for st in statements:
+        by_action.setdefault(tuple(st["Action"]), []).extend(st["Resource"])
+    sm = by_action[("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue")]
+    text = json.dumps(sm)
+    assert "secret:demo/production/api_key-??????" in text
+    assert "secret:legacy-??????" in text  # a partial ARN gets the random suffix
+    ssm = by_action[("ssm:GetParameter", "ssm:GetParameters")]
+    assert ssm[0]["Fn::Sub"].endswith(":parameter/demo/stripe-key")
+    assert not any("kms:" in a for st in statements for a in st["Action"])
+    no_wildcards(b)
+
+
+def test_references_create_no_resources(tmp_path: Path) -> None:
+    b = build(tmp_path, """\
+secrets:
+  stripe: { ssm: /demo/stripe-key }
+  legacy: { arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:legacy-AbCdEf" }
+functions:
+  api: { code: ./fn, environment: { KEY: "${secret:legacy.token}" } }
+""")
+    assert not b.diagnostics.has_errors
+    assert "secrets" not in b.nested
+    env = resources(b)["FunctionsApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["KEY"] == ("{{resolve:secretsmanager:arn:aws:secretsmanager:us-east-1:"
+                          "123456789012:secret:legacy-AbCdEf:SecretString:token::}}")
+
+
+def test_no_secret_value_in_any_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Values live only in AWS: even if the build could reach them, no output holds one."""
+    sentinel = "s3cr3t-PLAINTEXT-7f2a9c"
+
+    class Fake:
+        def __getattr__(self, name: str) -> object:
+            return lambda *a, **k: {"SecretString": sentinel, "Parameter": {"Value": sentinel}}
+
+    try:
+        import boto3
+
+        monkeypatch.setattr(boto3, "client", lambda *a, **k: Fake())
+    except ImportError:
+        pass
+    monkeypatch.setenv("STRIPE_KEY", sentinel)
+    text = ""
+    for env in ("production", "staging", "development"):
+        b = build(tmp_path, APP, env=env)
+        assert not b.diagnostics.has_errors, b.diagnostics.sorted()
+        text += dump(b)
+    assert sentinel not in text
+    assert "{{resolve:" in text
+    for m in re.finditer(r"\{\{resolve:([a-z-]+):", text):
+        assert m.group(1) in ("secretsmanager", "ssm-secure", "ssm")
+    # No secret is created with a literal value: AWS generates every one.
+    assert '"SecretString"' not in text
+
+
+def test_bad_secrets_are_diagnostics(tmp_path: Path) -> None:
+    b = build(tmp_path, """\
+secrets:
+  a: { generate: {}, rotation_days: 30 }
+  b: { generate: { template: { user: app } } }
+  c: { arn: "arn:aws:s3:::bucket" }
+  d: { ssm: /x }
+functions:
+  api: { code: ./fn, environment: { X: "${secret:d.key}" } }
+""")
+    assert sorted(codes(b)) == ["E2005", "E3005", "E3005", "E3005"], b.diagnostics.sorted()

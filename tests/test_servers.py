@@ -1,0 +1,233 @@
+"""servers: Auto Scaling groups behind an ALB, single instances, user data and checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cloudc.compile import compile_config
+
+HEAD = "project: { name: Srv, region: us-east-1 }\n"
+
+
+def _build(tmp_path: Path, body: str, env: str = "production") -> Any:
+    cfg = tmp_path / "cloud.yaml"
+    cfg.write_text(HEAD + body, encoding="utf-8")
+    return compile_config(cfg, env)
+
+
+def _res(build: Any) -> dict[str, Any]:
+    return build.nested["servers"]["Resources"]
+
+
+def _errors(build: Any) -> list[tuple[str, str]]:
+    return [(d.code, d.message) for d in build.diagnostics.errors]
+
+
+def _no_star(value: Any) -> None:
+    text = json.dumps(value)
+    assert '"*"' not in text and '"Resource": "*"' not in text
+
+
+ASG = """network: { vpc: { nat: single } }
+storage: { uploads: {} }
+servers:
+  app:
+    scaling: { min: 2, max: 5, cpu_target: 50 }
+    recipes: [node, nginx, pm2]
+    start: node server.js
+    health_check: /health
+    link: [storage.uploads]
+    environment: { NODE_ENV: production }
+"""
+
+
+def test_asg_behind_alb_in_private_subnets(tmp_path: Path) -> None:
+    build = _build(tmp_path, ASG)
+    assert not _errors(build)
+    res = _res(build)
+    group = res["ServersAppGroup"]
+    assert group["Properties"]["VPCZoneIdentifier"] == [
+        {"Ref": "NetworkPrivateSubnet1"}, {"Ref": "NetworkPrivateSubnet2"}]
+    assert group["Properties"]["TargetGroupARNs"] == [{"Ref": "ServersAppTargetGroup"}]
+    assert group["Properties"]["HealthCheckType"] == "ELB"
+    assert group["UpdatePolicy"]["AutoScalingRollingUpdate"]["MaxBatchSize"] == 1
+    policy = res["ServersAppCpuScaling"]["Properties"]["TargetTrackingConfiguration"]
+    assert policy["TargetValue"] == 50.0
+    tg = res["ServersAppTargetGroup"]["Properties"]
+    assert tg["Port"] == 80 and tg["HealthCheckPath"] == "/health"
+    alb = res["ServersAppAlb"]["Properties"]
+    attrs = {a["Key"]: a["Value"] for a in alb["LoadBalancerAttributes"]}
+    assert attrs["routing.http.drop_invalid_header_fields.enabled"] == "true"
+    assert attrs["deletion_protection.enabled"] == "true"
+    sg = res["ServersAppSecurityGroup"]["Properties"]["SecurityGroupIngress"]
+    assert sg == [{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
+                   "SourceSecurityGroupId": {"Fn::GetAtt": ["ServersAppAlbSecurityGroup",
+                                                            "GroupId"]},
+                   "Description": "from the load balancer"}]
+
+
+def test_launch_template_is_locked_down(tmp_path: Path) -> None:
+    res = _res(_build(tmp_path, ASG))
+    data = res["ServersAppLaunchTemplate"]["Properties"]["LaunchTemplateData"]
+    assert data["MetadataOptions"]["HttpTokens"] == "required"
+    ebs = data["BlockDeviceMappings"][0]["Ebs"]
+    assert ebs["Encrypted"] is True and ebs["VolumeType"] == "gp3"
+    assert data["NetworkInterfaces"][0]["AssociatePublicIpAddress"] is False
+    assert data["ImageId"].startswith("resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/")
+    assert "/amd64/" in data["ImageId"]
+
+
+def test_role_uses_session_manager_and_link_statements(tmp_path: Path) -> None:
+    res = _res(_build(tmp_path, ASG))
+    role = res["ServersAppRole"]["Properties"]
+    assert role["ManagedPolicyArns"] == [
+        {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"}]
+    statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+    actions = {a for st in statements for a in st["Action"]}
+    assert "s3:GetObject" in actions and "s3:PutObject" in actions
+    for st in statements:
+        _no_star(st)
+
+
+def test_environment_and_links_go_into_the_env_file(tmp_path: Path) -> None:
+    res = _res(_build(tmp_path, ASG))
+    ud = res["ServersAppLaunchTemplate"]["Properties"]["LaunchTemplateData"]["UserData"]
+    text = json.dumps(ud)
+    assert "NODE_ENV='production'" in text
+    assert "STORAGE_UPLOADS_NAME='srv-production-uploads'" in text
+    assert "# --- recipe pm2 ---" in text
+
+
+def test_no_nat_puts_instances_in_public_subnets_with_a_note(tmp_path: Path) -> None:
+    build = _build(tmp_path, "servers:\n  app:\n    scaling: { min: 1, max: 2 }\n", "staging")
+    assert not _errors(build)
+    res = _res(build)
+    assert res["ServersAppGroup"]["Properties"]["VPCZoneIdentifier"][0] == {
+        "Ref": "NetworkPublicSubnet1"}
+    ni = res["ServersAppLaunchTemplate"]["Properties"]["LaunchTemplateData"]["NetworkInterfaces"]
+    assert ni[0]["AssociatePublicIpAddress"] is True
+    assert any("public subnets" in d.message for d in build.diagnostics.sorted()
+               if d.code == "I1001")
+    alb = res["ServersAppAlb"]["Properties"]
+    assert {"Key": "deletion_protection.enabled", "Value": "false"} in \
+        alb["LoadBalancerAttributes"]
+
+
+def test_single_public_instance_with_eip_and_record(tmp_path: Path) -> None:
+    build = _build(tmp_path, """dns: { zone: acme.com }
+servers:
+  box:
+    public: true
+    domain: box.acme.com
+    image: amazon-linux-2023
+    instance: t4g.micro
+    recipes: [caddy]
+""")
+    assert not _errors(build)
+    res = _res(build)
+    assert "ServersBoxAlb" not in res and "ServersBoxGroup" not in res
+    assert res["ServersBoxEip"]["Properties"]["InstanceId"] == {"Ref": "ServersBoxInstance"}
+    assert res["ServersBoxDnsRecord"]["Properties"]["ResourceRecords"] == [
+        {"Ref": "ServersBoxEip"}]
+    ports = [r["FromPort"] for r in res["ServersBoxSecurityGroup"]["Properties"][
+        "SecurityGroupIngress"]]
+    assert ports == [80, 443]
+    data = res["ServersBoxLaunchTemplate"]["Properties"]["LaunchTemplateData"]
+    assert data["ImageId"].endswith("al2023-ami-kernel-default-arm64")
+    assert data["BlockDeviceMappings"][0]["DeviceName"] == "/dev/xvda"
+
+
+def test_public_without_tls_warns(tmp_path: Path) -> None:
+    build = _build(tmp_path, "servers:\n  box: { public: true, recipes: [nginx] }\n")
+    assert "W1001" in [d.code for d in build.diagnostics.sorted()]
+
+
+def test_single_instance_with_domain_gets_an_alb(tmp_path: Path) -> None:
+    build = _build(tmp_path, "servers:\n  one: { domain: one.example.org, recipes: [caddy] }\n")
+    assert not _errors(build)
+    res = _res(build)
+    assert res["ServersOneTargetGroup"]["Properties"]["Targets"] == [
+        {"Id": {"Ref": "ServersOneInstance"}, "Port": 80}]
+    assert res["ServersOneHttpListener"]["Properties"]["DefaultActions"][0]["Type"] == "redirect"
+    assert res["ServersOneHttpsListener"]["Properties"]["SslPolicy"] == \
+        "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+
+def test_worker_without_load_balancer_has_no_ingress(tmp_path: Path) -> None:
+    res = _res(_build(tmp_path, "servers:\n  w: { recipes: [node, systemd], start: node w.js }\n"))
+    assert "SecurityGroupIngress" not in res["ServersWSecurityGroup"]["Properties"]
+    assert "ServersWAlb" not in res
+    assert "Policies" not in res["ServersWRole"]["Properties"]
+
+
+def test_bad_combinations_are_diagnostics(tmp_path: Path) -> None:
+    build = _build(tmp_path, """servers:
+  a: { recipes: [pm2] }
+  b: { recipes: [composer, nginx, caddy] }
+  c: { recipes: [systemd] }
+  d: { public: true, scaling: { min: 1, max: 2 } }
+  e: { recipes: [nginx, lets-encrypt] }
+""")
+    messages = [m for code, m in _errors(build) if code == "E3005"]
+    assert any("pm2 runs on Node.js" in m for m in messages)
+    assert any("composer" in m for m in messages)
+    assert any("nginx and caddy" in m for m in messages)
+    assert any("needs `start`" in m for m in messages)
+    assert any("`public` is for a single instance" in m for m in messages)
+    assert any("lets-encrypt recipe needs a `domain`" in m for m in messages)
+
+
+def test_scaling_min_above_max_is_an_error(tmp_path: Path) -> None:
+    build = _build(tmp_path, "servers:\n  a: { scaling: { min: 3, max: 2 } }\n")
+    assert [c for c, _ in _errors(build)] == ["E2005"]
+
+
+def test_servers_are_not_allowed_in_serverless_mode(tmp_path: Path) -> None:
+    build = _build(tmp_path, "mode: serverless\nservers:\n  a: {}\n")
+    assert "E3003" in [c for c, _ in _errors(build)]
+
+
+def test_secrets_are_read_at_boot_not_written_into_user_data(tmp_path: Path) -> None:
+    build = _build(tmp_path, """network: { vpc: { nat: single } }
+databases:
+  main: { engine: postgres, version: "16.9" }
+servers:
+  app: { link: [databases.main] }
+""")
+    assert not _errors(build)
+    res = _res(build)
+    ud = json.dumps(res["ServersAppLaunchTemplate"]["Properties"]["LaunchTemplateData"])
+    assert "cloudc_secret DATABASES_MAIN_PASSWORD" in ud
+    assert "{{resolve:" not in ud
+    assert "DatabasesMainIngressFromServersApp" in res
+
+
+def test_user_data_is_plain_base64_string_without_expressions(tmp_path: Path) -> None:
+    res = _res(_build(tmp_path, "servers:\n  a: { recipes: [redis] }\n"))
+    ud = res["ServersALaunchTemplate"]["Properties"]["LaunchTemplateData"]["UserData"]
+    assert isinstance(ud["Fn::Base64"], str)
+
+
+def test_secret_references_in_environment_are_read_at_boot(tmp_path: Path) -> None:
+    build = _build(tmp_path, """secrets:
+  app_key: { generate: { length: 32 } }
+servers:
+  app:
+    environment: { APP_KEY: "${secret:app_key}", MIXED: "k=${secret:app_key}" }
+""")
+    errors = _errors(build)
+    assert [c for c, _ in errors] == ["E3005"] and "whole value" in errors[0][1]
+    build = _build(tmp_path, """secrets:
+  app_key: { generate: { length: 32 } }
+servers:
+  app:
+    environment: { APP_KEY: "${secret:app_key}" }
+""")
+    assert not _errors(build)
+    res = _res(build)
+    ud = json.dumps(res["ServersAppLaunchTemplate"]["Properties"]["LaunchTemplateData"])
+    assert "cloudc_secret APP_KEY" in ud and "{{resolve:" not in ud
+    statements = res["ServersAppRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert any("secretsmanager:GetSecretValue" in st["Action"] for st in statements)

@@ -1,0 +1,146 @@
+"""sites and dns: private buckets behind CloudFront, certificates, records, redirects, routes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cloudc.compile import compile_config
+
+
+def _build(tmp_path: Path, body: str, env: str = "production", region: str = "us-east-1") -> Any:
+    (tmp_path / "fn").mkdir(exist_ok=True)
+    (tmp_path / "fn" / "index.mjs").write_text("export const handler = async () => ({});\n")
+    (tmp_path / "cloud.yaml").write_text(
+        f"project: {{ name: Demo, region: {region} }}\n" + body)
+    return compile_config(tmp_path / "cloud.yaml", env, dry=True)
+
+
+def _resources(build: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for doc in build.nested.values():
+        out.update(doc["Resources"])
+    return out
+
+
+def _errors(build: Any) -> list[str]:
+    return [d.text() for d in build.diagnostics.errors]
+
+
+def _notes(build: Any) -> list[str]:
+    return [d.text() for d in build.diagnostics.items if d.code == "I1001"]
+
+
+def test_private_bucket_with_origin_access_control(tmp_path: Path) -> None:
+    b = _build(tmp_path, "sites:\n  web: { source: ./dist }\n")
+    assert not _errors(b)
+    res = _resources(b)
+    bucket = res["SitesWebBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    config = res["SitesWebDistribution"]["Properties"]["DistributionConfig"]
+    origin = config["Origins"][0]
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["SitesWebOac", "Id"]}
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert config["DefaultRootObject"] == "index.html"
+    assert "ResponseHeadersPolicyId" in config["DefaultCacheBehavior"]
+    assert "Aliases" not in config and "ViewerCertificate" not in config
+    allow = res["SitesWebBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"][1]
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allow["Action"] == "s3:GetObject"
+    assert "AWS:SourceArn" in allow["Condition"]["StringEquals"]
+
+
+def test_domain_certificate_records_and_redirects(tmp_path: Path) -> None:
+    b = _build(tmp_path, "dns: { zone: acme.com }\nsites:\n  web:\n    source: ./dist\n"
+               "    domain: www.acme.com\n    redirects: { acme.com: www.acme.com }\n"
+               "    aliases: [www.acme.org]\n")
+    assert not _errors(b)
+    res = _resources(b)
+    cert = res["SitesWebCertificate"]["Properties"]
+    assert cert["DomainName"] == "www.acme.com"
+    assert cert["SubjectAlternativeNames"] == ["www.acme.org", "acme.com"]
+    assert [o["DomainName"] for o in cert["DomainValidationOptions"]] == ["www.acme.com",
+                                                                          "acme.com"]
+    config = res["SitesWebDistribution"]["Properties"]["DistributionConfig"]
+    assert config["Aliases"] == ["www.acme.com", "www.acme.org", "acme.com"]
+    assert config["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
+    for rec in ("SitesWebRecordWwwAcmeComA", "SitesWebRecordWwwAcmeComAAAA",
+                "SitesWebRecordAcmeComA"):
+        assert res[rec]["Properties"]["AliasTarget"]["HostedZoneId"] == "Z2FDTNDATAQYW2"
+    assert "SitesWebRecordWwwAcmeOrgA" not in res
+    assert any("www.acme.org" in n for n in _notes(b))
+    code = res["SitesWebViewerRequest"]["Properties"]["FunctionCode"]
+    assert '{"acme.com": "www.acme.com"}' in code and "statusCode: 301" in code
+    assert config["DefaultCacheBehavior"]["FunctionAssociations"][0]["EventType"] == \
+        "viewer-request"
+
+
+def test_spa_fallback_uses_error_responses(tmp_path: Path) -> None:
+    b = _build(tmp_path, "sites:\n  web: { source: ./dist, spa: true }\n")
+    config = _resources(b)["SitesWebDistribution"]["Properties"]["DistributionConfig"]
+    assert [(e["ErrorCode"], e["ResponseCode"], e["ResponsePagePath"])
+            for e in config["CustomErrorResponses"]] == [(403, 200, "/index.html"),
+                                                         (404, 200, "/index.html")]
+
+
+def test_spa_with_api_route_rewrites_in_a_function(tmp_path: Path) -> None:
+    b = _build(tmp_path, "functions:\n  api: { code: ./fn }\n"
+               'apis:\n  public:\n    routes: { "ANY /api/{proxy+}": functions.api }\n'
+               'sites:\n  web: { source: ./dist, spa: true, routes: { "/api/*": apis.public } }\n')
+    assert not _errors(b)
+    res = _resources(b)
+    config = res["SitesWebDistribution"]["Properties"]["DistributionConfig"]
+    # Error pages would hide the API's own 403/404: the SPA rewrite happens at the edge.
+    assert "CustomErrorResponses" not in config
+    assert 'SPA_INDEX = "/index.html"' in res["SitesWebViewerRequest"]["Properties"]["FunctionCode"]
+    behavior = config["CacheBehaviors"][0]
+    assert behavior["PathPattern"] == "/api/*" and behavior["TargetOriginId"] == "apis-public"
+    assert behavior["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+    assert behavior["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+    api_origin = config["Origins"][1]
+    assert api_origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert "OriginPath" not in api_origin
+
+
+def test_certificate_outside_us_east_1_is_an_error(tmp_path: Path) -> None:
+    b = _build(tmp_path, "sites:\n  web: { source: ./dist, domain: www.acme.com }\n",
+               region="eu-west-1")
+    errors = _errors(b)
+    assert len(errors) == 1 and "E3005" in errors[0] and "certificate: arn:" in errors[0]
+    ok = _build(tmp_path, "sites:\n  web: { source: ./dist, domain: www.acme.com, certificate: "
+                "'arn:aws:acm:us-east-1:123456789012:certificate/abc' }\n", region="eu-west-1")
+    assert not _errors(ok)
+    assert "SitesWebCertificate" not in _resources(ok)
+
+
+def test_dns_zone_and_lookup(tmp_path: Path) -> None:
+    body = ("dns: { zone: acme.com }\nsites:\n  web: { source: ./dist, domain: acme.com }\n"
+            "outputs:\n  ns: ${dns.name_servers}\n")
+    b = _build(tmp_path, body)
+    assert not _errors(b)
+    zone = b.nested["dns"]["Resources"]["DnsZone"]
+    assert zone["DeletionPolicy"] == "Retain"
+    out = b.nested["dns"]["Outputs"]["DnsZoneNameServers"]["Value"]
+    assert out == {"Fn::Join": [",", {"Fn::GetAtt": ["DnsZone", "NameServers"]}]}
+    looked = _build(tmp_path, "dns: { zone: acme.com, lookup: true, zone_id: ZABC123 }\n"
+                    "sites:\n  web: { source: ./dist, domain: acme.com }\n")
+    assert not _errors(looked)
+    assert "dns" not in looked.nested
+    rec = _resources(looked)["SitesWebRecordAcmeComA"]["Properties"]
+    assert rec["HostedZoneId"] == "ZABC123"
+    missing = _build(tmp_path, "dns: { zone: acme.com, lookup: true }\n"
+                     "sites:\n  web: { source: ./dist }\n")
+    assert any("zone_id" in e for e in _errors(missing))
+
+
+def test_no_wildcards_in_policies(tmp_path: Path) -> None:
+    b = _build(tmp_path, "functions:\n  pub: { code: ./fn, link: [sites.web] }\n"
+               "sites:\n  web: { source: ./dist }\n")
+    assert not _errors(b)
+    text = json.dumps(b.nested)
+    assert '"Action": "*"' not in text and '"Resource": "*"' not in text
+    role = _resources(b)["FunctionsPubRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    actions = {a for st in role["Statement"] for a in st["Action"]}
+    assert "cloudfront:CreateInvalidation" in actions and "s3:PutObject" in actions
