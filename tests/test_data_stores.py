@@ -145,3 +145,16 @@ file_systems: { shared: {} }
 functions: { api: { code: ./fn, link: [file_systems.shared] } }
 """)
     assert any("E3005" in e and "access point" in e for e in _errors(b))
+
+
+def test_function_with_vpc_false_cannot_reach_a_cache(tmp_path: Path) -> None:
+    b = _build(tmp_path, """
+caches: { cache: { engine: redis } }
+functions: { api: { code: ./fn, vpc: false, link: [caches.cache] } }
+""")
+    assert any("E3005" in e and "functions.api.vpc" in e for e in _errors(b))
+
+
+def test_efs_max_io_needs_bursting(tmp_path: Path) -> None:
+    b = _build(tmp_path, "file_systems: { big: { performance: maxIO } }\n")
+    assert any("E3005" in e and "performance" in e for e in _errors(b))

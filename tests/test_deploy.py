@@ -104,11 +104,37 @@ def test_deploy_without_yes_and_without_terminal_deploys_nothing(cloudc: Cli, ap
 
 
 @pytest.mark.aws
+def test_watch_with_nothing_running_says_so(cloudc: Cli, app: Path) -> None:
+    result = cloudc("deploy", "--env", "development", "--watch")
+    assert result.exit_code == 0
+    assert "stack demo-shop-development: does not exist; nothing is running" in result.stderr
+
+
+@pytest.mark.aws
 def test_production_asks_for_termination_protection(cloudc: Cli, app: Path) -> None:
     result = cloudc("deploy", "--env", "production", "--yes")
     assert result.exit_code == 0, result.output
     # moto does not implement UpdateTerminationProtection: the deploy warns and succeeds
     assert "termination protection" in result.stderr
+
+
+@pytest.mark.aws
+def test_lambda_code_uploaded_by_deploy_diffs_clean_until_the_code_changes(
+        cloudc: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "fn").mkdir()
+    (tmp_path / "fn" / "index.js").write_text("exports.handler = async () => 1\n")
+    (tmp_path / "cloud.yaml").write_text(
+        "project: { name: Fn Shop, region: us-east-1 }\nmode: serverless\n"
+        "functions:\n  worker: { runtime: nodejs22.x, handler: index.handler, code: ./fn }\n")
+    monkeypatch.chdir(tmp_path)
+    first = cloudc("deploy", "--env", "development", "--yes")
+    assert first.exit_code == 0, first.output
+    clean = cloudc("diff", "--env", "development")
+    assert clean.exit_code == 0, clean.output  # S3Bucket/S3Key read back as ../assets/<sha>.zip
+    (tmp_path / "fn" / "index.js").write_text("exports.handler = async () => 2\n")
+    changed = cloudc("diff", "--env", "development")
+    assert changed.exit_code == 1
+    assert "Code: \"../assets/" in changed.stdout and "~ FunctionsWorkerFunction" in changed.stdout
 
 
 # --- Stubber: what moto cannot show ------------------------------------------------------------

@@ -256,3 +256,13 @@ def test_validate_against_last_build_warns_on_data_loss(app: Path, offline_aws: 
             "storage: this change deletes it") in result.stderr
     assert "warning[W5002]: QueuesMailQueue (AWS::SQS::Queue)" in result.stderr
     assert "because of QueueName; FifoQueue" in result.stderr
+
+
+def test_validate_against_a_yaml_last_build(app: Path, offline_aws: None) -> None:
+    cli = Cli(None)
+    assert cli("build", "--env", "staging", "--format", "yaml").exit_code == 0
+    assert cli("validate", "--env", "staging", "--against-last-build").exit_code == 0
+    edit(app, "  uploads: { versioning: true }\n", "")
+    result = cli("validate", "--env", "staging", "--against-last-build")
+    assert result.exit_code == 1
+    assert "warning[W5002]: StorageUploadsBucket (AWS::S3::Bucket)" in result.stderr

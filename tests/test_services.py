@@ -51,7 +51,8 @@ services:
     assert not _errors(b)
     res = _resources(b)
     svc = res["ServicesApiService"]["Properties"]
-    assert svc["LaunchType"] == "FARGATE" and svc["DesiredCount"] == 2
+    assert svc["LaunchType"] == "FARGATE"
+    assert "DesiredCount" not in svc  # auto scaling owns the count
     assert svc["DeploymentConfiguration"]["DeploymentCircuitBreaker"] == {
         "Enable": True, "Rollback": True}
     assert svc["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"] == "DISABLED"
@@ -144,6 +145,7 @@ def test_worker_without_nat_runs_in_public_subnets(tmp_path: Path) -> None:
     assert svc["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"] == "ENABLED"
     assert svc["CapacityProviderStrategy"][0]["CapacityProvider"] == "FARGATE_SPOT"
     assert "LoadBalancers" not in svc and "ServicesWAlb" not in res
+    assert svc["DesiredCount"] == 1 and "ServicesWScalableTarget" not in res
     assert "SecurityGroupIngress" not in res["ServicesWSecurityGroup"]["Properties"]
 
 

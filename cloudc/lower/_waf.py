@@ -151,7 +151,6 @@ def _web_acl(comp: Component, entry: Waf, path: Any, ctx: Context) -> None:
         "VisibilityConfig": _visibility(name),
     }, path=path, group=GROUP)
     acl_arn = GetAtt(acl.logical_id, "Arn")
-    comp.attrs[f"waf.{target.section}.{target.name}.arn"] = acl_arn
     if entry.logs:
         _logging(comp, stem, name, acl_arn, path, ctx)
     if cloudfront:

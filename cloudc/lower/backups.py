@@ -55,6 +55,11 @@ def lower(comp: Component, spec: Plan, ctx: Context) -> None:
                           f"lock's min_days ({spec.lock.min_days}): every backup would fail",
                           origin=ctx.origin(path + ("retention_days",)),
                           path=path + ("retention_days",))
+    # Backup takes tags as `BackupVaultTags`/`BackupPlanTags` maps, which the tagging pass
+    # does not know: set the same tags here.
+    tags = {"project": ctx.slug, "environment": ctx.env, **dict(ctx.config.tags or {}),
+            **dict(spec.tags)}
+    vault_props["BackupVaultTags"] = tags
     vault = ctx.add(comp, "Vault", "AWS::Backup::BackupVault", vault_props, stateful=True)
     lifecycle: dict[str, Any] = {"DeleteAfterDays": spec.retention_days}
     if spec.cold_storage_after_days is not None:
@@ -73,7 +78,7 @@ def lower(comp: Component, spec: Plan, ctx: Context) -> None:
     plan = ctx.add(comp, "Plan", "AWS::Backup::BackupPlan", {"BackupPlan": {
         "BackupPlanName": ctx.physical(comp.name, 50),
         "BackupPlanRule": [rule],
-    }})
+    }, "BackupPlanTags": dict(tags)})
     managed = [Sub(POLICY + "service-role/AWSBackupServiceRolePolicyForBackup"),
                Sub(POLICY + "service-role/AWSBackupServiceRolePolicyForRestores")]
     if s3:

@@ -66,6 +66,10 @@ def lower(comp: Component, spec: FileSystem, ctx: Context) -> None:
         "SecurityGroupEgress": [{"IpProtocol": "-1", "CidrIp": "127.0.0.1/32",
                                  "Description": "no outbound traffic"}],
     })
+    if spec.throughput == "elastic" and spec.performance == "maxIO":
+        ctx.diags.add("E3005", "elastic throughput needs the generalPurpose performance mode",
+                      origin=ctx.origin(path + ("performance",)), path=path + ("performance",),
+                      hint="use `throughput: bursting` with maxIO")
     props: dict[str, Any] = {
         "Encrypted": True,
         "PerformanceMode": spec.performance,

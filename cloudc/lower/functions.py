@@ -115,6 +115,10 @@ def _vpc(comp: Component, spec: Function, ctx: Context) -> dict[str, Any] | None
     (`vpc: true`) or when it links to something reachable only inside the VPC."""
     inside = [key for key, _, _ in comp.links
               if (t := ctx.component(key)) is not None and t.ingress is not None]
+    if spec.vpc is False and inside:
+        ctx.diags.add("E3005", f"`{inside[0]}` is reachable only inside the VPC, and this "
+                      "function has `vpc: false`", origin=ctx.origin(comp.path + ("vpc",)),
+                      path=comp.path + ("vpc",), hint="remove `vpc: false`")
     if spec.vpc is False or (spec.vpc is None and not inside):
         return None
     from cloudc.lower.network import require_vpc

@@ -49,6 +49,13 @@ def declare(name: str, spec: Security, ctx: Context) -> Component:
         ctx.ir.components[kc.key] = kc
         for attr in ("arn", "id", "alias"):
             comp.attrs[f"keys.{key_name}.{attr}"] = kc.attrs[attr]
+    entries = spec.waf if isinstance(spec.waf, list) else [spec.waf] if spec.waf else []
+    for entry in entries:
+        section, _, target = entry.scope.partition(".")
+        acl = GetAtt(f"SecurityWaf{pascal(section)}{pascal(target)}Acl", "Arn")
+        comp.attrs[f"waf.{section}.{target}.arn"] = acl
+        if not isinstance(spec.waf, list):
+            comp.attrs["waf.arn"] = acl
     for cert_name in spec.certificates:
         comp.attrs[f"certificates.{cert_name}.arn"] = Ref(
             ctx.logical(comp, f"Certificate{pascal(cert_name)}"))

@@ -318,7 +318,7 @@ def _group(comp: Component, spec: Server, ctx: Context, net: Component, template
     group.update_policy = {"AutoScalingRollingUpdate": {
         "MinInstancesInService": min(lo, hi - 1) if hi > 1 else 0,
         "MaxBatchSize": 1,
-        "PauseTime": "PT0S",
+        "PauseTime": "PT5M",  # time for the recipes to finish before the next batch
     }}
     ctx.add(comp, "CpuScaling", "AWS::AutoScaling::ScalingPolicy", {
         "AutoScalingGroupName": Ref(group.logical_id),

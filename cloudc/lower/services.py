@@ -214,7 +214,6 @@ def lower(comp: Component, spec: Service, ctx: Context) -> None:
         "ServiceName": physical,
         "Cluster": Ref(cluster),
         "TaskDefinition": Ref(task.logical_id),
-        "DesiredCount": desired,
         "PlatformVersion": "LATEST",
         "DeploymentConfiguration": {
             "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
@@ -229,6 +228,10 @@ def lower(comp: Component, spec: Service, ctx: Context) -> None:
         "PropagateTags": "SERVICE",
         "EnableECSManagedTags": True,
     }
+    if not _autoscaled(spec):
+        # With auto scaling, Application Auto Scaling owns the count (it raises a new service
+        # to `min`); a DesiredCount here would reset it on every stack update.
+        svc_props["DesiredCount"] = desired
     if spec.spot:
         svc_props["CapacityProviderStrategy"] = [{"CapacityProvider": "FARGATE_SPOT",
                                                   "Weight": 1}]
@@ -284,6 +287,11 @@ def _load_balancer(comp: Component, spec: Service, ctx: Context, hc: HealthCheck
         "UnhealthyThresholdCount": int(hc.unhealthy_threshold),
     })
     return {**lb, "grace": hc.grace_period}
+
+
+def _autoscaled(spec: Service) -> bool:
+    """Say whether the service gets a scalable target (it does when max > min)."""
+    return int(spec.scaling.max) > int(spec.scaling.min)
 
 
 def _scaling(comp: Component, spec: Service, ctx: Context, cluster: str,

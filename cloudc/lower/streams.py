@@ -29,13 +29,10 @@ def _delivery_dims(c: Component, ctx: Context) -> list[tuple[str, str]]:
     return [("DeliveryStreamName", ctx.physical(c.name, 64))]
 
 
-# Metrics for `monitoring.alarms` (`metric: streams.clicks.iterator_age`) and default alarms.
+# Metrics and default alarms beyond those `monitoring` has for every stream (iterator age,
+# incoming records, throttles): for `monitoring.alarms.*.metric: streams.NAME.METRIC`.
 STREAM_METRICS = {
-    "incoming_records": Metric("AWS/Kinesis", "IncomingRecords", _stream_dims),
     "incoming_bytes": Metric("AWS/Kinesis", "IncomingBytes", _stream_dims),
-    "iterator_age": Metric("AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds", _stream_dims),
-    "write_throttles": Metric("AWS/Kinesis", "WriteProvisionedThroughputExceeded", _stream_dims),
-    "read_throttles": Metric("AWS/Kinesis", "ReadProvisionedThroughputExceeded", _stream_dims),
 }
 DELIVERY_METRICS = {
     "delivery_freshness": Metric("AWS/Firehose", "DeliveryToS3.DataFreshness", _delivery_dims),
@@ -43,8 +40,6 @@ DELIVERY_METRICS = {
     "delivery_records": Metric("AWS/Firehose", "DeliveryToS3.Records", _delivery_dims),
 }
 STREAM_ALARMS = (
-    Default("IteratorAgeAlarm", "iterator_age", "Maximum", ">=", 3_600_000,
-            "consumers are an hour or more behind"),
     Default("WriteThrottlesAlarm", "write_throttles", "Sum", ">", 0, "writes were throttled"),
 )
 EXTENSIONS = {"GZIP": ".gz"}

@@ -11,7 +11,7 @@ if [ "${CLOUDC_PHP}" = 1 ]; then
   cat > /etc/nginx/conf.d/cloudc-app.conf <<NGINX
 server {
     listen 80 default_server;
-    server_name _;
+    server_name ${CLOUDC_DOMAIN:-_};
     root ${CLOUDC_APP_DIR}/public;
     index index.php index.html;
     client_max_body_size 64m;
@@ -28,7 +28,7 @@ else
   cat > /etc/nginx/conf.d/cloudc-app.conf <<NGINX
 server {
     listen 80 default_server;
-    server_name _;
+    server_name ${CLOUDC_DOMAIN:-_};
     client_max_body_size 64m;
     location / {
         proxy_pass http://127.0.0.1:${CLOUDC_APP_PORT};

@@ -98,7 +98,8 @@ class Pool(Tagged):
     sign_in: list[Literal["email", "phone", "username"]] = Field(
         default_factory=lambda: ["email"], description="What users sign in with.")
     self_sign_up: Bool = True
-    mfa: Literal["off", "optional", "required"] = "off"
+    # `False` is how YAML 1.1 reads a bare `off`.
+    mfa: Literal["off", "optional", "required", False] = "off"
     mfa_methods: list[Literal["totp", "sms"]] = Field(default_factory=lambda: ["totp"])
     password: PasswordPolicy = Field(default_factory=PasswordPolicy)
     attributes: list[str] = Field(default_factory=list, description="Extra required attributes.")
@@ -113,7 +114,7 @@ class Pool(Tagged):
     social: dict[str, Social] = Field(default_factory=dict)
     identity_pool: Bool | IdentityPool = Field(
         False, description="An identity pool giving signed-in users AWS credentials.")
-    advanced_security: Literal["off", "audit", "enforced"] = "off"
+    advanced_security: Literal["off", "audit", "enforced", False] = "off"
     deletion_protection: Bool | None = Field(None, description="Default: on in production.")
     retain: Bool | None = None
 
