@@ -38,8 +38,10 @@ def say(opts: Options, message: str, *, fg: str | None = None) -> None:
         click.secho(message, err=True, fg=fg if opts.color else None)
 
 
-def report(opts: Options, diags: list[Diagnostic]) -> None:
-    """Print findings on stderr in the chosen format."""
+def report(opts: Options, diags: list[Diagnostic], *, notes: bool = True) -> None:
+    """Print findings on stderr in the chosen format (notes only when asked or --verbose)."""
+    if not (notes or opts.verbose):
+        diags = [d for d in diags if d.severity != "note"]
     if not diags:
         return
     if opts.error_format != "text":

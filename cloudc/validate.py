@@ -220,7 +220,7 @@ def _single_sections() -> set[str]:
 def _check_single(section: str, path: Path, res: Resolved, diags: Diagnostics) -> None:
     """A reference into a single-map section (`network.vpc_id`, `security.keys.data.arn`):
     the section must be present; its attributes are checked when lowering resolves them."""
-    if not res.data.get(section):
+    if res.data.get(section) is None:  # `network: {}` declares the defaults
         diags.add("E3001", f"`{section}` is not declared", origin=res.origins.get(path),
                   path=path, hint=f"add a `{section}:` section")
 
@@ -270,6 +270,8 @@ def _strings(value: Any, path: Path) -> typing.Iterator[tuple[Path, str]]:
 def check_mode(res: Resolved, diags: Diagnostics) -> None:
     """Report sections that the chosen mode does not allow."""
     mode = res.data.get("mode", "hybrid")
+    if not isinstance(mode, str):  # a wrong type is reported by the schema check
+        return
     for section in MODE_FORBIDS.get(mode, ()):
         if res.data.get(section):
             diags.add("E3003", f"`{section}` is not allowed in {mode} mode",

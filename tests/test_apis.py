@@ -173,3 +173,17 @@ def test_throttle_and_cors(tmp_path: Path) -> None:
     assert settings["ThrottlingRateLimit"] == 10 and settings["ThrottlingBurstLimit"] == 5
     cors = res["ApisAApi"]["Properties"]["CorsConfiguration"]
     assert cors["AllowOrigins"] == ["https://a.com"] and cors["AllowCredentials"] is True
+
+
+def test_http_proxy_to_a_service(tmp_path: Path) -> None:
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "Dockerfile").write_text("FROM node:22\n")
+    b = _build(tmp_path, "network:\n  vpc: { cidr: 10.0.0.0/16, zones: 2, nat: none }\n"
+               "dns: { zone: acme.com }\nservices:\n  web: { image: ./svc/Dockerfile, port: 3000, "
+               "health_check: /health, domain: web.acme.com }\n"
+               'apis:\n  edge:\n    routes: { "ANY /web/{proxy+}": services.web }\n')
+    assert not _errors(b)
+    integ = _resources(b)["ApisEdgeIntegrationAnyWebByProxyGreedy"]["Properties"]
+    assert integ["IntegrationType"] == "HTTP_PROXY"
+    assert integ["IntegrationUri"] == {"Fn::Sub": ["${u}/web/{proxy}",
+                                                   {"u": "https://web.acme.com"}]}

@@ -105,3 +105,22 @@ schedules:
   bad: { rate: "5 minutes", target: storage.reports }
 """)
     assert codes(b) == ["E3002"]
+
+
+def test_workflow_target_starts_an_execution(tmp_path: Path) -> None:
+    (tmp_path / "flow.asl.json").write_text(
+        '{"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}')
+    b = build(tmp_path, """\
+workflows:
+  orders: { definition: ./flow.asl.json }
+schedules:
+  hourly: { rate: 1 hour, target: workflows.orders, input: { source: schedule } }
+""")
+    assert not b.diagnostics.has_errors, b.diagnostics.sorted()
+    res = b.nested["schedules"]["Resources"]
+    [st] = res["SchedulesHourlyRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert st["Action"] == ["states:StartExecution"]
+    assert st["Resource"][0]["Fn::Sub"].endswith(":stateMachine:demo-production-orders")
+    target = res["SchedulesHourlySchedule"]["Properties"]["Target"]
+    assert target["Input"] == '{"source":"schedule"}'
+    no_wildcards(b)

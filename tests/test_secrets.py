@@ -121,3 +121,19 @@ functions:
   api: { code: ./fn, environment: { X: "${secret:d.key}" } }
 """)
     assert sorted(codes(b)) == ["E2005", "E3005", "E3005", "E3005"], b.diagnostics.sorted()
+
+
+def test_arn_with_pseudo_parameters(tmp_path: Path) -> None:
+    b = build(tmp_path, """\
+secrets:
+  legacy: { arn: "arn:aws:secretsmanager:${region}:${account}:secret:legacy" }
+functions:
+  api: { code: ./fn, link: [secrets.legacy], environment: { TOKEN: "${secret:legacy.k}" } }
+""")
+    assert not b.diagnostics.has_errors, b.diagnostics.sorted()
+    fn = resources(b)["FunctionsApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert fn["TOKEN"] == {"Fn::Sub": "{{resolve:secretsmanager:arn:aws:secretsmanager:"
+                                      "${AWS::Region}:${AWS::AccountId}:secret:legacy"
+                                      ":SecretString:k::}}"}
+    role = json.dumps(resources(b)["FunctionsApiRole"]["Properties"])
+    assert "${AWS::AccountId}:secret:legacy-??????" in role

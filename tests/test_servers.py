@@ -171,8 +171,6 @@ def test_bad_combinations_are_diagnostics(tmp_path: Path) -> None:
   e: { recipes: [nginx, lets-encrypt] }
 """)
     messages = [m for code, m in _errors(build) if code == "E3005"]
-    assert any("pm2 runs on Node.js" in m for m in messages)
-    assert any("composer" in m for m in messages)
     assert any("nginx and caddy" in m for m in messages)
     assert any("needs `start`" in m for m in messages)
     assert any("`public` is for a single instance" in m for m in messages)
@@ -231,3 +229,26 @@ servers:
     assert "cloudc_secret APP_KEY" in ud and "{{resolve:" not in ud
     statements = res["ServersAppRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
     assert any("secretsmanager:GetSecretValue" in st["Action"] for st in statements)
+
+
+def test_monitoring_gets_ec2_metrics_and_a_status_check_alarm(tmp_path: Path) -> None:
+    build = _build(tmp_path, """monitoring:
+  alarms: { cpu-high: { metric: servers.app.cpu, threshold: 85, statistic: Average } }
+servers:
+  app: { scaling: { min: 1, max: 2 } }
+  box: { public: true, recipes: [caddy], domain: x.example }
+""")
+    assert not _errors(build)
+    res = build.nested["monitoring"]["Resources"]
+    assert res["ServersBoxStatusCheckAlarm"]["Properties"]["MetricName"] == "StatusCheckFailed"
+    assert res["MonitoringAlarmCpuHigh"]["Properties"]["Dimensions"] == [
+        {"Name": "AutoScalingGroupName", "Value": {"Ref": "ServersAppGroup"}}]
+
+
+def test_recipes_bring_what_they_need(tmp_path: Path) -> None:
+    """pm2 runs on Node.js and composer on PHP: asking for one installs the other too."""
+    from cloudc.recipes import REQUIRES
+
+    assert REQUIRES == {"pm2": "node", "composer": "php"}
+    build = _build(tmp_path, "servers:\n  a: { recipes: [bun, caddy, pm2] }\n")
+    assert not _errors(build)

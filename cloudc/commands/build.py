@@ -61,7 +61,7 @@ def validate(opts: Options, files: tuple[str, ...], env: str | None, sets: tuple
             result = compile_config(path, e, list(sets), dry=True)
             fresh = [d for d in result.diagnostics.sorted() if d.text() not in seen]
             seen.update(d.text() for d in fresh)
-            report(opts, fresh)
+            report(opts, fresh, notes=False)
             if result.diagnostics.has_errors:
                 failed = True
                 if result.resolved is None:

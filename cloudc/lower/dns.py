@@ -68,7 +68,7 @@ def covers(zone: str, domain: str) -> bool:
 
 
 def zone_for(ctx: Context, domain: str) -> Any | None:
-    """Return the hosted zone id expression for `domain`, or None when no declared zone covers it."""
+    """Return the id expression of the declared zone that covers `domain`, or None."""
     comp = ctx.component(SECTION)
     if comp is None or not covers(comp.extra["zone"], domain):
         return None

@@ -219,6 +219,9 @@ def _inbound(comp: Component, inbound: Inbound, ctx: Context) -> None:
                                              "InvocationType": "Event"}})
     if not actions:
         return
+    if inbound.bucket is None:
+        ctx.diags.add("I1001", "the function receives each message's headers only: add "
+                      "`bucket` to keep the whole message", origin=ctx.origin(path), path=path)
     rs = ctx.add(comp, "RuleSet", "AWS::SES::ReceiptRuleSet", {"RuleSetName": rule_set},
                  path=path, group=group)
     rule = ctx.add(comp, "ReceiptRule", "AWS::SES::ReceiptRule", {

@@ -1,7 +1,8 @@
 """Lower `schedules` entries to EventBridge Scheduler schedules, each with its own role.
 
 The role trusts only `scheduler.amazonaws.com` calling from this account, and may do exactly one
-thing: invoke the target function, send to the target queue, or publish to the target topic.
+thing: invoke the target function, send to the target queue, publish to the target topic, or
+start an execution of the target workflow.
 """
 
 from __future__ import annotations
@@ -132,6 +133,9 @@ def _target(spec: Schedule, path: tuple[Any, ...],
     if "invoke" in target.extra:
         fn_arn = target.attrs["arn"]
         return fn_arn, [statement(["lambda:InvokeFunction"], [fn_arn.derived or fn_arn])], {}
+    if target.section == "workflows" and "state_machine" in target.extra:
+        sm_arn = target.attrs["arn"]
+        return sm_arn, [statement(["states:StartExecution"], [sm_arn.derived or sm_arn])], {}
     if "publish" in target.extra:
         pub = target.extra["publish"]
         extra: dict[str, Any] = {}
@@ -141,7 +145,7 @@ def _target(spec: Schedule, path: tuple[Any, ...],
         return target.attrs.get("arn", pub["arn"]), list(pub["statements"]), extra
     ctx.diags.add("E3002", f"`{spec.target}` ({target.kind}) cannot be a schedule target",
                   origin=ctx.origin(where), path=where,
-                  hint="targets are functions.NAME, queues.NAME or topics.NAME")
+                  hint="targets are functions, queues, topics and workflows")
     return None
 
 

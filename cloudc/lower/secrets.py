@@ -75,12 +75,27 @@ def _declare_arn(comp: Component, secret_arn: str, ctx: Context) -> None:
         ctx.diags.add("E2005", f"`{secret_arn}` is not a Secrets Manager secret ARN",
                       origin=ctx.origin(where), path=where,
                       hint="arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-abcdef")
-    grant = secret_arn if _FULL_ARN.match(secret_arn) else f"{secret_arn}-??????"
-    comp.attrs = {"id": Sub(secret_arn), "arn": Sub(secret_arn)}
-    comp.grants = {"read": [statement(READ, [Sub(grant)])]}
-    comp.link_env = {"ARN": Sub(secret_arn)}
-    comp.extra["on_link"] = _containers_get_value(comp, Sub(secret_arn))
-    comp.extra["dynamic"] = _static(comp, secret_arn, ctx, ssm=False)
+    value = ctx.value(secret_arn, where, weak=True)  # `${region}`, `${account}` may appear
+    full = _FULL_ARN.match(secret_arn) is not None
+    if isinstance(value, str):
+        grant: Any = Sub(secret_arn if full else f"{secret_arn}-??????")
+        comp.extra["dynamic"] = _static(comp, secret_arn, ctx, ssm=False)
+        value = Sub(secret_arn)
+    else:
+        grant = value if full else _around("", value, "-??????")
+        comp.extra["dynamic"] = lambda suffix: _around(
+            "{{resolve:secretsmanager:", value, suffix + "}}")
+    comp.attrs = {"id": value, "arn": value}
+    comp.grants = {"read": [statement(READ, [grant])]}
+    comp.link_env = {"ARN": value}
+    comp.extra["on_link"] = _containers_get_value(comp, value)
+
+
+def _around(head: str, value: Any, tail: str) -> Sub:
+    """Return `head + value + tail` as one Sub (head and tail hold no `${`)."""
+    if isinstance(value, Sub):
+        return Sub(head + value.template + tail, value.vars)
+    return Sub(head + "${Value}" + tail, (("Value", value),))
 
 
 def _containers_get_value(comp: Component, value_from: Any) -> Callable[..., None]:

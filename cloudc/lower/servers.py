@@ -81,7 +81,12 @@ def _behind_alb(spec: Server) -> bool:
 
 
 def _recipes(spec: Server) -> list[str]:
-    return [c for c in (recipe_book.canonical(r) for r in spec.recipes) if c is not None]
+    """Return the canonical recipes, with what they need added (pm2 -> node, composer -> php)."""
+    names = [c for c in (recipe_book.canonical(r) for r in spec.recipes) if c is not None]
+    for recipe, needs in recipe_book.REQUIRES.items():
+        if recipe in names and needs not in names:
+            names.append(needs)
+    return names
 
 
 def _tls_on_instance(spec: Server) -> bool:
@@ -134,6 +139,7 @@ def lower(comp: Component, spec: Server, ctx: Context) -> None:
         _group(comp, spec, ctx, net, template, lb, private)
     else:
         _instance(comp, spec, ctx, net, template, sg, lb, port, private)
+    _monitoring(comp, spec, ctx)
     comp.extra["after_links"] = lambda c: _user_data(comp, spec, c, template)
 
 
@@ -157,11 +163,6 @@ def _check(comp: Component, spec: Server, ctx: Context) -> bool:
         ctx.diags.add("E3005", message, origin=ctx.origin(path + (key,)), path=path + (key,),
                       hint=hint)
 
-    if "pm2" in names and "node" not in names:
-        bad("pm2 runs on Node.js: add `node` to recipes (pm2 can still start a bun app)",
-            "recipes")
-    if "composer" in names and "php" not in names:
-        bad("the composer recipe needs `php` in recipes", "recipes")
     if "nginx" in names and "caddy" in names:
         bad("nginx and caddy both serve port 80: keep one", "recipes")
     if "lets-encrypt" in names:
@@ -365,6 +366,23 @@ def _a_record(comp: Component, spec: Server, ctx: Context, eip: str) -> None:
     ctx.add(comp, "DnsRecord", "AWS::Route53::RecordSet", {
         "HostedZoneId": zone, "Name": spec.domain, "Type": "A", "TTL": "300",
         "ResourceRecords": [Ref(eip)]}, path=path)
+
+
+def _monitoring(comp: Component, spec: Server, ctx: Context) -> None:
+    """Offer EC2 metrics to `monitoring` (cpu; status checks and their alarm for one instance)."""
+    from cloudc.lower.monitoring import Default, Metric
+
+    if spec.scaling is not None:
+        dims = [("AutoScalingGroupName", Ref(ctx.logical(comp, "Group")))]
+    else:
+        dims = [("InstanceId", Ref(ctx.logical(comp, "Instance")))]
+    comp.extra["metrics"] = {
+        "cpu": Metric("AWS/EC2", "CPUUtilization", lambda c, x: dims),
+        "status_check_failed": Metric("AWS/EC2", "StatusCheckFailed", lambda c, x: dims),
+    }
+    if spec.scaling is None:  # a group replaces failed instances itself; one instance cannot
+        comp.extra["alarms"] = (Default("StatusCheckAlarm", "status_check_failed", "Maximum",
+                                        ">", 0, "the instance failed its status checks", 2),)
 
 
 # --- user data ------------------------------------------------------------------------------

@@ -22,6 +22,8 @@ RECIPES: tuple[str, ...] = (
     "nginx", "caddy", "lets-encrypt", "pm2", "systemd",
 )
 ALIASES: dict[str, str] = {"service": "systemd"}
+# A recipe that cannot work without another brings it in (as `apt` brings dependencies).
+REQUIRES: dict[str, str] = {"pm2": "node", "composer": "php"}
 
 # Variables every fragment may read, with their defaults.
 DEFAULTS: dict[str, Any] = {

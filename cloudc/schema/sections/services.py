@@ -27,7 +27,9 @@ class HealthCheck(Model):
     """How the load balancer checks a task."""
 
     path: str = Field("/", pattern=r"^/", description="HTTP path that answers 200-399.")
-    interval: PosInt = Field(30, ge=5, le=300, description="Seconds between checks.")
+    interval: PosInt = Field(
+        30, ge=6, le=300, description="Seconds between checks (more than the 5 s timeout)."
+    )
     healthy_threshold: PosInt = Field(2, ge=2, le=10)
     unhealthy_threshold: PosInt = Field(3, ge=2, le=10)
     grace_period: NonNegInt = Field(
