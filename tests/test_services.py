@@ -167,3 +167,20 @@ def test_is_dockerfile() -> None:
     assert is_dockerfile("./Dockerfile") and is_dockerfile("api/Dockerfile")
     assert not is_dockerfile("nginx:1.27")
     assert not is_dockerfile("123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1")
+
+
+def test_context_hash_honours_dockerignore(tmp_path: Path) -> None:
+    """Files the Docker build would not see (and build output) do not change the image tag."""
+    from cloudc.lower._containers import context_hash
+
+    (tmp_path / "Dockerfile").write_text("FROM node:22\n")
+    (tmp_path / ".dockerignore").write_text("# comment\nlogs\n*.tmp\n")
+    first = context_hash(tmp_path)
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "a.txt").write_text("x")
+    (tmp_path / "scratch.tmp").write_text("x")
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "t.json").write_text("{}")
+    assert context_hash(tmp_path) == first
+    (tmp_path / "app.js").write_text("x")
+    assert context_hash(tmp_path) != first

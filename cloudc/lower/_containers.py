@@ -7,6 +7,7 @@ exactly those; EFS mounts are task volumes with TLS and IAM authorisation.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import re
@@ -39,13 +40,34 @@ def is_dockerfile(image: str) -> bool:
 
 
 def context_hash(folder: FsPath) -> str:
-    """Return a stable hash of a build context: every file's relative path and content."""
+    """Return a stable hash of a build context: every file's relative path and content.
+
+    Files that `.dockerignore` leaves out of the context (simple patterns; `!` exceptions are
+    not supported) are left out of the hash too, as are VCS folders and build output.
+    """
     digest = hashlib.sha256()
+    ignore = _dockerignore(folder)
     for file in sorted(_files(folder, folder)):
         rel = file.relative_to(folder).as_posix()
+        if _ignored(rel, ignore):
+            continue
         digest.update(rel.encode() + b"\0")
         digest.update(hashlib.sha256(file.read_bytes()).digest())
     return digest.hexdigest()[:16]
+
+
+def _dockerignore(folder: FsPath) -> list[str]:
+    path = folder / ".dockerignore"
+    if not path.is_file():
+        return []
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line.strip("/") for line in lines if line and not line.startswith(("#", "!"))]
+
+
+def _ignored(rel: str, patterns: list[str]) -> bool:
+    parts = rel.split("/")
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    return any(fnmatch.fnmatch(p, pat) for pat in patterns for p in prefixes)
 
 
 def _files(root: FsPath, folder: FsPath) -> list[FsPath]:
