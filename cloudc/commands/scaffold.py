@@ -10,6 +10,7 @@ import click
 from cloudc import presets as builtin
 from cloudc.cli import EXIT_INPUT, EXIT_USAGE, Options, cli, say
 from cloudc.diagnostics import Diagnostics, did_you_mean
+from cloudc.lower._containers import is_dockerfile
 from cloudc.resolve import resolve
 from cloudc.schema import json_schema_text
 
@@ -106,4 +107,32 @@ def _scaffold(config: Path) -> list[str]:
                 file, text = STUBS["python" if runtime.startswith("python") else "node"]
                 (folder / file).write_text(text)
             made.append(rel)
+    services: Any = res.data.get("services") or {}
+    for entry in services.values() if isinstance(services, dict) else []:
+        image = entry.get("image") if isinstance(entry, dict) else None
+        if not isinstance(image, str) or not is_dockerfile(image) or "${" in image:
+            continue
+        dockerfile = config.parent / image
+        if dockerfile.exists():
+            continue
+        dockerfile.parent.mkdir(parents=True, exist_ok=True)
+        port = entry.get("port", 3000)
+        dockerfile.write_text(DOCKERFILE.format(port=port))
+        (dockerfile.parent / "server.js").write_text(SERVER_JS.format(port=port))
+        made.append(image)
     return made
+
+
+DOCKERFILE = """FROM public.ecr.aws/docker/library/node:22-alpine
+WORKDIR /app
+COPY server.js .
+EXPOSE {port}
+USER node
+CMD ["node", "server.js"]
+"""
+SERVER_JS = """const http = require("http");
+http.createServer((req, res) => {{
+  res.writeHead(200, {{ "content-type": "application/json" }});
+  res.end(JSON.stringify({{ ok: true, path: req.url }}));
+}}).listen(process.env.PORT || {port});
+"""

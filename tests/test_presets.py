@@ -1,0 +1,50 @@
+"""Every built-in preset: `cloudc init --preset P` scaffolds an app that builds everywhere."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cloudc import presets
+from cloudc.cli import cli
+
+SEED = ["static-site", "node-server", "node-serverless", "full-stack", "microservices", "api-only",
+        "traditional-web-app", "wordpress", "jamstack", "realtime", "data-pipeline", "ml-api"]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_seed_preset_exists_with_an_example() -> None:
+    assert sorted(presets.builtin_names()) == sorted(SEED)
+    for name in SEED:
+        assert presets.describe(name), f"{name}: first line should describe the preset"
+        assert (ROOT / "examples" / name / "cloud.yaml").is_file()
+
+
+@pytest.mark.parametrize("name", SEED)
+def test_init_preset_builds_for_every_environment(name: str, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["init", "--preset", name, "--name", "demo"])
+    assert result.exit_code == 0, result.output
+    assert f"extends: [{name}]" in Path("cloud.yaml").read_text()
+    for env in ("production", "staging", "development"):
+        res = subprocess.run([sys.executable, "-m", "cloudc", "-q", "build", "--env", env],
+                             capture_output=True, text=True)
+        assert res.returncode == 0, f"{name}/{env}:\n{res.stderr}"
+        root = json.loads((tmp_path / "build" / env / "template.json").read_text())
+        assert root["Resources"], f"{name}/{env}: no nested stacks"
+
+
+def test_presets_command_lists_and_shows() -> None:
+    runner = CliRunner()
+    listing = runner.invoke(cli, ["presets"])
+    assert listing.exit_code == 0 and all(n in listing.output for n in SEED)
+    shown = runner.invoke(cli, ["presets", "api-only"])
+    assert shown.exit_code == 0 and "apis:" in shown.output
+    bad = runner.invoke(cli, ["presets", "api-onyl"])
+    assert bad.exit_code == 2 and "did you mean `api-only`" in bad.output
