@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudc.compile import compile_config
+from helpers import error_lines as _errors
 
 
 def _build(tmp_path: Path, body: str, region: str = "us-east-1") -> Any:
@@ -20,10 +21,6 @@ def _fn(build: Any, name: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     role = res[f"Functions{name}Role"]["Properties"]["Policies"][0]["PolicyDocument"]
     env = res[f"Functions{name}Function"]["Properties"]["Environment"]["Variables"]
     return role["Statement"], env
-
-
-def _errors(build: Any) -> list[str]:
-    return [d.text() for d in build.diagnostics.errors]
 
 
 def test_used_by_grants_exact_model(tmp_path: Path) -> None:

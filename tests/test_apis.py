@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudc.compile import compile_config
+from helpers import all_resources as _resources, error_lines as _errors
 
 POOL = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbC123"
 
@@ -18,17 +19,6 @@ def _build(tmp_path: Path, body: str, env: str = "production", region: str = "us
     (tmp_path / "cloud.yaml").write_text(
         f"project: {{ name: Demo, region: {region} }}\n" + body)
     return compile_config(tmp_path / "cloud.yaml", env, dry=True)
-
-
-def _resources(build: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for doc in build.nested.values():
-        out.update(doc["Resources"])
-    return out
-
-
-def _errors(build: Any) -> list[str]:
-    return [d.text() for d in build.diagnostics.errors]
 
 
 def _codes(build: Any) -> list[str]:

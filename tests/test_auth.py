@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudc.compile import compile_config
+from helpers import error_lines as _errors
 
 
 def _build(tmp_path: Path, body: str, env: str = "production", region: str = "us-east-1") -> Any:
@@ -14,10 +15,6 @@ def _build(tmp_path: Path, body: str, env: str = "production", region: str = "us
     (tmp_path / "fn" / "index.js").write_text("exports.handler = async (e) => e\n")
     (tmp_path / "cloud.yaml").write_text(f"project: {{ name: Demo, region: {region} }}\n" + body)
     return compile_config(tmp_path / "cloud.yaml", env, dry=True)
-
-
-def _errors(build: Any) -> list[str]:
-    return [d.text() for d in build.diagnostics.errors]
 
 
 def _res(build: Any, stack: str = "auth") -> dict[str, Any]:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudc.compile import compile_config
+from helpers import all_resources as _resources, error_lines as _errors
 from cloudc.lower._rds import family
 
 
@@ -14,17 +15,6 @@ def _build(tmp_path: Path, body: str, env: str = "production") -> Any:
     (tmp_path / "fn" / "index.js").write_text("exports.handler = async () => {}\n")
     (tmp_path / "cloud.yaml").write_text("project: { name: Demo }\n" + body)
     return compile_config(tmp_path / "cloud.yaml", env, dry=True)
-
-
-def _resources(build: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for doc in build.nested.values():
-        out.update(doc["Resources"])
-    return out
-
-
-def _errors(build: Any) -> list[str]:
-    return [d.text() for d in build.diagnostics.errors]
 
 
 def test_function_linked_to_redis_joins_the_vpc(tmp_path: Path) -> None:

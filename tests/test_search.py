@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudc.compile import compile_config
+from helpers import error_lines as _errors
 
 
 def _build(tmp_path: Path, body: str) -> Any:
@@ -13,10 +14,6 @@ def _build(tmp_path: Path, body: str) -> Any:
     (tmp_path / "fn" / "index.js").write_text("exports.handler = async () => {}\n")
     (tmp_path / "cloud.yaml").write_text("project: { name: Demo }\n" + body)
     return compile_config(tmp_path / "cloud.yaml", "production", dry=True)
-
-
-def _errors(build: Any) -> list[str]:
-    return [d.text() for d in build.diagnostics.errors]
 
 
 def test_secure_domain_in_vpc(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudc.compile import compile_config
+from helpers import all_resources as _resources, error_lines as _errors
 
 
 def _build(tmp_path: Path, body: str, env: str = "production", region: str = "us-east-1") -> Any:
@@ -15,17 +16,6 @@ def _build(tmp_path: Path, body: str, env: str = "production", region: str = "us
     (tmp_path / "cloud.yaml").write_text(
         f"project: {{ name: Demo, region: {region} }}\n" + body)
     return compile_config(tmp_path / "cloud.yaml", env, dry=True)
-
-
-def _resources(build: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for doc in build.nested.values():
-        out.update(doc["Resources"])
-    return out
-
-
-def _errors(build: Any) -> list[str]:
-    return [d.text() for d in build.diagnostics.errors]
 
 
 def _notes(build: Any) -> list[str]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudc.compile import compile_config
+from helpers import error_lines as _errors
 
 ASL = {
     "Comment": "env ${environment}",
@@ -29,10 +30,6 @@ def _build(tmp_path: Path, body: str, asl: Any = None, env: str = "production",
     (tmp_path / "cloud.yaml").write_text("project: { name: Demo, region: us-east-1 }\n"
                                          "variables: { tries: 4 }\n" + functions + body)
     return compile_config(tmp_path / "cloud.yaml", env, dry=True)
-
-
-def _errors(build: Any) -> list[str]:
-    return [d.text() for d in build.diagnostics.errors]
 
 
 def test_definition_substitutions_and_role(tmp_path: Path) -> None:
