@@ -113,7 +113,7 @@ def collect_targets(value: Any) -> list[Ref | GetAtt]:
     """Return every Ref/GetAtt inside a JSON-shaped value (iteratively: this is a hot path)."""
     out: list[Ref | GetAtt] = []
     stack = [value]
-    pop, push = stack.pop, stack.append
+    pop = stack.pop
     while stack:
         v = pop()
         if isinstance(v, dict):

@@ -51,7 +51,7 @@ def init(opts: Options, preset: str | None, fmt: str, name: str | None, force: b
     made = _scaffold(target)
     say(opts, f"wrote {target}, {SCHEMA_PATH}" + (f", {', '.join(made)}" if made else ""),
         fg="green")
-    say(opts, f"next: cloudc build --env development")
+    say(opts, "next: cloudc build --env development")
 
 
 def _starter(project: str, preset: str | None, fmt: str) -> str:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from cloudc.schema.base import Bool, Model, NonNegInt, PosInt, Tagged
+from cloudc.schema.base import Bool, NonNegInt, PosInt, Tagged
 
 SECTION = "caches"
 ORDER = 62

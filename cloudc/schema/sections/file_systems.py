@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from cloudc.schema.base import Bool, Model, NonNegInt, PosInt, Tagged
+from cloudc.schema.base import Bool, Model, NonNegInt, Tagged
 
 SECTION = "file_systems"
 ORDER = 64

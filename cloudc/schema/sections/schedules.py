@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from cloudc.schema.base import Bool, Model, RefStr, Tagged
+from cloudc.schema.base import Bool, RefStr, Tagged
 
 SECTION = "schedules"
 ORDER = 50

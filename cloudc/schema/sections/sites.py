@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from cloudc.schema.base import Bool, Model, RefStr, Tagged
+from cloudc.schema.base import Bool, RefStr, Tagged
 
 SECTION = "sites"
 ORDER = 80
