@@ -241,6 +241,7 @@ def _deploy(opts: Options, path: Path, build: Build, name: str, *, yes: bool,
     if plan.identical and not create:
         click.echo(render_text(plan, color=opts.color, verbose=opts.verbose))
         say(opts, f"no changes: stack {name} is up to date", fg="green")
+        _sync_sites(opts, aws, name, build, path)
         return EXIT_OK
     bucket = d.ensure_bucket(aws, _say(opts))
     # Real S3 wants regional template URLs; an emulator (--endpoint-url) the global form.
@@ -253,6 +254,7 @@ def _deploy(opts: Options, path: Path, build: Build, name: str, *, yes: bool,
     if cs.empty:
         click.echo(render_text(plan, color=opts.color, verbose=opts.verbose))
         say(opts, f"no changes: stack {name} is up to date", fg="green")
+        _sync_sites(opts, aws, name, build, path)
         return EXIT_OK
     d.merge_change_set(plan, cs, local)
     click.echo(render_text(plan, color=opts.color, verbose=opts.verbose))
@@ -308,6 +310,7 @@ def _follow(opts: Options, aws: Any, path: Path, build: Build, name: str,
         for o in (info or {}).get("Outputs") or []:
             click.echo(f"{o['OutputKey']} = {o.get('OutputValue', '')}")
         say(opts, f"deployed {name}: {status}", fg="green")
+        _sync_sites(opts, aws, name, build, path)
         return EXIT_OK
     failed = watcher.first_failure()
     if failed is not None:
@@ -330,3 +333,12 @@ def _follow(opts: Options, aws: Any, path: Path, build: Build, name: str,
         hint = f"see `aws cloudformation describe-stack-events --stack-name {name}`"
     say(opts, f"deploy failed: stack {name} is {status}; {hint}", fg="red")
     return EXIT_AWS
+
+
+def _sync_sites(opts: Options, aws: Any, name: str, build: Build, path: Path) -> None:
+    """Upload each site's folder to its bucket (the stack must be deployed)."""
+    from cloudc.aws.session import api_errors
+    from cloudc.aws.sites import sync_sites
+
+    with api_errors("upload the sites' files"):
+        sync_sites(aws, name, build.nested, path.parent, lambda m: say(opts, m))
