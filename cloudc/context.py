@@ -204,17 +204,6 @@ class Context:
             self.diags.add("E1007", f"file `{rel}` not found", origin=self.origin(path), path=path)
             return None
 
-    def file_value(self, rel: str, path: Path) -> Any:
-        """Read a file the config points at (ASL, OpenAPI) and interpolate it like the config.
-
-        Build-time tokens (`${var:..}`, `${env:..}`, `${environment}`) are replaced; resource
-        references become an IR expression (a Sub), as in `value()`. Errors point at `path`.
-        """
-        text = self.read_file(rel, path)
-        if text is None:
-            return None
-        return self.value(self.res.interpolate_text(text, path), path)
-
     def warn(self, code: str, message: str, path: Path, hint: str | None = None) -> None:
         """Record a warning that names the line it comes from."""
         self.diags.add(code, message, origin=self.origin(path), path=path, hint=hint)
