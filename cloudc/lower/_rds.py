@@ -15,7 +15,7 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, statement
-from cloudc.lower.network import require_vpc
+from cloudc.lower.network import closed_security_group, require_vpc
 from cloudc.schema.sections.databases import Database
 
 ENGINES = {
@@ -129,12 +129,7 @@ def lower(comp: Component, spec: Database, ctx: Context) -> None:
         "DBSubnetGroupDescription": f"{what} ({'public' if public else 'isolated'} subnets)",
         "SubnetIds": subnets,
     })
-    ctx.add(comp, "SecurityGroup", "AWS::EC2::SecurityGroup", {
-        "GroupDescription": f"{what} database; linked compute only",
-        "VpcId": net.attrs["vpc_id"],
-        "SecurityGroupEgress": [{"IpProtocol": "-1", "CidrIp": "127.0.0.1/32",
-                                 "Description": "no outbound traffic"}],
-    })
+    closed_security_group(comp, ctx, net, f"{what} database; linked compute only")
     params = {tls[0]: tls[1], **{k: str(v) for k, v in spec.parameters.items()}}
     fam = family(spec.engine, version)
     production = ctx.production

@@ -13,7 +13,7 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, statement
-from cloudc.lower.network import require_vpc
+from cloudc.lower.network import closed_security_group, require_vpc
 from cloudc.schema.sections.caches import Cache
 
 SECTION = "caches"
@@ -75,12 +75,7 @@ def lower(comp: Component, spec: Cache, ctx: Context) -> None:
         "Description": f"{what} (isolated subnets)",
         "SubnetIds": net.extra["isolated_subnets"],
     })
-    sg = ctx.add(comp, "SecurityGroup", "AWS::EC2::SecurityGroup", {
-        "GroupDescription": f"{what} cache; linked compute only",
-        "VpcId": net.attrs["vpc_id"],
-        "SecurityGroupEgress": [{"IpProtocol": "-1", "CidrIp": "127.0.0.1/32",
-                                 "Description": "no outbound traffic"}],
-    })
+    sg = closed_security_group(comp, ctx, net, f"{what} cache; linked compute only")
     version = spec.version or VERSIONS[spec.engine]
     tls = bool(spec.encryption_in_transit)
     if not tls:

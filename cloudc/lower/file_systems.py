@@ -13,7 +13,7 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, arn, pascal, statement
-from cloudc.lower.network import require_vpc
+from cloudc.lower.network import closed_security_group, require_vpc
 from cloudc.schema.sections.file_systems import FileSystem
 
 SECTION = "file_systems"
@@ -60,12 +60,7 @@ def lower(comp: Component, spec: FileSystem, ctx: Context) -> None:
     path = comp.path
     net = require_vpc(ctx, path)
     what = ctx.physical(comp.name, 200)
-    sg = ctx.add(comp, "SecurityGroup", "AWS::EC2::SecurityGroup", {
-        "GroupDescription": f"{what} file system; NFS from linked compute only",
-        "VpcId": net.attrs["vpc_id"],
-        "SecurityGroupEgress": [{"IpProtocol": "-1", "CidrIp": "127.0.0.1/32",
-                                 "Description": "no outbound traffic"}],
-    })
+    sg = closed_security_group(comp, ctx, net, f"{what} file system; NFS from linked compute only")
     if spec.throughput == "elastic" and spec.performance == "maxIO":
         ctx.diags.add("E3005", "elastic throughput needs the generalPurpose performance mode",
                       origin=ctx.origin(path + ("performance",)), path=path + ("performance",),

@@ -29,7 +29,8 @@ import ipaddress
 from typing import Any
 
 from cloudc.context import Context
-from cloudc.ir import Component, GetAtt, GetAZs, Pseudo, Ref, Select, Sub, arn, statement
+from cloudc.ir import (Component, GetAtt, GetAZs, Pseudo, Ref, Resource, Select, Sub, arn,
+                       statement)
 from cloudc.schema.sections.network import Network
 from cloudc.source import Path
 
@@ -230,3 +231,17 @@ def _flow_logs(comp: Component, spec: Network, ctx: Context, add: Any, vpc_id: R
         "ResourceId": vpc_id, "ResourceType": "VPC", "TrafficType": "ALL",
         "LogDestinationType": "cloud-watch-logs", "LogGroupName": Ref(logs),
         "DeliverLogsPermissionArn": GetAtt(role, "Arn")}, path)
+
+
+def closed_security_group(comp: Component, ctx: Context, net: Component, description: str,
+                          suffix: str = "SecurityGroup") -> Resource:
+    """Add a data store's security group: no ingress until links open it, no egress at all.
+
+    Links from compute add one ingress rule per consumer (see passes/link_permissions.py).
+    """
+    return ctx.add(comp, suffix, "AWS::EC2::SecurityGroup", {
+        "GroupDescription": description,
+        "VpcId": net.attrs["vpc_id"],
+        "SecurityGroupEgress": [{"IpProtocol": "-1", "CidrIp": "127.0.0.1/32",
+                                 "Description": "no outbound traffic"}],
+    })

@@ -15,7 +15,7 @@ from typing import Any
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, arn, statement
 from cloudc.lower._keys import key_arn
-from cloudc.lower.network import require_vpc
+from cloudc.lower.network import closed_security_group, require_vpc
 from cloudc.schema.sections.search import SearchDomain
 
 SECTION = "search"
@@ -110,12 +110,7 @@ def lower(comp: Component, spec: SearchDomain, ctx: Context) -> None:
             ctx.diags.add("E3005", f"the domain spreads over {zones} zones but the VPC has "
                           f"{len(subnets)}", origin=ctx.origin(path + ("zones",)),
                           path=path + ("zones",), hint="set network.vpc.zones: 3 or zones: 2")
-        sg = ctx.add(comp, "SecurityGroup", "AWS::EC2::SecurityGroup", {
-            "GroupDescription": f"OpenSearch domain {comp.name}; linked compute only",
-            "VpcId": net.attrs["vpc_id"],
-            "SecurityGroupEgress": [{"IpProtocol": "-1", "CidrIp": "127.0.0.1/32",
-                                     "Description": "no outbound traffic"}],
-        })
+        sg = closed_security_group(comp, ctx, net, f"OpenSearch domain {comp.name}; linked compute only")
         props["VPCOptions"] = {"SubnetIds": subnets[:zones],
                                "SecurityGroupIds": [GetAtt(sg.logical_id, "GroupId")]}
         ctx.diags.add("I1001", "a VPC domain needs the OpenSearch service-linked role in the "
