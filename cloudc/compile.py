@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudc.assets import Assets
+from cloudc.checks import CheckContext, run_checks
 from cloudc.context import Context
 from cloudc.diagnostics import Diagnostics
 from cloudc.emit.cloudformation import Emitter
@@ -84,7 +85,10 @@ def compile_config(path: Path, env: str, sets: list[str] | None = None,
         return build
     config = validate(res, diags)
     build.config = config
-    if config is None or diags.has_errors:
+    if config is None:
+        return build
+    run_checks(CheckContext(res, config, None), diags, "config")
+    if diags.has_errors:
         return build
     ir = IR()
     ctx = Context(config, res, ir, diags, build.assets)
@@ -95,6 +99,9 @@ def compile_config(path: Path, env: str, sets: list[str] | None = None,
         return build
     ir = run_passes(ir, ctx, check=check_ir)
     build.ir = ir
+    if diags.has_errors:
+        return build
+    run_checks(CheckContext(res, config, ir), diags, "ir")
     if diags.has_errors:
         return build
     build.root, build.nested = Emitter(ir, ctx).run()

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Set up a virtualenv with cloudc and its test tools, then compile an example app.
+# Set up an isolated virtualenv with cloudc and its test tools at the pinned versions
+# (requirements/constraints.txt), then compile an example app.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x .venv/bin/python ]; then
-  python3 -m venv --system-site-packages .venv
+PY="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ] || grep -q "include-system-site-packages = true" .venv/pyvenv.cfg 2>/dev/null; then
+  rm -rf .venv
+  "$PY" -m venv .venv
 fi
-if ! .venv/bin/python -c "import cloudc, ruamel.yaml, tomli_w, deepdiff, cfnlint, moto, hypothesis, pre_commit, xdist" 2>/dev/null \
-   || [ pyproject.toml -nt .venv/.installed ]; then
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+if [ ! -f .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ] \
+   || [ requirements/constraints.txt -nt .venv/.installed ]; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check \
+    -c requirements/constraints.txt -e '.[test,dev]'
   touch .venv/.installed
 fi
 if [ "${1:-}" != "--no-example" ]; then
