@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -28,22 +29,32 @@ IGNORED_LINT = {"W3002"}
 
 
 class Linter:
-    """Run cfn-lint in-process over templates (import and setup once)."""
+    """Run cfn-lint in-process over templates: rules load once, each distinct text lints once.
+
+    `cfnlint.api.lint` builds a new Runner (and re-imports every rule) on each call, which
+    costs more than linting a small template; one Runner for the whole session does not.
+    """
 
     def __init__(self) -> None:
-        from cfnlint.api import lint_all  # noqa: F401 - import check
+        from cfnlint.config import ConfigMixIn
+        from cfnlint.runner import Runner
+
+        self._runner = Runner(ConfigMixIn(regions=["us-east-1"]))
         self._cache: dict[str, list[str]] = {}
 
     def lint(self, text: str, name: str = "template.json") -> list[str]:
         """Return the cfn-lint findings (errors and warnings), less the ignored ones."""
-        if text in self._cache:
-            return self._cache[text]
-        from cfnlint.api import ManualArgs, lint
+        key = hashlib.sha256(text.encode()).hexdigest()
+        if key in self._cache:
+            return self._cache[key]
+        from cfnlint.decode.decode import decode_str
 
-        matches = lint(text, config=ManualArgs(regions=["us-east-1"]))
+        template, matches = decode_str(text)
+        if template is not None and not matches:
+            matches = list(self._runner.validate_template(template))
         out = [f"{m.rule.id} {m.message} ({name}:{m.linenumber})" for m in matches
                if m.rule.id not in IGNORED_LINT]
-        self._cache[text] = out
+        self._cache[key] = out
         return out
 
     def errors(self, text: str, name: str = "template.json") -> list[str]:
