@@ -40,7 +40,7 @@ def available() -> bool:
 
 def lint_build(build: "Build") -> list[Diagnostic]:
     """Run cfn-lint in-process over every template of `build`; return located findings."""
-    from cfnlint.api import ManualArgs, lint
+    from cfnlint.api import ManualArgs, lint  # type: ignore[import-untyped]
 
     diags = Diagnostics(default_file=build.resolved.file if build.resolved else "")
     region = str(build.config.project.region) if build.config is not None else "us-east-1"
@@ -63,8 +63,8 @@ def _add(build: "Build", diags: Diagnostics, rule: str, message: str, tpath: lis
     lid = str(tpath[1]) if len(tpath) > 1 and tpath[0] == "Resources" else None
     r = ir.resources.get(lid) if ir is not None and lid is not None else None
     if r is None or build.resolved is None or ir is None:
-        where = "/".join(str(p) for p in tpath)
-        diags.add(code, f"{text} (in {rel} at {where})", hint="report this to cloudc: the "
+        at = "/".join(str(p) for p in tpath)
+        diags.add(code, f"{text} (in {rel} at {at})", hint="report this to cloudc: the "
                   "generated template itself is wrong")
         return
     prop = tuple(tpath[3:]) if len(tpath) > 3 and tpath[2] == "Properties" else ()

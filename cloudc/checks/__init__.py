@@ -1,7 +1,8 @@
 """Check stage: whole-app rules run after lowering and the passes, shaped like cfn-lint's rules.
 
 Each module in this package is one rule (or a small family of rules). It declares the codes it
-reports in `CODES` and one function, `check(cx) -> Iterable[Finding]`. A rule never computes a
+adds in `CODES` (and, in `USES`, codes of cloudc/diagnostics.py it reports too) and one
+function, `check(cx) -> Iterable[Finding]`. A rule never computes a
 line number: it names a config path (or a resource's logical ID), and `run_checks` is the one
 place that turns that into `FILE:LINE:COL`. Adding a rule means adding a module; nothing here
 changes.

@@ -13,7 +13,8 @@ from typing import Iterator
 from cloudc.checks import CheckContext, Finding
 
 NEEDS = "config"
-CODES = ()  # E3005 "invalid combination of settings"
+CODES = ()
+USES = ("E3005",)  # codes of cloudc/diagnostics.py this rule reports
 
 
 def check(cx: CheckContext) -> Iterator[Finding]:

@@ -33,7 +33,7 @@ def check(cx: CheckContext) -> Iterator[Finding]:
             stem = pascal(str(name))
             first = seen.setdefault(stem, str(name))
             if first != name:
-                yield Finding("E3100", f"`{section}.{name}` and `{section}.{first}` give the same "
-                              f"logical ID `{pascal(section)}{stem}`", (section, name),
+                yield Finding("E3100", f"gives the same logical ID `{pascal(section)}{stem}` as "
+                              f"`{section}.{first}`", (section, name),
                               "rename one of them: names may not differ only in `-`, `_` or case",
                               key=True)

@@ -64,9 +64,24 @@ def check(cx: CheckContext) -> Iterator[Finding]:
     yield from _records(cx)
 
 
-def _where(cx: CheckContext, r: Resource) -> tuple[tuple[Any, ...], str]:
+def _where(cx: CheckContext, r: Resource) -> tuple[tuple[Any, ...], tuple[int, int, int]]:
+    """Return the config path of `r`'s owner and where that entry is declared."""
     comp = cx.ir.components.get(r.owner) if cx.ir is not None else None
-    return (comp.path if comp is not None else ()), r.owner
+    path = comp.path if comp is not None else ()
+    o = cx.res.origins.key(path) if path else r.origin
+    if o is None:
+        return path, (2, 0, 0)
+    return path, (0 if o.file == cx.res.file else 1, o.line, o.col)
+
+
+def _second(cx: CheckContext, a: Resource, b: Resource) -> tuple[Resource, Resource, Any]:
+    """Order two clashing resources by where their entries are declared: (first, second)."""
+    (pa, wa), (pb, wb) = _where(cx, a), _where(cx, b)
+    return (a, b, pb) if wa <= wb else (b, a, pa)
+
+
+def _what(r: Resource) -> str:
+    return r.type.rsplit("::", 1)[-1]
 
 
 def _names(cx: CheckContext) -> Iterator[Finding]:
@@ -77,18 +92,14 @@ def _names(cx: CheckContext) -> Iterator[Finding]:
             name = _literal(r.properties.get(prop))
             if name is None:
                 continue
-            first = taken.setdefault((r.type, prop, name.lower()), r)
-            if first is r or first.owner == r.owner:
+            have = taken.setdefault((r.type, prop, name.lower()), r)
+            if have is r or have.owner == r.owner:
                 continue
-            path, owner = _where(cx, r)
+            first, second, path = _second(cx, have, r)
             yield Finding(
-                "E3101", f"`{owner}` gets the same {prop} as `{first.owner}` "
-                f"({_what(first)} `{first.logical_id}`): AWS refuses the second", path,
-                "rename one of them", resource=r.logical_id, key=True)
-
-
-def _what(r: Resource) -> str:
-    return r.type.rsplit("::", 1)[-1]
+                "E3101", f"its {_what(second)} ({second.logical_id}) gets the same {prop} as "
+                f"the {_what(first)} of `{first.owner}` ({first.logical_id}): AWS refuses the "
+                "second", path, "rename one of them", resource=second.logical_id, key=True)
 
 
 def _records(cx: CheckContext) -> Iterator[Finding]:
@@ -107,11 +118,11 @@ def _records(cx: CheckContext) -> Iterator[Finding]:
             continue
         zone = repr(p.get("HostedZoneId") or p.get("HostedZoneName"))
         key = (zone, host, str(p.get("Type")), str(p.get("SetIdentifier", "")))
-        first = taken.setdefault(key, r)
-        if first is r:
+        have = taken.setdefault(key, r)
+        if have is r:
             continue
-        path, owner = _where(cx, r)
-        yield Finding("E3103", f"`{owner}` makes a second {p.get('Type')} record for `{host}` "
-                      f"(the first comes from `{first.owner}`)", path,
-                      "give the two entries different hostnames", resource=r.logical_id,
-                      key=True)
+        first, second, path = _second(cx, have, r)
+        yield Finding("E3103", f"{second.logical_id} is a second {p.get('Type')} record for "
+                      f"`{host}`; the first ({first.logical_id}) comes from `{first.owner}`",
+                      path, "give the two entries different hostnames",
+                      resource=second.logical_id, key=True)

@@ -82,7 +82,9 @@ def violation(value: Any, rule: dict[str, Any]) -> tuple[str, str] | None:
             return f"{value} is above the maximum {high}", span
         enum = rule.get("enum")
         if enum and all(isinstance(e, (int, float)) for e in enum) and value not in enum:
-            return f"{value} is not one of {', '.join(map(str, enum))}", "use one of those"
+            near = sorted(sorted(enum, key=lambda e: abs(e - value))[:2])
+            return (f"{value} is not one of {', '.join(map(str, enum))}",
+                    f"the nearest allowed values are {' and '.join(map(str, near))}")
         return None
     if not isinstance(value, str) or "{{resolve:" in value:
         return None
