@@ -72,6 +72,10 @@ def _retarget(root: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _error_count(diags: Diagnostics) -> int:
+    return sum(1 for d in diags.items if d.severity == "error")
+
+
 def compile_config(path: Path, env: str, sets: list[str] | None = None,
                    *, check_ir: bool = False, dry: bool = False) -> Build:
     """Compile `path` for `env`; findings are in `build.diagnostics` (never raises on bad input)."""
@@ -81,25 +85,31 @@ def compile_config(path: Path, env: str, sets: list[str] | None = None,
     build.resolved = res
     if res is None or diags.has_errors:
         if res is not None:
-            validate(res, diags)
+            config = validate(res, diags)
+            if config is not None:
+                run_checks(CheckContext(res, config, None), diags, "config")
         return build
     config = validate(res, diags)
     build.config = config
     if config is None:
         return build
-    run_checks(CheckContext(res, config, None), diags, "config")
-    if diags.has_errors:
+    invalid = diags.has_errors  # e.g. an unknown reference: lowering cannot run
+    blocked = run_checks(CheckContext(res, config, None), diags, "config")
+    if invalid or blocked:
         return build
+    # A config rule's errors do not stop lowering, so the IR rules report too; errors raised
+    # by lowering or the passes do (the IR would be incomplete).
+    before = _error_count(diags)
     ir = IR()
     ctx = Context(config, res, ir, diags, build.assets)
     lower(ctx)
     for name, text in (config.outputs or {}).items():
         ir.outputs[name] = (ctx.value(text, ("outputs", name)), None, ctx.origin(("outputs", name)))
-    if diags.has_errors:
+    if _error_count(diags) > before:
         return build
     ir = run_passes(ir, ctx, check=check_ir)
     build.ir = ir
-    if diags.has_errors:
+    if _error_count(diags) > before:
         return build
     run_checks(CheckContext(res, config, ir), diags, "ir")
     if diags.has_errors:

@@ -18,6 +18,7 @@ class Code:
 
     code: str
     title: str
+    explain: str = ""  # one line for docs/diagnostics.md: what the rule looks at and why
 
     @property
     def severity(self) -> Severity:
@@ -99,6 +100,7 @@ class Diagnostic:
     path: Path = ()
     hint: str | None = None
     file: str = ""
+    envs: tuple[str, ...] = ()  # set by `validate` when the finding holds in some environments
 
     @property
     def severity(self) -> Severity:
@@ -126,6 +128,8 @@ class Diagnostic:
             line += f" ({self.hint})"
         if self.origin is not None and self.origin.layer:
             line += f" [{self.origin.layer}]"
+        if self.envs:
+            line += f" [{', '.join(self.envs)}]"
         return line
 
     def as_dict(self) -> dict[str, object]:
@@ -141,6 +145,7 @@ class Diagnostic:
             "line": o.line if o else 1,
             "column": o.col if o else 1,
             "layer": o.layer if o else "",
+            "environments": list(self.envs),
         }
 
 

@@ -27,6 +27,7 @@ class ResourceSpec:
     taggable: bool
     tags_format: TagsFormat | None
     primary_identifier: tuple[str, ...]
+    constraints: dict[str, dict[str, Any]]
 
 
 @lru_cache(maxsize=1)
@@ -58,6 +59,7 @@ def spec(type_name: str) -> ResourceSpec | None:
         taggable=bool(entry["taggable"]),
         tags_format=entry["tags_format"],
         primary_identifier=tuple(entry["primary_identifier"]),
+        constraints=entry.get("constraints", {}),
     )
 
 
@@ -89,3 +91,13 @@ def getatt_attributes(type_name: str) -> frozenset[str]:
     """Return the attribute names cfn-lint accepts in Fn::GetAtt for type_name."""
     s = spec(type_name)
     return s.attributes if s else frozenset()
+
+
+def constraints(type_name: str) -> dict[str, dict[str, Any]]:
+    """Return {property pointer: {enum|minimum|maximum|pattern|minLength|maxLength: value}}.
+
+    Pointers are "Name" for top-level properties, "Parent/Name" for nested ones and
+    "Parent/*" for list items, two levels deep.
+    """
+    s = spec(type_name)
+    return s.constraints if s else {}

@@ -90,6 +90,48 @@ def _taggable(schema: dict[str, Any]) -> bool:
     return "Tags" in schema.get("properties", {})
 
 
+_CONSTRAINTS = ("enum", "maxLength", "maximum", "minLength", "minimum", "pattern")
+_MAX_DEPTH = 2  # "A" and "A/B" or "A/*": deeper pointers cost more than they catch
+_MAX_ENUM = 64  # longer lists (instance types) go stale and are cfn-lint's job
+_MAX_PATTERN = 256
+
+
+def _constraints(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Return {pointer: {constraint: value}} for properties, nested ones as "A/B" or "A/*/B".
+
+    Only the value constraints AWS enforces on a single value (enum, minimum, maximum,
+    pattern, minLength, maxLength) are kept, two levels deep; a list's items are "*".
+    """
+    out: dict[str, dict[str, Any]] = {}
+
+    def walk(node: Any, pointer: str, depth: int, seen: tuple[str, ...]) -> None:
+        if isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            if node["$ref"] in seen:  # recursive definitions
+                return
+            seen = seen + (node["$ref"],)
+        node = _resolve(schema, node)
+        if not isinstance(node, dict):
+            return
+        found = {k: node[k] for k in _CONSTRAINTS if k in node}
+        enum = found.get("enum")
+        if enum is not None and (len(enum) > _MAX_ENUM
+                                 or not all(isinstance(v, (str, int, float)) for v in enum)):
+            del found["enum"]
+        if len(str(found.get("pattern", ""))) > _MAX_PATTERN:
+            del found["pattern"]
+        if found and pointer:
+            out[pointer] = found
+        if depth >= _MAX_DEPTH:
+            return
+        for name, child in (node.get("properties") or {}).items():
+            walk(child, f"{pointer}/{name}" if pointer else name, depth + 1, seen)
+        if "items" in node and pointer:
+            walk(node["items"], f"{pointer}/*", depth + 1, seen)
+
+    walk({"properties": schema.get("properties", {})}, "", 0, ())
+    return dict(sorted(out.items()))
+
+
 def build_specs() -> dict[str, Any]:
     """Build the resource-facts table for every type cfn-lint knows in us-east-1."""
     import cfnlint.version
@@ -110,6 +152,7 @@ def build_specs() -> dict[str, Any]:
                 {_strip_pointer(p) for p in schema.get("conditionalCreateOnlyProperties", [])}
             ),
             "attributes": sorted(getatts.keys()),
+            "constraints": _constraints(schema),
             "taggable": _taggable(schema),
             "tags_format": _tags_format(schema),
             "primary_identifier": [

@@ -56,6 +56,7 @@ def test_file_shape() -> None:
             "taggable",
             "tags_format",
             "primary_identifier",
+            "constraints",
         }, name
         assert entry["tags_format"] in (None, "list", "map"), name
         assert entry["create_only"] == sorted(entry["create_only"]), name
@@ -87,6 +88,16 @@ def test_rds_db_instance_engine_may_replace() -> None:
     assert "EngineVersion" not in rs.create_only(t) | rs.conditional_create_only(t)
     assert {"DBName", "StorageEncrypted", "DBInstanceIdentifier"} <= rs.create_only(t)
     assert {"Endpoint.Address", "Endpoint.Port"} <= rs.getatt_attributes(t)
+
+
+def test_constraints_recorded() -> None:
+    c = rs.constraints("AWS::Lambda::Function")
+    assert c["MemorySize"]["minimum"] == 128
+    assert c["LoggingConfig/LogFormat"] == {"enum": ["Text", "JSON"]}  # nested, one level
+    assert "Architectures/*" in c  # list items
+    assert not any(p.count("/") > 1 for p in c)  # two levels deep at most
+    assert rs.constraints("AWS::SQS::Queue")["VisibilityTimeout"]["maximum"] == 43200
+    assert rs.constraints("AWS::Nope::Nothing") == {}
 
 
 def test_lambda_function() -> None:

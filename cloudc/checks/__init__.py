@@ -1,14 +1,23 @@
 """Check stage: whole-app rules run after lowering and the passes, shaped like cfn-lint's rules.
 
 Each module in this package is one rule (or a small family of rules). It declares the codes it
-reports in `CODES` and one function, `check(cx) -> Iterable[Finding]`. A rule never computes a
+adds in `CODES` (and, in `USES`, codes of cloudc/diagnostics.py it reports too) and one
+function, `check(cx) -> Iterable[Finding]`. A rule never computes a
 line number: it names a config path (or a resource's logical ID), and `run_checks` is the one
 place that turns that into `FILE:LINE:COL`. Adding a rule means adding a module; nothing here
 changes.
 
 Rules that only need the typed config set `NEEDS = "config"` and also run when lowering stopped
 early (so an unknown reference never hides them); the rest (`NEEDS = "ir"`, the default) run on
-the finished IR.
+the finished IR. A config rule's errors do not stop lowering (so IR rules still report), unless
+the module sets `BLOCKING = True`: its errors would make lowering itself fail (two entries with
+one logical ID).
+
+The path -> line contract: a Finding's `path` is a path in the merged config (as the user wrote
+it, after presets and overlays); the finding prints at the origin of the value there, or of the
+key with `key=True`, or of the nearest ancestor that has one. With no path, a finding about a
+resource prints at the resource's origin (the config entry, or the part of it, that produced it);
+`CheckContext.locate` finds the config value behind a resource property when it can.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from functools import lru_cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal
 
+from cloudc.checks._locate import locate
 from cloudc.diagnostics import CODES, Code, Diagnostics
 from cloudc.source import Origin, Path
 
@@ -67,6 +77,12 @@ class CheckContext:
         value = getattr(self.config, name, None) if self.config is not None else None
         return dict(value or {})
 
+    def locate(self, logical_id: str, prop: Path, value: Any) -> Path:
+        """Return the config path whose value became `prop` of a resource, or `()`."""
+        if self.ir is None:
+            return ()
+        return locate(self.res, self.ir, logical_id, prop, value)
+
 
 Rule = Callable[[CheckContext], Iterable[Finding]]
 
@@ -94,13 +110,18 @@ def register(code: Code) -> None:
 
 
 def run_checks(cx: CheckContext, diags: Diagnostics,
-               needs: Literal["config", "ir"] = "ir") -> None:
-    """Run every rule that needs `needs` and record its findings at the user's line."""
+               needs: Literal["config", "ir"] = "ir") -> bool:
+    """Run every rule that needs `needs`, record its findings at the user's line, and say
+    whether a blocking rule reported an error."""
+    blocked = False
     for mod in rule_modules():
         if getattr(mod, "NEEDS", "ir") != needs:
             continue
         for f in mod.check(cx):
             diags.add(f.code, f.message, origin=_origin(cx, f), path=f.path, hint=f.hint)
+            if getattr(mod, "BLOCKING", False) and CODES[f.code].severity == "error":
+                blocked = True
+    return blocked
 
 
 def _origin(cx: CheckContext, f: Finding) -> Origin | None:

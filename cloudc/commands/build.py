@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from cloudc.cli import EXIT_INPUT, Options, cli, default_env, report, say
 from cloudc.compile import Build, compile_config
+from cloudc.diagnostics import Diagnostic
 from cloudc.emit.writer import write_tree
 from cloudc.resolve import BUILTIN_ENVIRONMENTS, find_config
 
@@ -48,32 +50,83 @@ def build(opts: Options, file: str | None, env: str | None, out: str, fmt: str,
               help="Also diff with the last build in OUT/ENV/: warn on replacements and data loss.")
 @click.option("--out", "-o", "out", default="build", show_default=True,
               help="Where the last build is (with --against-last-build).")
+@click.option("--lint", "lint", is_flag=True,
+              help="Also run cfn-lint over the built templates (pip install 'cloudc[lint]').")
 @click.pass_obj
 def validate(opts: Options, files: tuple[str, ...], env: str | None, sets: tuple[str, ...],
-             against: bool = False, out: str = "build") -> None:
-    """Run every check of build, for every environment; write nothing (for pre-commit)."""
+             against: bool = False, out: str = "build", lint: bool = False) -> None:
+    """Run every check of build, for every environment; write nothing (for pre-commit).
+
+    A finding that does not hold in every environment validated names the ones it holds in.
+    """
+    if lint:
+        from cloudc.lint import available
+
+        if not available():
+            raise click.UsageError("--lint needs cfn-lint: pip install 'cloudc[lint]'")
     paths = [Path(f) for f in files] or [find_config(None)]
     failed = False
     for path in paths:
         envs = [env] if env else _environments(path)
-        seen: set[str] = set()
+        found: list[tuple[str, Diagnostic]] = []
+        ran: list[str] = []
+        good: list[Build] = []
         for e in envs:
             result = compile_config(path, e, list(sets), dry=True)
-            fresh = [d for d in result.diagnostics.sorted() if d.text() not in seen]
-            seen.update(d.text() for d in fresh)
-            report(opts, fresh, notes=False)
+            ran.append(e)
+            found.extend((e, d) for d in result.diagnostics.sorted())
             if result.diagnostics.has_errors:
                 failed = True
                 if result.resolved is None:
                     break  # the file itself is unreadable: once is enough
-            elif against:
-                from cloudc.aws.lastbuild import check
+            else:
+                good.append(result)
+        if lint:
+            from cloudc.lint import lint_build
 
-                failed = check(opts, path, e, list(sets), Path(out)) or failed
+            for result in good:
+                lint_found = lint_build(result)
+                found.extend((result.env, d) for d in lint_found)
+                failed = failed or any(d.severity == "error" for d in lint_found)
+        report(opts, _by_environment(found, ran), notes=False)
+        if against:
+            from cloudc.aws.lastbuild import check
+
+            for result in good:
+                failed = check(opts, path, result.env, list(sets), Path(out)) or failed
         if not failed:
             say(opts, f"{path}: ok ({', '.join(envs)})", fg="green")
     if failed:
         raise SystemExit(EXIT_INPUT)
+
+
+def _by_environment(found: list[tuple[str, Diagnostic]], envs: list[str]) -> list[Diagnostic]:
+    """Merge the findings of every environment, each once, naming the environments it holds in
+    unless it holds in all of them (or its origin already names its one environment)."""
+    where: dict[str, list[str]] = {}
+    first: dict[str, Diagnostic] = {}
+    for e, d in found:
+        key = d.text()
+        first.setdefault(key, d)
+        if e not in where.setdefault(key, []):
+            where[key].append(e)
+    out = []
+    for key, d in first.items():
+        holds = where[key]
+        layer = d.origin.layer if d.origin is not None else ""
+        named = len(holds) == 1 and _layer_env(layer) == holds[0]
+        if len(envs) > 1 and len(holds) < len(envs) and not named:
+            d = replace(d, envs=tuple(holds))
+        out.append(d)
+    return sorted(out, key=Diagnostic.sort_key)
+
+
+def _layer_env(layer: str) -> str | None:
+    """Return the environment an overlay layer belongs to (`environments.X`, `cloud.X.yaml`)."""
+    if layer.startswith("environments."):
+        return layer.split(".", 1)[1]
+    parts = layer.split(".")
+    return parts[-2] if len(parts) >= 3 and not layer.startswith("preset ") else None
 
 
 def _environments(path: Path) -> list[str]:

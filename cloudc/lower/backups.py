@@ -40,7 +40,6 @@ def lower(comp: Component, spec: Plan, ctx: Context) -> None:
     """Emit the vault, the plan's rule, the role and the selection."""
     path = comp.path
     arns, s3 = _resources(comp, spec, ctx)
-    _check_rule(spec, path, ctx)
     vault_props: dict[str, Any] = {"BackupVaultName": comp.extra["vault"]}
     key = key_arn(ctx, spec.key, path + ("key",)) if spec.key else None
     if key is not None:
@@ -50,11 +49,6 @@ def lower(comp: Component, spec: Plan, ctx: Context) -> None:
         if spec.lock.max_days is not None:
             lock["MaxRetentionDays"] = spec.lock.max_days
         vault_props["LockConfiguration"] = lock
-        if spec.retention_days < spec.lock.min_days:
-            ctx.diags.add("E3005", f"retention_days ({spec.retention_days}) is below the vault "
-                          f"lock's min_days ({spec.lock.min_days}): every backup would fail",
-                          origin=ctx.origin(path + ("retention_days",)),
-                          path=path + ("retention_days",))
     # Backup takes tags as `BackupVaultTags`/`BackupPlanTags` maps, which the tagging pass
     # does not know: set the same tags here.
     tags = {"project": ctx.slug, "environment": ctx.env, **dict(ctx.config.tags or {}),
@@ -142,26 +136,3 @@ def _resources(comp: Component, spec: Plan, ctx: Context) -> tuple[list[Any], bo
                 continue
         arns.append(target.attrs["arn"])
     return arns, s3
-
-
-def _check_rule(spec: Plan, path: Any, ctx: Context) -> None:
-    fields = spec.schedule[5:-1].split()
-    if len(fields) != 6:
-        ctx.diags.add("E2005", f"`{spec.schedule}` has {len(fields)} fields; AWS Backup takes "
-                      "cron(minutes hours day-of-month month day-of-week year)",
-                      origin=ctx.origin(path + ("schedule",)), path=path + ("schedule",),
-                      hint='e.g. "cron(0 5 * * ? *)" for 05:00 UTC every day')
-    cold = spec.cold_storage_after_days
-    if cold is not None and spec.retention_days < cold + 90:
-        ctx.diags.add("E3005", f"retention_days must be at least cold_storage_after_days + 90 "
-                      f"({cold + 90}): cold storage keeps data for 90 days at least",
-                      origin=ctx.origin(path + ("retention_days",)),
-                      path=path + ("retention_days",))
-    if spec.continuous and spec.retention_days > 35:
-        ctx.diags.add("E3005", "continuous backups keep at most 35 days",
-                      origin=ctx.origin(path + ("retention_days",)),
-                      path=path + ("retention_days",),
-                      hint="make a second plan for long-term snapshots")
-    if spec.completion_window_minutes < spec.start_window_minutes + 60:
-        ctx.diags.add("E3005", "completion_window_minutes must be at least "
-                      "start_window_minutes + 60", origin=ctx.origin(path), path=path)

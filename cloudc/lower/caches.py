@@ -120,9 +120,6 @@ def lower(comp: Component, spec: Cache, ctx: Context) -> None:
     if snapshots:
         props["SnapshotWindow"] = "03:00-04:00"
     if spec.auth:
-        if not tls:
-            ctx.diags.add("E3005", "an AUTH token needs encryption in transit",
-                          origin=ctx.origin(path + ("auth",)), path=path + ("auth",))
         secret = ctx.add(comp, "AuthToken", "AWS::SecretsManager::Secret", {
             "Description": f"{what} AUTH token",
             "GenerateSecretString": {

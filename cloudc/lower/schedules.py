@@ -8,8 +8,6 @@ start an execution of the target workflow.
 from __future__ import annotations
 
 import json
-import re
-from functools import lru_cache
 from typing import Any
 
 from cloudc.context import Context
@@ -18,9 +16,6 @@ from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, statement
 from cloudc.schema.sections.schedules import Schedule
 
 SECTION = "schedules"
-
-_RATE = re.compile(r"^(\d+) (minute|minutes|hour|hours|day|days)$")
-_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
 
 
 def declare(name: str, spec: Schedule, ctx: Context) -> Component:
@@ -41,10 +36,9 @@ def declare(name: str, spec: Schedule, ctx: Context) -> Component:
 def lower(comp: Component, spec: Schedule, ctx: Context) -> None:
     """Emit the execution role and the schedule."""
     path = comp.path
-    expression = _expression(spec, path, ctx)
+    expression = _expression(spec)
     target = _target(spec, path, ctx)
-    _check_timezone(spec.timezone, path + ("timezone",), ctx)
-    if expression is None or target is None:
+    if target is None:
         return
     target_arn, statements, extra = target
     ctx.add(comp, "Role", "AWS::IAM::Role", {
@@ -70,46 +64,14 @@ def lower(comp: Component, spec: Schedule, ctx: Context) -> None:
     })
 
 
-def _expression(spec: Schedule, path: tuple[Any, ...], ctx: Context) -> str | None:
-    """Return `cron(...)`, `rate(...)` or `at(...)`, or report why the expression is wrong."""
+def _expression(spec: Schedule) -> str:
+    """Return `cron(...)`, `rate(...)` or `at(...)` (checked by cloudc/checks/schedules.py)."""
     if spec.cron is not None:
-        body = _unwrap(spec.cron, "cron")
-        fields = body.split()
-        where = path + ("cron",)
-        if len(fields) != 6:
-            ctx.diags.add("E2005", "cron takes six fields: minutes hours day-of-month month "
-                          "day-of-week year", origin=ctx.origin(where), path=where)
-            return None
-        if "?" not in (fields[2], fields[4]):
-            ctx.diags.add("E2005", f"cron `{body}` sets both day-of-month and day-of-week; AWS "
-                          "needs `?` in one of them", origin=ctx.origin(where), path=where,
-                          hint=f"e.g. `{' '.join(fields[:4] + ['?', fields[5]])}`")
-            return None
-        return f"cron({body})"
+        return f"cron({_unwrap(spec.cron, 'cron')})"
     if spec.rate is not None:
-        body = _unwrap(spec.rate, "rate")
-        where = path + ("rate",)
-        m = _RATE.match(body)
-        if m is None or int(m.group(1)) == 0:
-            ctx.diags.add("E2005", f"rate `{body}` is not `N minutes`, `N hours` or `N days`",
-                          origin=ctx.origin(where), path=where, hint="e.g. `rate: 5 minutes`")
-            return None
-        n, unit = int(m.group(1)), m.group(2)
-        singular = unit.rstrip("s")
-        want = singular if n == 1 else singular + "s"
-        if unit != want:
-            ctx.diags.add("E2005", f"rate `{body}` must read `{n} {want}`",
-                          origin=ctx.origin(where), path=where)
-            return None
-        return f"rate({body})"
+        return f"rate({_unwrap(spec.rate, 'rate')})"
     assert spec.at is not None
-    body = _unwrap(spec.at, "at")
-    where = path + ("at",)
-    if not _AT.match(body):
-        ctx.diags.add("E2005", f"at `{body}` is not yyyy-mm-ddThh:mm:ss",
-                      origin=ctx.origin(where), path=where, hint="e.g. `2030-01-31T09:00:00`")
-        return None
-    return f"at({body})"
+    return f"at({_unwrap(spec.at, 'at')})"
 
 
 def _unwrap(text: str, word: str) -> str:
@@ -147,20 +109,3 @@ def _target(spec: Schedule, path: tuple[Any, ...],
                   origin=ctx.origin(where), path=where,
                   hint="targets are functions, queues, topics and workflows")
     return None
-
-
-@lru_cache(maxsize=1)
-def _zones() -> frozenset[str]:
-    try:
-        import zoneinfo
-
-        return frozenset(zoneinfo.available_timezones())
-    except Exception:  # no tz database on this machine: skip the check
-        return frozenset()
-
-
-def _check_timezone(tz: str, path: tuple[Any, ...], ctx: Context) -> None:
-    zones = _zones()
-    if zones and tz not in zones and tz != "UTC":
-        ctx.diags.add("E2005", f"unknown time zone `{tz}`", origin=ctx.origin(path), path=path,
-                      hint=did_you_mean(tz, zones) or "use an IANA name such as Europe/Paris")

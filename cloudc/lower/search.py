@@ -60,22 +60,12 @@ def lower(comp: Component, spec: SearchDomain, ctx: Context) -> None:
     zones = 1
     if count > 1:
         zones = spec.zones or 2
-        if count % zones:
-            ctx.diags.add("E3005", f"{count} data nodes cannot be spread evenly over {zones} "
-                          "zones", origin=ctx.origin(path + ("count",)), path=path + ("count",),
-                          hint=f"use a multiple of {zones}")
         cluster["ZoneAwarenessEnabled"] = True
         cluster["ZoneAwarenessConfig"] = {"AvailabilityZoneCount": zones}
-    elif spec.zones:
-        ctx.warn("W1003", "`zones` has no effect with a single data node", path + ("zones",))
     if spec.masters:
         cluster["DedicatedMasterEnabled"] = True
         cluster["DedicatedMasterCount"] = spec.masters
         cluster["DedicatedMasterType"] = spec.master_instance or spec.instance
-    if spec.instance.startswith("t2."):
-        ctx.diags.add("E3005", "t2 instances cannot encrypt data at rest",
-                      origin=ctx.origin(path + ("instance",)), path=path + ("instance",),
-                      hint="use t3.small.search or larger")
     at_rest: dict[str, Any] = {"Enabled": True}
     if spec.key is not None:
         key = key_arn(ctx, spec.key, path + ("key",))

@@ -19,7 +19,6 @@ READ = ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetR
 WRITE = ["kinesis:PutRecord", "kinesis:PutRecords"]
 DELIVERY_READ = ["kinesis:DescribeStream", "kinesis:GetRecords", "kinesis:GetShardIterator",
                  "kinesis:ListShards"]
-DELIVERY_OPTIONS = {"buffer_seconds", "buffer_mb", "compression", "prefix", "error_prefix"}
 
 def _stream_dims(c: Component, ctx: Context) -> list[tuple[str, str]]:
     return [("StreamName", str(c.extra["physical"]))]
@@ -102,13 +101,6 @@ def lower(comp: Component, spec: Stream, ctx: Context) -> None:
     ctx.add(comp, "Stream", "AWS::Kinesis::Stream", props)
     if spec.deliver_to is not None:
         _delivery(comp, spec, key, ctx)
-    elif spec.catalog:
-        ctx.diags.add("E3005", "`catalog` needs `deliver_to`: it describes the delivered objects",
-                      origin=ctx.origin(path + ("catalog",)), path=path + ("catalog",),
-                      hint="add `deliver_to: storage.NAME`")
-    elif spec.model_fields_set & DELIVERY_OPTIONS:
-        ctx.warn("W1003", "buffer, compression and prefix settings have no effect without "
-                 "`deliver_to`", path)
 
 
 def _bucket(ctx: Context, spec: Stream, path: tuple[Any, ...]) -> Component | None:
@@ -179,10 +171,6 @@ def _delivery(comp: Component, spec: Stream, key: Any, ctx: Context) -> None:
         "CloudWatchLoggingOptions": {"Enabled": True, "LogGroupName": log_group,
                                      "LogStreamName": "DestinationDelivery"},
     }
-    if "!{" in spec.prefix and "!{firehose:error-output-type}" not in spec.error_prefix:
-        ctx.diags.add("E3005", "an `error_prefix` must contain `!{firehose:error-output-type}` "
-                      "when `prefix` uses expressions", origin=ctx.origin(comp.path + (
-                          "error_prefix",)), path=comp.path + ("error_prefix",))
     delivery = ctx.add(comp, "Delivery", "AWS::KinesisFirehose::DeliveryStream", {
         "DeliveryStreamName": physical,
         "DeliveryStreamType": "KinesisStreamAsSource",
