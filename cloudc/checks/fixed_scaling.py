@@ -9,7 +9,7 @@ that pin a size for an environment (development: 1..1) are left alone.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 from cloudc.checks import CheckContext, Finding
 from cloudc.diagnostics import Code

@@ -9,7 +9,7 @@ when the server has `user_data` or a custom AMI, which may start or install anyt
 from __future__ import annotations
 
 import shlex
-from typing import Iterable
+from collections.abc import Iterable
 
 from cloudc import recipes as recipe_book
 from cloudc.checks import CheckContext, Finding

@@ -522,4 +522,4 @@ def _str(value: Any) -> str:
     return str(value)
 
 
-__all__ = ["SECTION", "declare", "lower", "recipes_of", "target_port", "Path"]
+__all__ = ["SECTION", "Path", "declare", "lower", "recipes_of", "target_port"]

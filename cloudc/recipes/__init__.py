@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import heapq
 import shlex
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Iterable
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
