@@ -113,6 +113,13 @@ def test_full_composition_is_valid_bash_and_ordered() -> None:
     assert "cloudc_secret DB_PASSWORD" in script
 
 
+@pytest.mark.skipif(SHELLCHECK is None, reason="shellcheck is not installed")
+def test_shellcheck_is_clean_for_every_recipe_with_its_needs() -> None:
+    """Also run by the bash -n tests when present; this one shows as skipped without it."""
+    for name in RECIPES:
+        _shellcheck(render([name], CONTEXT))
+
+
 def _golden_scripts() -> list[tuple[str, str]]:
     """Every user data script in the golden templates, expressions replaced by a word."""
     out = []

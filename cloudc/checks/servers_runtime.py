@@ -48,8 +48,8 @@ def _health(name: str, spec: Server, names: list[str]) -> Iterable[Finding]:
             "W3180", f"{web} on port 80 proxies to app_port {spec.app_port}, where nothing is "
             "started: every load-balancer health check fails, and the Auto Scaling group "
             "replaces its instances in a loop", ("servers", name), key=True,
-            hint="set `start`, the command that runs the app on app_port (pm2 or a systemd "
-            "service runs it)")
+            hint="set `start` to the command that runs the app on app_port; pm2 or a systemd "
+            "service keeps it running")
         return
     yield Finding(
         "W3180", f"nothing listens on port {port}, where the load balancer health-checks the "
