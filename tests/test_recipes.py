@@ -1,47 +1,315 @@
-"""Server recipes: each renders, every script is valid bash, unknown names are reported."""
+"""Server recipes: dependencies, order, valid bash (and shellcheck), and every command a recipe
+runs is a builtin, part of the base system, or installed by the prelude or a recipe it needs."""
 
 from __future__ import annotations
 
+import base64
+import itertools
+import json
+import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cloudc.compile import compile_config
-from cloudc.recipes import RECIPES, canonical, render
+from cloudc.recipes import (BOOK, PRELUDE_PROVIDES, RECIPES, SECRETS_PROVIDES, brought_by,
+                            canonical, fragment, render, resolve)
 
 BASH = shutil.which("bash")
+SHELLCHECK = shutil.which("shellcheck")
+GOLDEN = Path(__file__).parent / "golden"
+CONTEXT: dict[str, Any] = {
+    "name": "app", "start": "node server.js", "domain": "a.example", "email": "ops@a.example",
+    "environment": {"A": "it's", "B": "x y"},
+    "secrets": [("DB_PASSWORD", "arn:aws:secretsmanager:us-east-1:1:secret:db-abc:password::")],
+    "user_data": "echo finished",
+}
+# Present on Ubuntu 22.04/24.04 and Amazon Linux 2023 images before any recipe runs.
+BASE = {
+    "apt-get", "dnf", "systemctl", "useradd", "id", "install", "mv", "rm", "ln", "chmod",
+    "chown", "cat", "tee", "date", "uname", "sleep", "seq", "head", "awk", "sed", "grep", "cut",
+    "tr", "ls", "mkdir", "su", "env", "bash", "python3",
+}
 
 
 def _bash_n(script: str) -> None:
     assert BASH is not None
-    proc = subprocess.run([BASH, "-n"], input=script, capture_output=True, text=True)
+    proc = subprocess.run([BASH, "-n"], check=False, input=script, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
 
 
+def _shellcheck(script: str) -> None:
+    """Run shellcheck (warnings and errors) when it is installed."""
+    if SHELLCHECK is None:
+        return
+    proc = subprocess.run([SHELLCHECK, "--severity=warning", "--shell=bash", "-"],
+                          check=False, input=script, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout
+
+
+# --- dependencies and order -------------------------------------------------------------------
+
+def test_spec_example_installs_node_before_pm2() -> None:
+    """SPEC 1.6: `recipes: [bun, caddy, pm2]`; pm2's `npm install -g` needs Node first."""
+    script = render(["bun", "caddy", "pm2"], {"name": "app"})
+    node = script.index("# --- recipe node ---")
+    assert node < script.index("# --- recipe pm2 ---") < script.index("npm install -g")
+    assert script.count("# --- recipe node ---") == 1
+    assert "recipes node (for pm2), bun, caddy, pm2" in script
+    _bash_n(script)
+
+
+def test_every_need_is_a_known_recipe_and_comes_first() -> None:
+    for name, recipe in BOOK.items():
+        for need in recipe.needs:
+            assert need in BOOK, (name, need)
+        order = resolve([name])
+        assert order[-1] == name and len(order) == len(set(order))
+        for r in order:
+            for need in BOOK[r].needs:
+                assert order.index(need) < order.index(r), (name, order)
+
+
+@pytest.mark.parametrize("size", [2, 3])
+def test_order_is_the_same_whatever_the_listed_order(size: int) -> None:
+    for combo in itertools.combinations(RECIPES, size):
+        orders = {tuple(resolve(list(p))) for p in itertools.permutations(combo)}
+        assert len(orders) == 1, combo
+        [order] = orders
+        assert len(order) == len(set(order)) and set(combo) <= set(order)
+
+
+def test_brought_by_names_the_recipe_that_needs_it() -> None:
+    assert brought_by(["pm2", "composer"]) == {"node": "pm2", "php": "composer"}
+    assert brought_by(["node", "pm2"]) == {}
+    assert brought_by(["lets-encrypt"]) == {"nginx": "lets-encrypt"}
+
+
+# --- valid bash -------------------------------------------------------------------------------
+
 @pytest.mark.parametrize("name", RECIPES)
-def test_each_recipe_renders_as_valid_bash(name: str) -> None:
-    script = render([name], {"name": "app", "start": "node server.js", "domain": "a.example"})
+def test_each_recipe_with_what_it_needs_is_valid_bash(name: str) -> None:
+    script = render([name], CONTEXT)
     assert script.startswith("#!/bin/bash\n")
     assert "set -euo pipefail" in script
-    assert f"# --- recipe {name} ---" in script
+    for r in resolve([name]):
+        assert f"# --- recipe {r} ---" in script
     _bash_n(script)
+    _shellcheck(script)
 
 
 def test_full_composition_is_valid_bash_and_ordered() -> None:
-    script = render(list(reversed(RECIPES)), {
-        "name": "app", "start": "php artisan serve", "domain": "a.example",
-        "email": "ops@a.example", "tls_on_instance": True,
-        "environment": {"A": "it's", "B": "x y"},
-        "secrets": [("DB_PASSWORD", "arn:aws:secretsmanager:us-east-1:1:secret:db", "password")],
-        "user_data": "echo done",
-    })
+    script = render(list(reversed(RECIPES)), {**CONTEXT, "start": "php artisan serve",
+                                              "tls_on_instance": True})
     _bash_n(script)
+    _shellcheck(script)
     positions = [script.index(f"# --- recipe {r} ---") for r in RECIPES]
     assert positions == sorted(positions)
     assert "A='it'\\''s'" in script
     assert "cloudc_secret DB_PASSWORD" in script
+
+
+@pytest.mark.skipif(SHELLCHECK is None, reason="shellcheck is not installed")
+def test_shellcheck_is_clean_for_every_recipe_with_its_needs() -> None:
+    """Also run by the bash -n tests when present; this one shows as skipped without it."""
+    for name in RECIPES:
+        _shellcheck(render([name], CONTEXT))
+
+
+def _golden_scripts() -> list[tuple[str, str]]:
+    """Every user data script in the golden templates, expressions replaced by a word."""
+    out = []
+    for path in sorted(GOLDEN.glob("*/expected/*/stacks/servers.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        for lid, res in doc["Resources"].items():
+            if res["Type"] != "AWS::EC2::LaunchTemplate":
+                continue
+            ud = res["Properties"]["LaunchTemplateData"]["UserData"]["Fn::Base64"]
+            parts = ud["Fn::Join"][1] if isinstance(ud, dict) else [ud]
+            text = "".join(p if isinstance(p, str) else "EXPR" for p in parts)
+            out.append((f"{path.relative_to(GOLDEN)}:{lid}", text))
+    return out
+
+
+def test_golden_user_data_is_valid_bash() -> None:
+    scripts = _golden_scripts()
+    assert len(scripts) >= 8
+    for where, text in scripts:
+        try:
+            _bash_n(text)
+            # The user's own user_data is theirs to lint; cloudc's part must be clean.
+            _shellcheck(text.split("# --- user_data ---")[0])
+        except AssertionError as e:
+            raise AssertionError(f"{where}: {e}") from e
+
+
+def test_golden_user_data_installs_what_each_recipe_needs() -> None:
+    for where, text in _golden_scripts():
+        header = re.search(r"^# cloudc user data for \S+: recipes (.*)$", text, re.MULTILINE)
+        assert header is not None, where
+        listed = [r.split(" ")[0] for r in header.group(1).split(", ")]
+        for r in listed:
+            for need in BOOK[r].needs:
+                assert text.index(f"# --- recipe {need} ---") < \
+                    text.index(f"# --- recipe {r} ---"), (where, r, need)
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+def _builtins() -> set[str]:
+    assert BASH is not None
+    out = subprocess.run([BASH, "-c", "compgen -b; compgen -k"], capture_output=True,
+                         text=True, check=True).stdout
+    return set(out.split())
+
+
+def _drop_heredocs(text: str) -> str:
+    """Remove here-document bodies (they are files written, not commands run)."""
+    out, end = [], None
+    for line in text.splitlines():
+        if end is not None:
+            if line.strip() == end:
+                end = None
+            continue
+        m = re.search(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?", line)
+        if m:
+            end = m.group(1)
+        out.append(line)
+    return "\n".join(out)
+
+
+def _lift_substitutions(line: str) -> tuple[str, list[str]]:
+    """Replace each `$( ... )` in a line by a plain word; return the line and their bodies."""
+    bodies: list[str] = []
+    out, i = [], 0
+    while True:
+        j = line.find("$(", i)
+        if j == -1:
+            out.append(line[i:])
+            break
+        depth, k = 0, j + 1
+        while k < len(line):
+            depth += {"(": 1, ")": -1}.get(line[k], 0)
+            if depth == 0:
+                break
+            k += 1
+        out.append(line[i:j] + "SUBST")
+        bodies.append(line[j + 2:k])
+        i = k + 1
+    return "".join(out), bodies
+
+
+SEPARATORS = {";", ";;", "&&", "||", "|", "&", "(", ")", "()", "{", "}"}
+LEADERS = {"if", "then", "else", "elif", "do", "while", "until", "time", "exec",
+           "cloudc_retry"}  # the word after these is a command too
+
+
+def _commands(text: str) -> set[str]:
+    """Return every command name a bash fragment runs (a small, conservative reader)."""
+    text = _drop_heredocs(text).replace("\\\n", " ")
+    found: set[str] = set()
+    in_case = 0
+    for raw in text.splitlines():
+        line, bodies = _lift_substitutions(raw)
+        for body in bodies:
+            found |= _commands(body)
+        stripped = line.strip()
+        if stripped.startswith("case ") and stripped.endswith(" in"):
+            in_case += 1
+            continue
+        if stripped == "esac":
+            in_case -= 1
+            continue
+        if in_case:  # drop a leading `pattern|pattern)` label
+            line = re.sub(r"^\s*[^\s()]*(\|[^\s()]*)*\)", " ", line)
+        found |= _line_commands(line)
+    return found
+
+
+def _line_commands(line: str) -> set[str]:
+    lex = shlex.shlex(line, posix=True, punctuation_chars=";&|()<>")
+    lex.whitespace_split = True
+    lex.commenters = "#"
+    try:
+        tokens = list(lex)
+    except ValueError:
+        raise AssertionError(f"cannot read: {line}") from None
+    found: set[str] = set()
+    position, skip = True, False
+    for i, tok in enumerate(tokens):
+        if skip:  # the target of a redirection
+            skip = False
+            continue
+        if re.fullmatch(r"[<>&]+", tok) and ("<" in tok or ">" in tok):
+            skip = True
+            continue
+        if tok in SEPARATORS or tok in LEADERS:
+            position = True
+            continue
+        if tok == "for":
+            break  # `for x in words; do` lists words, not commands
+        if not position or tok in ("!", "fi", "done", "esac"):
+            continue
+        if re.match(r"^[A-Za-z_][A-Za-z0-9_]*\+?=", tok):
+            continue  # an assignment; the command (if any) follows
+        if tok.isdigit() and i + 1 < len(tokens) and tokens[i + 1].startswith((">", "<")):
+            continue  # a file descriptor before a redirection
+        position = False
+        if tok == "command" and i + 1 < len(tokens) and tokens[i + 1] in ("-v", "-V"):
+            continue  # `command -v x` looks x up; it does not run it
+        if tok == "command":
+            position = True
+            continue
+        if tok.startswith("$") or tok == "SUBST":
+            continue  # a command chosen at run time ("$@")
+        found.add(tok)
+    return found
+
+
+def _functions(text: str) -> set[str]:
+    return set(re.findall(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\(\)\s*\{", text, re.MULTILINE))
+
+
+def _allowed(name: str, text: str, have: set[str]) -> bool:
+    if name in have:
+        return True
+    if name.startswith("/"):  # a path: the fragment must create the folder it runs from
+        folder = name.rsplit("/", 2)[0]
+        return text.count(folder) >= 2
+    return False
+
+
+def test_reader_finds_commands() -> None:
+    got = _commands('a=1 b x | c "$(d -u)" && ! e 2>/dev/null\nif f; then g >&2; fi\n'
+                    'case "$(h)" in\n  x|y) i ;;\n  *) j ;;\nesac\n'
+                    "cat > /f <<'EOF'\nnot_run\nEOF\nk=\"$(l | m)\"\n")
+    assert got == {"b", "c", "d", "e", "f", "g", "h", "i", "j", "cat", "l", "m"}
+
+
+def test_the_reader_would_catch_pm2_without_node() -> None:
+    """The rule that `[bun, caddy, pm2]` broke: pm2.sh runs npm, which only node provides."""
+    have = _builtins() | BASE | set(PRELUDE_PROVIDES) | _functions(fragment("_prelude"))
+    missing = {c for c in _commands(fragment("pm2")) if not _allowed(c, "", have)}
+    assert "npm" in missing
+
+
+@pytest.mark.parametrize("name", ["_prelude", "_environment", "_secrets", *RECIPES])
+def test_every_command_is_builtin_base_or_provided(name: str) -> None:
+    """Each command is a builtin, base system, the prelude's, or installed by a needed recipe."""
+    prelude = fragment("_prelude")
+    have = _builtins() | BASE | _functions(prelude) | set(PRELUDE_PROVIDES)
+    if name == "_secrets":
+        have |= set(SECRETS_PROVIDES) | _functions(fragment("_secrets"))
+    order = resolve([name]) if name in BOOK else []
+    for r in order:  # itself and everything it needs
+        have |= set(BOOK[r].provides)
+    text = fragment(name)
+    missing = sorted(c for c in _commands(text) if not _allowed(c, text, have))
+    assert not missing, f"{name} runs {missing}, which nothing it needs installs"
 
 
 def test_aliases_and_unknown_names() -> None:
@@ -61,3 +329,9 @@ def test_unknown_recipe_is_e3007_at_its_line(tmp_path: Path) -> None:
     assert errs[0].origin is not None and errs[0].origin.line == 6
     assert errs[0].hint == "did you mean `nginx`?"
     assert "caddy" in errs[0].message
+
+
+def test_user_data_in_templates_is_base64_able() -> None:
+    """Sanity: a rendered script is plain ASCII text (EC2 takes it base64-encoded)."""
+    script = render(list(RECIPES[:3]), CONTEXT)
+    assert base64.b64decode(base64.b64encode(script.encode())).decode() == script

@@ -245,10 +245,147 @@ servers:
         {"Name": "AutoScalingGroupName", "Value": {"Ref": "ServersAppGroup"}}]
 
 
-def test_recipes_bring_what_they_need(tmp_path: Path) -> None:
-    """pm2 runs on Node.js and composer on PHP: asking for one installs the other too."""
-    from cloudc.recipes import REQUIRES
+def _user_data(build: Any, name: str = "App") -> str:
+    """Return the user data script with CloudFormation expressions shown as @EXPR@."""
+    ud = _res(build)[f"Servers{name}LaunchTemplate"]["Properties"]["LaunchTemplateData"][
+        "UserData"]["Fn::Base64"]
+    if isinstance(ud, str):
+        return ud
+    return "".join(p if isinstance(p, str) else "@EXPR@" for p in ud["Fn::Join"][1])
 
-    assert REQUIRES == {"pm2": "node", "composer": "php"}
-    build = _build(tmp_path, "servers:\n  a: { recipes: [bun, caddy, pm2] }\n")
+
+def _found(build: Any, code: str) -> list[Any]:
+    return [d for d in build.diagnostics.sorted() if d.code == code]
+
+
+def test_recipes_bring_what_they_need(tmp_path: Path) -> None:
+    """The SPEC example `[bun, caddy, pm2]`: Node is installed before pm2's `npm install`."""
+    build = _build(tmp_path, "servers:\n  app: { recipes: [bun, caddy, pm2], start: bun x.ts }\n")
     assert not _errors(build)
+    script = _user_data(build)
+    assert "recipes node (for pm2), bun, caddy, pm2" in script
+    node = script.index("# --- recipe node ---")
+    assert script.count("# --- recipe node ---") == 1
+    assert node < script.index("# --- recipe pm2 ---") < script.index("npm install -g")
+    assert script.index("cloudc_install nodejs") < script.index("npm install -g")
+    build = _build(tmp_path, "servers:\n  app: { recipes: [composer] }\n")
+    script = _user_data(build)
+    assert script.index("# --- recipe php ---") < script.index("# --- recipe composer ---")
+
+
+def test_start_without_pm2_or_systemd_runs_as_a_systemd_service(tmp_path: Path) -> None:
+    """SPEC 1.6: `start` is a systemd service; before, it was silently never run."""
+    build = _build(tmp_path, "servers:\n  w: { recipes: [node], start: node w.js }\n")
+    assert not _errors(build)
+    script = _user_data(build, "W")
+    assert "recipes node, systemd" in script and "# --- recipe systemd ---" in script
+
+
+def test_lets_encrypt_brings_nginx_and_conflicts_with_caddy(tmp_path: Path) -> None:
+    body = "servers:\n  box: { public: true, domain: b.example.org, recipes: [lets-encrypt] }\n"
+    build = _build(tmp_path, body)
+    assert not _errors(build)
+    script = _user_data(build, "Box")
+    assert "recipes nginx (for lets-encrypt), lets-encrypt" in script
+    build = _build(tmp_path, body.replace("[lets-encrypt]", "[caddy, lets-encrypt]"))
+    assert [m for c, m in _errors(build) if c == "E3005" and "caddy gets its own" in m]
+
+
+def test_graviton_a1_gets_an_arm64_image(tmp_path: Path) -> None:
+    build = _build(tmp_path, "servers:\n  a: { instance: a1.large, recipes: [node] }\n")
+    data = _res(build)["ServersALaunchTemplate"]["Properties"]["LaunchTemplateData"]
+    assert "/arm64/" in data["ImageId"]
+
+
+def test_fixed_size_group_gets_no_scaling_policy(tmp_path: Path) -> None:
+    body = """servers:
+  app:
+    recipes: [node, nginx, pm2]
+    start: node server.js
+    scaling: { min: 2, max: 2, cpu_target: 50 }
+"""
+    build = _build(tmp_path, body)
+    assert not _errors(build)
+    res = _res(build)
+    assert "ServersAppCpuScaling" not in res and "ServersAppGroup" in res
+    [w] = _found(build, "W3182")
+    cfg = tmp_path / "cloud.yaml"
+    assert w.text().startswith(f"{cfg}:6:14: warning[W3182]: `servers.app.scaling`: scaling.min equals scaling.max")
+    assert w.hint and "raise scaling.max" in w.hint
+    # A fixed size without a target is what the user asked for: no policy and no warning.
+    build = _build(tmp_path, body.replace(", cpu_target: 50", ""))
+    assert "ServersAppCpuScaling" not in _res(build) and not _found(build, "W3182")
+    build = _build(tmp_path, body.replace("max: 2", "max: 3"))
+    assert "ServersAppCpuScaling" in _res(build) and not _found(build, "W3182")
+
+
+def test_preset_development_size_does_not_warn(tmp_path: Path) -> None:
+    """node-server pins development to 1..1 with its cpu_target: no policy, no warning."""
+    build = _build(tmp_path, "extends: [node-server]\n", "development")
+    assert not _errors(build)
+    assert "ServersAppCpuScaling" not in _res(build) and not _found(build, "W3182")
+
+
+def test_fargate_service_with_fixed_count_and_target_warns(tmp_path: Path) -> None:
+    body = """services:
+  api:
+    image: nginx:1.27
+    port: 80
+    scaling: { min: 2, max: 2, cpu_target: 60 }
+"""
+    build = _build(tmp_path, body)
+    assert not _errors(build)
+    assert "ServicesApiScalableTarget" not in build.nested["services"]["Resources"]
+    [w] = _found(build, "W3182")
+    assert (w.origin.line, w.origin.col) == (6, 14) and "`cpu_target` has no effect" in w.message
+    build = _build(tmp_path, body.replace("max: 2", "max: 3"))
+    assert "ServicesApiScalableTarget" in build.nested["services"]["Resources"]
+    assert not _found(build, "W3182")
+
+
+def test_nothing_listening_on_the_target_port_warns_at_the_entry(tmp_path: Path) -> None:
+    """ELB health checks on an empty port replace the group's instances in a loop."""
+    cfg = tmp_path / "cloud.yaml"
+    build = _build(tmp_path, """servers:
+  app:
+    scaling: { min: 1, max: 2 }
+    recipes: [bun, caddy, pm2]
+""")
+    [w] = _found(build, "W3180")
+    assert w.text().startswith(f"{cfg}:3:3: warning[W3180]: `servers.app`: caddy on port 80 proxies to "
+                               "app_port 3000, where nothing is started")
+    assert w.hint and "set `start`" in w.hint
+    build = _build(tmp_path, """servers:
+  app:
+    scaling: { min: 1, max: 2 }
+    recipes: [node]
+""")
+    [w] = _found(build, "W3180")
+    assert (w.origin.line, w.origin.col) == (3, 3)
+    assert "nothing listens on port 3000" in w.message
+    for ok in ("recipes: [node, nginx, pm2]\n    start: node s.js",
+               "recipes: [php, nginx]", "recipes: [node]\n    start: node s.js",
+               "recipes: [node]\n    user_data: node s.js &",
+               "recipes: [node]\n    image: ami-0123456789abcdef0"):
+        build = _build(tmp_path, f"servers:\n  app:\n    scaling: {{ min: 1, max: 2 }}\n"
+                                 f"    {ok}\n")
+        assert not _found(build, "W3180"), ok
+    # One instance behind a load balancer is not replaced by health checks: no warning.
+    build = _build(tmp_path, "servers:\n  app: { domain: a.example.org, recipes: [node] }\n")
+    assert not _found(build, "W3180")
+
+
+def test_start_needs_a_recipe_for_its_program(tmp_path: Path) -> None:
+    cfg = tmp_path / "cloud.yaml"
+    build = _build(tmp_path, """servers:
+  app:
+    recipes: [node, pm2]
+    start: bun run server.ts
+""")
+    [w] = _found(build, "W3181")
+    assert w.text().startswith(f"{cfg}:5:12: warning[W3181]: `servers.app.start`: `start` runs `bun`")
+    assert w.hint == "add `bun` to recipes"
+    build = _build(tmp_path, "servers:\n  app: { recipes: [php], start: php artisan x }\n")
+    assert not _found(build, "W3181")
+    build = _build(tmp_path, "servers:\n  app: { recipes: [pm2], start: npm start }\n")
+    assert not _found(build, "W3181")  # pm2 brings node, which brings npm

@@ -81,12 +81,31 @@ def _behind_alb(spec: Server) -> bool:
 
 
 def _recipes(spec: Server) -> list[str]:
-    """Return the canonical recipes, with what they need added (pm2 -> node, composer -> php)."""
+    """Return the recipes this server runs: those listed, what they need (pm2 -> node,
+    composer -> php, lets-encrypt -> nginx), and `systemd` when `start` is set and neither
+    pm2 nor systemd would run it (SPEC 1.6: `start` is a systemd service); unknown names are
+    left out (they are reported by `_check`)."""
+    return recipe_book.resolve(_asked(spec))
+
+
+def _asked(spec: Server) -> list[str]:
+    """Return the known recipes listed, plus `systemd` when `start` needs something to run it."""
     names = [c for c in (recipe_book.canonical(r) for r in spec.recipes) if c is not None]
-    for recipe, needs in recipe_book.REQUIRES.items():
-        if recipe in names and needs not in names:
-            names.append(needs)
+    if spec.start and "pm2" not in names and "systemd" not in names:
+        names.append("systemd")
     return names
+
+
+def recipes_of(spec: Server) -> list[str]:
+    """Return every recipe the server runs, in order (see `_recipes`)."""
+    return _recipes(spec)
+
+
+def target_port(spec: Server) -> int:
+    """Return the port the load balancer sends to: `port`, else 80 with nginx or caddy, else
+    `app_port`."""
+    web = any(r in _recipes(spec) for r in WEB_SERVERS)
+    return int(spec.port or (80 if web else spec.app_port))
 
 
 def _tls_on_instance(spec: Server) -> bool:
@@ -100,9 +119,7 @@ def lower(comp: Component, spec: Server, ctx: Context) -> None:
     if not _check(comp, spec, ctx):
         return
     net = require_vpc(ctx, path)
-    names = _recipes(spec)
-    web = any(r in names for r in WEB_SERVERS)
-    port = int(spec.port or (80 if web else spec.app_port))
+    port = target_port(spec)
     alb_wanted = _behind_alb(spec)
     if alb_wanted and net.extra["zones"] < 2:
         ctx.diags.add("E3005", "a load balancer needs subnets in at least 2 zones, and the VPC "
@@ -163,12 +180,13 @@ def _check(comp: Component, spec: Server, ctx: Context) -> bool:
         ctx.diags.add("E3005", message, origin=ctx.origin(path + (key,)), path=path + (key,),
                       hint=hint)
 
-    if "nginx" in names and "caddy" in names:
+    asked = {recipe_book.canonical(r) for r in spec.recipes}
+    if "caddy" in names and "lets-encrypt" in names:
+        bad("the lets-encrypt recipe configures nginx, and caddy gets its own certificates: "
+            "keep one", "recipes", hint="drop lets-encrypt to serve HTTPS with caddy")
+    elif "nginx" in names and "caddy" in names:
         bad("nginx and caddy both serve port 80: keep one", "recipes")
     if "lets-encrypt" in names:
-        if "nginx" not in names:
-            bad("the lets-encrypt recipe configures nginx: add `nginx` (caddy gets its own "
-                "certificates)", "recipes")
         if not spec.domain:
             bad("the lets-encrypt recipe needs a `domain`", "recipes")
         elif not spec.public:
@@ -178,7 +196,7 @@ def _check(comp: Component, spec: Server, ctx: Context) -> bool:
     if ("systemd" in names or "pm2" in names) and spec.start is not None:
         if "'" in spec.start or "\n" in spec.start:
             bad("`start` cannot contain single quotes or line breaks", "start")
-    if "systemd" in names and not spec.start:
+    if "systemd" in asked and not spec.start:
         bad("the systemd recipe needs `start`, the command that runs the app", "recipes")
     if spec.public and spec.scaling is not None:
         bad("`public` is for a single instance; with `scaling` a load balancer faces the "
@@ -240,14 +258,18 @@ def _role(comp: Component, ctx: Context) -> str:
 
 
 def _architecture(spec: Server) -> str:
-    """Return arm64 for Graviton instance families (t4g, m7g, c7gn, ...), else x86_64.
+    """Return arm64 for Graviton instance families (a1, t4g, m7g, c7gn, g5g, ...), else x86_64.
 
     >>> _architecture(Server(instance="t4g.small")), _architecture(Server(instance="g5.xlarge"))
+    ('arm64', 'x86_64')
+    >>> _architecture(Server(instance="a1.large")), _architecture(Server(instance="g4dn.xlarge"))
     ('arm64', 'x86_64')
     """
     if spec.architecture:
         return spec.architecture
     family = spec.instance.split(".", 1)[0]
+    if family == "a1":  # the first Graviton generation has no `g` in its name
+        return "arm64"
     m = re.match(r"^[a-z]+\d+([a-z-]*)$", family)
     return "arm64" if m and "g" in m.group(1).split("-")[0] else "x86_64"
 
@@ -321,6 +343,8 @@ def _group(comp: Component, spec: Server, ctx: Context, net: Component, template
         "MaxBatchSize": 1,
         "PauseTime": "PT5M",  # time for the recipes to finish before the next batch
     }}
+    if lo == hi:  # nothing to scale: no policy (the checks warn about a cpu_target here)
+        return
     ctx.add(comp, "CpuScaling", "AWS::AutoScaling::ScalingPolicy", {
         "AutoScalingGroupName": Ref(group.logical_id),
         "PolicyType": "TargetTrackingScaling",
@@ -410,7 +434,7 @@ def _user_data(comp: Component, spec: Server, ctx: Context, template: str) -> No
     # key, or an SSM parameter ARN); the link already granted reading them.
     secrets += [(key, hole(value) if isinstance(value, Expr) else str(value))
                 for key, value in comp.secrets.items()]
-    names = [recipe_book.canonical(r) or r for r in spec.recipes]
+    names = _asked(spec)  # render adds what they need, and names it in the script's header
     extra = None
     if spec.user_data:
         text = ctx.value(spec.user_data, path + ("user_data",), weak=True)
@@ -498,4 +522,4 @@ def _str(value: Any) -> str:
     return str(value)
 
 
-__all__ = ["SECTION", "declare", "lower", "Path"]
+__all__ = ["SECTION", "Path", "declare", "lower", "recipes_of", "target_port"]

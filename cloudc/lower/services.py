@@ -300,10 +300,7 @@ def _scaling(comp: Component, spec: Service, ctx: Context, cluster: str,
     path = comp.path + ("scaling",)
     targets = {"cpu": s.cpu_target, "memory": s.memory_target,
                "requests": s.requests_per_target}
-    if s.max == s.min and not any(v is not None for v in targets.values()):
-        return
-    if s.max == s.min:
-        ctx.warn("I1001", "scaling targets have no effect while min equals max", path)
+    if s.max == s.min:  # a fixed count: no policy (W3182 warns about targets set here)
         return
     if not any(v is not None for v in targets.values()):
         targets["cpu"] = 70

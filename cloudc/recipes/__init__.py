@@ -2,28 +2,70 @@
 
 Each recipe is `cloudc/recipes/<name>.sh`, a bash fragment that checks before it changes
 anything (so a second run is harmless) and branches at run time between Debian/Ubuntu (apt)
-and Amazon Linux (dnf). `render` always applies recipes in the order of `RECIPES`, so
-dependencies come first (node before pm2, php before composer and nginx, nginx before
-lets-encrypt), whatever order the user lists them in.
+and Amazon Linux (dnf). `BOOK` declares, per recipe, the recipes it `needs` (pm2 runs on Node,
+composer on PHP, lets-encrypt configures nginx), the commands it `provides` and the ports it
+`serves`. `resolve` brings in what the chosen recipes need and orders them so that every
+recipe comes after what it needs (ties broken by the order of `BOOK`, so the output is the
+same whatever order the user lists them in); `render` composes the script from that list.
+A test reads every fragment and checks that each command it runs is a bash builtin, part of
+the base system, or provided by the prelude or by a recipe it needs.
 
+>>> resolve(["bun", "caddy", "pm2"])
+['node', 'bun', 'caddy', 'pm2']
 >>> render(["nginx"], {"name": "app"}).splitlines()[0]
 '#!/bin/bash'
 """
 
 from __future__ import annotations
 
+import heapq
 import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-# Canonical order: runtimes, then tools, then the web server, then what starts the app.
-RECIPES: tuple[str, ...] = (
-    "node", "bun", "php", "composer", "postgres-client", "mysql-client", "redis",
-    "nginx", "caddy", "lets-encrypt", "pm2", "systemd",
-)
+
+@dataclass(frozen=True, slots=True)
+class Recipe:
+    """What one recipe needs, what it installs and what it listens on."""
+
+    summary: str
+    needs: tuple[str, ...] = ()  # recipes that must run before it (brought in automatically)
+    provides: tuple[str, ...] = ()  # commands it installs
+    serves: tuple[str, ...] = ()  # "80", "443", or "app" (the app port, when `start` is set)
+
+
+# Declaration order is the tie-break of the topological order: runtimes, then tools, then the
+# web server, then what starts the app.
+BOOK: dict[str, Recipe] = {
+    "node": Recipe("Node.js LTS from NodeSource, with npm", provides=("node", "npm", "npx")),
+    "bun": Recipe("Bun, installed under /usr/local", provides=("bun", "bunx")),
+    "php": Recipe("PHP-FPM and CLI with the extensions Laravel and WordPress use, run as `app`",
+                  provides=("php", "php-fpm")),
+    "composer": Recipe("Composer (installer signature checked)", needs=("php",),
+                       provides=("composer",)),
+    "postgres-client": Recipe("PostgreSQL client tools",
+                              provides=("psql", "pg_dump", "pg_restore")),
+    "mysql-client": Recipe("MySQL-compatible client tools", provides=("mysql", "mysqldump")),
+    "redis": Recipe("a local Redis server on 127.0.0.1", provides=("redis-server", "redis-cli")),
+    "nginx": Recipe("nginx on port 80: PHP through PHP-FPM with `php`, else a proxy to app_port",
+                    provides=("nginx",), serves=("80",)),
+    "caddy": Recipe("Caddy on port 80 as a proxy to app_port (HTTPS itself when `public`)",
+                    provides=("caddy",), serves=("80", "443")),
+    "lets-encrypt": Recipe("a Let's Encrypt certificate for nginx (certbot), renewed by a timer",
+                           needs=("nginx",), provides=("certbot",), serves=("443",)),
+    "pm2": Recipe("pm2 runs `start` as `app` and starts it on boot", needs=("node",),
+                  provides=("pm2",), serves=("app",)),
+    "systemd": Recipe("`start` as a systemd service (restarted on failure, started on boot)",
+                      serves=("app",)),
+}
+RECIPES: tuple[str, ...] = tuple(BOOK)
 ALIASES: dict[str, str] = {"service": "systemd"}
-# A recipe that cannot work without another brings it in (as `apt` brings dependencies).
-REQUIRES: dict[str, str] = {"pm2": "node", "composer": "php"}
+# What the prelude and the secrets step install for every recipe (prelude: curl, tar, gzip,
+# unzip; secrets: the AWS CLI and jq).
+PRELUDE_PROVIDES: tuple[str, ...] = ("curl", "tar", "gzip", "unzip")
+SECRETS_PROVIDES: tuple[str, ...] = ("aws", "jq")
 
 # Variables every fragment may read, with their defaults.
 DEFAULTS: dict[str, Any] = {
@@ -43,7 +85,54 @@ DEFAULTS: dict[str, Any] = {
 def canonical(name: str) -> str | None:
     """Return the recipe a name stands for (aliases resolved), or None if unknown."""
     name = ALIASES.get(name, name)
-    return name if name in RECIPES else None
+    return name if name in BOOK else None
+
+
+def resolve(names: Iterable[str]) -> list[str]:
+    """Return the recipes `names` stand for plus all they need, each once, needs first.
+
+    Unknown names raise KeyError. The order is topological; among recipes whose needs are met,
+    the one declared first in `BOOK` goes first, so the result is deterministic.
+    """
+    chosen: set[str] = set()
+    todo = []
+    for name in names:
+        c = canonical(name)
+        if c is None:
+            raise KeyError(name)
+        todo.append(c)
+    while todo:
+        c = todo.pop()
+        if c not in chosen:
+            chosen.add(c)
+            todo.extend(BOOK[c].needs)
+    rank = {n: i for i, n in enumerate(RECIPES)}
+    waiting = {n: {d for d in BOOK[n].needs} for n in chosen}
+    ready = [(rank[n], n) for n, deps in waiting.items() if not deps]
+    heapq.heapify(ready)
+    out: list[str] = []
+    while ready:
+        _, n = heapq.heappop(ready)
+        out.append(n)
+        for m, deps in waiting.items():
+            if n in deps:
+                deps.discard(n)
+                if not deps:
+                    heapq.heappush(ready, (rank[m], m))
+    if len(out) != len(chosen):  # only a mistake in BOOK can get here
+        raise ValueError(f"recipe dependency cycle among {sorted(chosen - set(out))}")
+    return out
+
+
+def brought_by(names: Iterable[str]) -> dict[str, str]:
+    """Map each recipe that `resolve` adds (not asked for) to the recipe that needs it."""
+    asked = {c for c in (canonical(n) for n in names) if c is not None}
+    out: dict[str, str] = {}
+    for r in resolve(asked):
+        for d in BOOK[r].needs:
+            if d not in asked:
+                out.setdefault(d, r)
+    return out
 
 
 def fragment(name: str) -> str:
@@ -52,19 +141,15 @@ def fragment(name: str) -> str:
 
 
 def render(recipes: list[str], context: dict[str, Any]) -> str:
-    """Compose a `#!/bin/bash` cloud-init script from recipes (unknown names raise KeyError).
+    """Compose a `#!/bin/bash` cloud-init script from recipes and what they need.
 
-    `context` takes the keys of `DEFAULTS`, plus `environment` (env file name -> value text,
-    written as `NAME='value'`), `secrets` (a list of (NAME, reference, ...)) read at boot: a
-    reference is a Secrets Manager ARN, optionally with `:json-key::`, or an SSM parameter ARN, and `user_data` (commands run last).
+    Unknown names raise KeyError. `context` takes the keys of `DEFAULTS`, plus `environment`
+    (env file name -> value text, written as `NAME='value'`), `secrets` (a list of
+    (NAME, reference, ...)) read at boot: a reference is a Secrets Manager ARN, optionally with
+    `:json-key::`, or an SSM parameter ARN, and `user_data` (commands run last).
     """
-    chosen = []
-    for r in recipes:
-        c = canonical(r)
-        if c is None:
-            raise KeyError(r)
-        chosen.append(c)
-    ordered = [r for r in RECIPES if r in chosen]
+    ordered = resolve(recipes)
+    extra_for = brought_by(recipes)
     ctx = {**DEFAULTS, **{k: v for k, v in context.items() if k in DEFAULTS and v is not None}}
     variables = {
         "CLOUDC_NAME": ctx["name"],
@@ -79,9 +164,11 @@ def render(recipes: list[str], context: dict[str, Any]) -> str:
         "CLOUDC_PHP": 1 if "php" in ordered else 0,
         "CLOUDC_NODE_VERSION": ctx["node_version"],
     }
+    listed = [f"{r} (for {extra_for[r]})" if r in extra_for else r for r in ordered]
     out = [
         "#!/bin/bash",
-        f"# cloudc user data for {ctx['name']}: recipes {', '.join(ordered) or '(none)'}",
+        "# shellcheck disable=SC2034  # settings that only some recipes read",
+        f"# cloudc user data for {ctx['name']}: recipes {', '.join(listed) or '(none)'}",
         *(f"{k}={shlex.quote(str(v))}" for k, v in variables.items()),
         "",
         _part("prelude", fragment("_prelude")),
@@ -98,7 +185,8 @@ def render(recipes: list[str], context: dict[str, Any]) -> str:
         out.append(_part(f"recipe {name}", fragment(name)))
     extra = context.get("user_data")
     if extra:
-        out.append(_part("user_data", str(extra).rstrip("\n") + "\n"))
+        # The user's own commands: still stopped by a failing command, not by unset variables.
+        out.append(_part("user_data", "set +u\n" + str(extra).rstrip("\n") + "\n"))
     out.append('echo "cloudc: ${CLOUDC_NAME} is set up"\n')
     return "\n".join(out)
 

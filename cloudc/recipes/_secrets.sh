@@ -1,26 +1,30 @@
 # Secrets are read from Secrets Manager or SSM at boot (never written into user data).
 if ! command -v aws >/dev/null 2>&1; then
   if [ "${CLOUDC_OS}" = debian ]; then
-    curl -fsSL "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip" -o /tmp/awscliv2.zip
-    unzip -q -o /tmp/awscliv2.zip -d /tmp/awscli && /tmp/awscli/aws/install --update
+    cloudc_fetch "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip" /tmp/awscliv2.zip
+    rm -rf /tmp/awscli
+    unzip -q -o /tmp/awscliv2.zip -d /tmp/awscli
+    /tmp/awscli/aws/install --update
+    rm -rf /tmp/awscli /tmp/awscliv2.zip
   else
     cloudc_install awscli-2
   fi
 fi
 command -v jq >/dev/null 2>&1 || cloudc_install jq
-cloudc_imds="$(curl -fsS -X PUT http://169.254.169.254/latest/api/token \
+# The region from the instance metadata service, with an IMDSv2 session token.
+cloudc_imds="$(curl -fsS --retry 5 --retry-all-errors -X PUT http://169.254.169.254/latest/api/token \
   -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')"
-CLOUDC_REGION="$(curl -fsS -H "X-aws-ec2-metadata-token: ${cloudc_imds}" \
+CLOUDC_REGION="$(curl -fsS --retry 5 --retry-all-errors -H "X-aws-ec2-metadata-token: ${cloudc_imds}" \
   http://169.254.169.254/latest/meta-data/placement/region)"
 cloudc_secret() {
   # Append NAME='value' to the env file. FROM is a Secrets Manager ARN, optionally followed
   # by :json-key:version-stage:version-id; an SSM parameter ARN; or a CloudFormation dynamic
   # reference without its braces (resolve:secretsmanager:ID[:SecretString:KEY...] or
   # resolve:ssm-secure:NAME).
-  local name="$1" from="$2" id key value
+  local name="$1" from="$2" id="" key="" value=""
   case "${from}" in
     resolve:ssm-secure:*|arn:*:ssm:*)
-      value="$(aws ssm get-parameter --region "${CLOUDC_REGION}" --with-decryption \
+      value="$(cloudc_retry aws ssm get-parameter --region "${CLOUDC_REGION}" --with-decryption \
         --name "${from#resolve:ssm-secure:}" --query Parameter.Value --output text)" ;;
     *)
       if [ "${from#resolve:secretsmanager:}" != "${from}" ]; then
@@ -31,7 +35,7 @@ cloudc_secret() {
         id="$(printf '%s' "${from}" | cut -d: -f1-7)"
         key="$(printf '%s' "${from}" | cut -s -d: -f8)"
       fi
-      value="$(aws secretsmanager get-secret-value --region "${CLOUDC_REGION}" \
+      value="$(cloudc_retry aws secretsmanager get-secret-value --region "${CLOUDC_REGION}" \
         --secret-id "${id}" --query SecretString --output text)"
       if [ -n "${key}" ]; then value="$(printf '%s' "${value}" | jq -r --arg k "${key}" '.[$k]')"; fi ;;
   esac

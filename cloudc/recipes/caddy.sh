@@ -1,7 +1,9 @@
 # Caddy as a reverse proxy to the app port; it gets its own certificate when TLS ends here.
 if ! command -v caddy >/dev/null 2>&1; then
-  curl -fsSL "https://caddyserver.com/api/download?os=linux&arch=${CLOUDC_ARCH}" -o /usr/local/bin/caddy
-  chmod 0755 /usr/local/bin/caddy
+  # The official static build for this CPU (one path for apt and dnf distributions).
+  cloudc_retry cloudc_fetch "https://caddyserver.com/api/download?os=linux&arch=${CLOUDC_ARCH}" /tmp/caddy
+  install -m 0755 /tmp/caddy /usr/local/bin/caddy
+  rm -f /tmp/caddy
 fi
 id -u caddy >/dev/null 2>&1 || useradd --system --home-dir /var/lib/caddy --create-home --shell /usr/sbin/nologin caddy
 install -d -o caddy -g caddy /etc/caddy /var/lib/caddy
@@ -40,3 +42,4 @@ UNIT
 systemctl daemon-reload
 systemctl enable caddy
 systemctl restart caddy
+caddy version

@@ -2,7 +2,7 @@
 if [ ! -x /opt/certbot/bin/certbot ]; then
   if [ "${CLOUDC_OS}" = debian ]; then cloudc_install python3-venv; else cloudc_install python3; fi
   python3 -m venv /opt/certbot
-  /opt/certbot/bin/pip install --quiet --upgrade pip certbot certbot-nginx
+  cloudc_retry /opt/certbot/bin/pip install --quiet --upgrade pip certbot certbot-nginx
   ln -sf /opt/certbot/bin/certbot /usr/local/bin/certbot
 fi
 if [ -n "${CLOUDC_EMAIL}" ]; then

@@ -1,12 +1,20 @@
 # nginx on port 80: PHP apps through php-fpm (with the php recipe), else a proxy to the app port.
 cloudc_install nginx
 install -d /etc/nginx/conf.d
+# This server is the default one: drop the distribution's default site (Debian) and the
+# `default_server` flag of the server block in nginx.conf (some Red Hat-family builds).
 rm -f /etc/nginx/sites-enabled/default
+sed -i 's/ default_server;/;/' /etc/nginx/nginx.conf
 if [ "${CLOUDC_PHP}" = 1 ]; then
+  # The PHP-FPM socket: /run/php/php-fpm.sock (Debian, a link to the versioned one) or
+  # /run/php-fpm/www.sock (Amazon Linux).
   if [ "${CLOUDC_OS}" = debian ]; then
-    cloudc_fpm="unix:$(ls /run/php/php*-fpm.sock 2>/dev/null | head -n1 || echo /run/php/php-fpm.sock)"
+    cloudc_fpm=unix:/run/php/php-fpm.sock
+    for cloudc_sock in /run/php/php*-fpm.sock; do
+      if [ -S "${cloudc_sock}" ]; then cloudc_fpm="unix:${cloudc_sock}"; fi
+    done
   else
-    cloudc_fpm="unix:/run/php-fpm/www.sock"
+    cloudc_fpm=unix:/run/php-fpm/www.sock
   fi
   cat > /etc/nginx/conf.d/cloudc-app.conf <<NGINX
 server {
