@@ -8,7 +8,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from cloudc.checks import rule_modules  # noqa: E402
 from cloudc.diagnostics import CODES  # noqa: E402
+
+rule_modules()  # the check modules register their own codes
 
 TARGET = ROOT / "docs" / "diagnostics.md"
 AREAS = {"0": "loading", "1": "resolving (presets, overlays, interpolation)", "2": "schema",

@@ -16,13 +16,23 @@ See docs/sections/network.md.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from cloudc.checks import CheckContext, Finding
 from cloudc.diagnostics import Code
 from cloudc.ir import IR, Component, GetAtt, Ref, Resource, Sub
-from cloudc.lower._endpoints import (ACCESS, GATEWAY, INTERFACE, NAT_MONTHLY, Need, analyse,
-                                     label, monthly, present)
+from cloudc.lower._endpoints import (
+    ACCESS,
+    GATEWAY,
+    INTERFACE,
+    NAT_MONTHLY,
+    Need,
+    analyse,
+    label,
+    monthly,
+    present,
+)
 
 NEEDS = "ir"
 CODES = (

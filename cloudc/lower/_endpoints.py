@@ -21,8 +21,9 @@ that stays unreachable, at the line it comes from.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import IR, Component, GetAtt, Ref, Resource, Sub, collect_targets, pascal
@@ -46,6 +47,7 @@ INTERFACE = {
     "sqs": "SQS",
     "ssm": "SSM Parameter Store",
     "states": "Step Functions",
+    "sync-states": "Step Functions (synchronous Express executions)",
     "sts": "STS",
     "xray": "X-Ray",
 }
@@ -57,15 +59,18 @@ PREFIXES = {
     "secretsmanager": "secretsmanager", "sns": "sns", "sqs": "sqs", "ssm": "ssm",
     "states": "states", "sts": "sts", "xray": "xray",
 }
+# Actions served by another endpoint than the rest of their service's.
+ACTIONS = {"states:StartSyncExecution": "sync-states"}
 # APIs that no VPC endpoint serves for what cloudc's links do: only NAT reaches them.
 INTERNET_ONLY = {
     "ses": ("the SES API", "it has no VPC endpoint (only SMTP sending has one)"),
     "cloudfront": ("the CloudFront API", "it is global and has no VPC endpoint"),
-    "execute-api": ("the API", "a public API Gateway API is reachable only over the internet "
-                    "(an execute-api endpoint with private DNS serves private APIs alone)"),
+    "execute-api": ("the API", ("a public API Gateway API is reachable only over the internet "
+                                "(an execute-api endpoint with private DNS serves private APIs "
+                                "alone)")),
     "apigateway": ("the API Gateway API", "cloudc adds no endpoint for it"),
-    "cognito-idp": ("the user pool", "a Cognito user pool with a domain is not reachable "
-                    "through a VPC endpoint"),
+    "cognito-idp": ("the user pool", ("a Cognito user pool with a domain is not reachable "
+                                      "through a VPC endpoint")),
 }
 # Permissions checked by a service, or requests signed locally: no call leaves the consumer.
 NOT_CALLED = {"iam", "rds-db", "elasticfilesystem"}
@@ -164,15 +169,15 @@ def _link_needs(ir: IR, comp: Component) -> Iterable[Need]:
         target = ir.components.get(target_key)
         if target is None:
             continue
-        prefixes: list[str] = []
+        keys: list[str] = []  # IAM prefixes, or endpoints of single actions
         for level in ACCESS[access]:
             for st in target.grants.get(level, []):
                 for action in _actions(st):
-                    prefix = action.split(":", 1)[0].lower()
-                    if prefix not in prefixes:
-                        prefixes.append(prefix)
-        for prefix in prefixes:
-            need = _prefix_need(comp, target, prefix, path)
+                    key = ACTIONS.get(action) or action.split(":", 1)[0].lower()
+                    if key not in keys:
+                        keys.append(key)
+        for key in keys:
+            need = _prefix_need(comp, target, key, path)
             if need is not None:
                 yield need
         if target.section in ("services", "servers") and _internet_facing(ir, target):
@@ -193,6 +198,8 @@ def _prefix_need(comp: Component, target: Component, prefix: str, path: Path) ->
             return None  # a domain in the VPC: reached directly, through its security group
         return Need(comp.key, "", f"OpenSearch {what}", path,
                     "a public OpenSearch domain is reachable only over the internet")
+    if prefix in INTERFACE:  # an endpoint named by a single action (ACTIONS)
+        return Need(comp.key, prefix, f"{label(prefix)} {what}", path)
     if prefix in INTERNET_ONLY:
         name, why = INTERNET_ONLY[prefix]
         return Need(comp.key, "", f"{name} {what}", path, why)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -37,7 +37,7 @@ class Network(Model):
     """A VPC with public, private and isolated subnets in each zone."""
 
     vpc: Vpc = Field(default_factory=Vpc)  # type: ignore[arg-type]
-    endpoints: Union[Bool, list[EndpointName]] = Field(
+    endpoints: Bool | list[EndpointName] = Field(
         True,
         description="VPC endpoints. true: free S3 and DynamoDB gateway endpoints, plus (with "
         "nat: none) the interface endpoints that compute in private subnets needs for the AWS "
