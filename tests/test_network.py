@@ -351,3 +351,18 @@ def test_express_workflow_link_needs_the_sync_endpoint_too(tmp_path: Path) -> No
         "  api: { code: ./fn, vpc: true, link: [{ to: workflows.quick, access: write }] }\n"))
     assert not build.diagnostics.errors, [d.text() for d in build.diagnostics.errors]
     assert sorted(_endpoints(build)) == ["states", "sync-states"]
+
+
+def test_servers_in_private_subnets_without_nat_would_need_the_internet(tmp_path: Path) -> None:
+    """Servers run in public subnets without NAT; placed in private ones, the check says
+    that no endpoint reaches package mirrors."""
+    from cloudc.checks import CheckContext
+    from cloudc.checks.network_paths import check
+
+    build = _build(tmp_path, "network:\n  vpc: { nat: single }\nservers:\n  app: {}\n")
+    assert not build.diagnostics.errors
+    build.ir.components["network"].extra["nat"] = "none"
+    found = [f for f in check(CheckContext(build.resolved, build.config, build.ir))
+             if f.code == "E3151"]
+    assert len(found) == 1 and found[0].path == ("servers", "app")
+    assert "packages" in found[0].message
