@@ -366,3 +366,25 @@ def test_servers_in_private_subnets_without_nat_would_need_the_internet(tmp_path
              if f.code == "E3151"]
     assert len(found) == 1 and found[0].path == ("servers", "app")
     assert "packages" in found[0].message
+
+
+def test_scheduled_task_in_private_subnets_needs_what_its_container_needs(
+        tmp_path: Path) -> None:
+    from cloudc.ir import Component, Ref, Resource
+    from cloudc.lower._endpoints import analyse
+
+    build = _build(tmp_path, "network:\n  vpc: { nat: single }\n"
+                   "services:\n  api: { image: nginx:1.27, load_balancer: false }\n")
+    assert not build.diagnostics.errors, [d.text() for d in build.diagnostics.errors]
+    ir = build.ir
+    ir.components["network"].extra["nat"] = "none"
+    ir.components["schedules.nightly"] = Component("schedules", "nightly", "schedule",
+                                                   ("schedules", "nightly"), None)
+    ir.add(Resource("SchedulesNightlySchedule", "AWS::Scheduler::Schedule", {"Target": {
+        "EcsParameters": {"TaskDefinitionArn": Ref("ServicesApiTaskDefinition"),
+                          "NetworkConfiguration": {"AwsvpcConfiguration": {
+                              "Subnets": [Ref("NetworkPrivateSubnet1")]}}}}},
+        owner="schedules.nightly", group="schedules"))
+    needs = [n for n in analyse(ir, build.config, "us-east-1") if n.consumer == "schedules.nightly"]
+    assert [n.service for n in needs] == ["", "logs"]  # Docker Hub needs the internet
+    assert needs[0].path == ("services", "api", "image")

@@ -230,11 +230,20 @@ def _ai_needs(config: Any, comp: Component) -> Iterable[Need]:
 
 
 def _task_definitions(ir: IR, res: Resource) -> list[Resource]:
-    if res.type == "AWS::ECS::Service" or "EcsParameters" in repr(res.properties):
+    """Return the task definitions a service or a scheduled ECS task runs."""
+    if res.type == "AWS::ECS::Service" or _has_key(res.properties, "EcsParameters"):
         return [ir.resources[t.target] for t in collect_targets(res.properties)
                 if t.target in ir.resources
                 and ir.resources[t.target].type == "AWS::ECS::TaskDefinition"]
     return []
+
+
+def _has_key(value: Any, key: str) -> bool:
+    if isinstance(value, dict):
+        return key in value or any(_has_key(v, key) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_key(v, key) for v in value)
+    return False
 
 
 def _container_needs(ir: IR, comp: Component, task: Resource, region: str) -> Iterable[Need]:
