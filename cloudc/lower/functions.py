@@ -126,8 +126,8 @@ def _vpc(comp: Component, spec: Function, ctx: Context) -> dict[str, Any] | None
     net = require_vpc(ctx, comp.path)
     if net.extra["nat"] == "none":
         ctx.warn("I1001", "this function runs in private subnets without a NAT gateway: it "
-                 "reaches what it links to in the VPC, and S3 and DynamoDB through endpoints, "
-                 "but not the internet or other AWS APIs", comp.path,
+                 "reaches what it links to in the VPC, and AWS APIs only through VPC endpoints "
+                 "(see `network.endpoints`), never the internet", comp.path,
                  hint="`network: { vpc: { nat: single } }` gives it a way out")
     sg = ctx.add(comp, "SecurityGroup", "AWS::EC2::SecurityGroup", {
         "GroupDescription": f"{comp.extra['physical']} function",

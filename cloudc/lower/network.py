@@ -69,7 +69,7 @@ def _declare(spec: Network, ctx: Context, path: Path) -> Component:
         comp.extra[f"{tier}_subnets"] = [
             Ref(ctx.logical(comp, f"{tier.capitalize()}Subnet{z + 1}")) for z in range(zones)
         ]
-    comp.extra.update(zones=zones, nat=spec.vpc.nat, vpc=vpc)
+    comp.extra.update(zones=zones, nat=spec.vpc.nat, vpc=vpc, spec=spec)
     comp.extra["route_tables"] = {
         "public": [Ref(ctx.logical(comp, "PublicRouteTable"))],
         "private": [Ref(ctx.logical(comp, f"PrivateRouteTable{z + 1}")) for z in range(zones)],
@@ -162,7 +162,7 @@ def lower(comp: Component, spec: Network, ctx: Context) -> None:
                 "AWS::EC2::SubnetRouteTableAssociation",
                 {"SubnetId": Ref(subnet), "RouteTableId": Ref(rt)}, vpc_path)
     _nat(comp, spec, ctx, add, tables["private"], attach)
-    if spec.endpoints:
+    if spec.endpoints is not False:  # `true` or a list: the free gateway endpoints
         every = [Ref(t) for tier in TIERS for t in tables[tier]]
         for service in ("s3", "dynamodb"):
             add(f"{service.capitalize()}Endpoint", "AWS::EC2::VPCEndpoint", {

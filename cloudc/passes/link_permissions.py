@@ -1,4 +1,5 @@
-"""Links -> least-privilege IAM statements, environment variables and network access."""
+"""Links -> least-privilege IAM statements, environment variables and network access
+(security-group ingress, and the VPC endpoints that private compute needs)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
 from cloudc.ir import IR, Component, GetAtt, pascal
+from cloudc.lower._endpoints import provide
 
 ACCESS = {"read": ("read",), "write": ("write",), "read-write": ("read", "write")}
 
@@ -29,6 +31,9 @@ def link_permissions(ir: IR, ctx: Context) -> IR:
             after(ctx)
     for comp in list(ir.components.values()):
         _ingress(comp, ir, ctx)
+    # Only now are every consumer's grants and container secrets final: give compute in
+    # private subnets without NAT the VPC endpoints its calls need (see lower/_endpoints.py).
+    provide(ir, ctx)
     return ir
 
 

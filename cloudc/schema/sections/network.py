@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from cloudc.schema.base import Bool, Model, PosInt
 
@@ -28,12 +28,22 @@ class Vpc(Model):
     )
 
 
+# The part of a PrivateLink service name after `com.amazonaws.REGION.`: `secretsmanager`,
+# `ecr.api`, `bedrock-runtime`, ...
+EndpointName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")]
+
+
 class Network(Model):
     """A VPC with public, private and isolated subnets in each zone."""
 
     vpc: Vpc = Field(default_factory=Vpc)  # type: ignore[arg-type]
-    endpoints: Bool = Field(
-        True, description="Free gateway endpoints for S3 and DynamoDB on every route table."
+    endpoints: Bool | list[EndpointName] = Field(
+        True,
+        description="VPC endpoints. true: free S3 and DynamoDB gateway endpoints, plus (with "
+        "nat: none) the interface endpoints that compute in private subnets needs for the AWS "
+        "APIs it links to, with a cost warning. A list such as [secretsmanager, sqs]: the "
+        "gateway endpoints and exactly these interface endpoints (service names after "
+        "`com.amazonaws.REGION.`), whatever the NAT setting. false: no endpoints at all.",
     )
     flow_logs: Bool = Field(False, description="VPC flow logs to CloudWatch Logs.")
     flow_logs_retention_days: PosInt | None = Field(
