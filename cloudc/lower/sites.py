@@ -112,14 +112,13 @@ def lower(comp: Component, spec: Site, ctx: Context) -> None:
     config: dict[str, Any] = {
         "Enabled": True,
         "Comment": f"{ctx.slug} {ctx.env}: site {comp.name}",
+        **({} if catch_all else {"DefaultRootObject": spec.index}),
         "HttpVersion": "http2and3",
         "IPV6Enabled": True,
         "PriceClass": spec.price_class,
         "Origins": origins,
         "DefaultCacheBehavior": default,
     }
-    if not catch_all:
-        config["DefaultRootObject"] = spec.index
     if behaviors:
         config["CacheBehaviors"] = behaviors
     rewrite = bool(spec.spa and behaviors and not catch_all)
