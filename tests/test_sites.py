@@ -134,3 +134,82 @@ def test_no_wildcards_in_policies(tmp_path: Path) -> None:
     role = _resources(b)["FunctionsPubRole"]["Properties"]["Policies"][0]["PolicyDocument"]
     actions = {a for st in role["Statement"] for a in st["Action"]}
     assert "cloudfront:CreateInvalidation" in actions and "s3:PutObject" in actions
+
+
+NET = "network:\n  vpc: { cidr: 10.0.0.0/16, zones: 2, nat: none }\ndns: { zone: acme.com }\n"
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+
+def _distribution(build: Any, site: str = "Web") -> dict[str, Any]:
+    config: dict[str, Any] = _resources(build)[f"Sites{site}Distribution"]["Properties"][
+        "DistributionConfig"]
+    return config
+
+
+def test_catch_all_route_to_servers_is_the_default_behavior(tmp_path: Path) -> None:
+    b = _build(tmp_path, NET + "servers:\n  app: { instance: t3.small, image: ubuntu-24.04, "
+               "domain: origin.acme.com }\n"
+               "sites:\n  web: { source: ./dist, domain: acme.com, spa: true, "
+               'routes: { "/*": servers.app } }\n')
+    assert not _errors(b)
+    config = _distribution(b)
+    default = config["DefaultCacheBehavior"]
+    assert default["TargetOriginId"] == "servers-app"
+    assert default["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert default["CachePolicyId"] == CACHING_DISABLED
+    assert default["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST
+    assert "POST" in default["AllowedMethods"] and "PathPattern" not in default
+    # The app answers `/` and its own errors: no root object, no error pages, no SPA rewrite.
+    assert "DefaultRootObject" not in config and "CustomErrorResponses" not in config
+    assert "CacheBehaviors" not in config
+    assert "SitesWebViewerRequest" not in _resources(b)
+    origin = [o for o in config["Origins"] if o["Id"] == "servers-app"][0]
+    assert origin["DomainName"] == "origin.acme.com"
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert any("`spa` has no effect" in n for n in _notes(b))
+
+
+def test_routed_paths_redirect_http_to_https(tmp_path: Path) -> None:
+    b = _build(tmp_path, NET + "services:\n  api: { image: nginx:1.27 }\n"
+               'sites:\n  web: { source: ./dist, routes: { "/api/*": services.api } }\n')
+    config = _distribution(b)
+    assert config["DefaultRootObject"] == "index.html"
+    assert config["DefaultCacheBehavior"]["TargetOriginId"] == "site"
+    behavior = config["CacheBehaviors"][0]
+    assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+    # No certificate on the load balancer: plain HTTP to its DNS name (warned), never a 301 loop.
+    origin = config["Origins"][1]
+    assert origin["CustomOriginConfig"] == {"OriginProtocolPolicy": "http-only", "HTTPPort": 80}
+    assert any(d.code == "W1001" and "plain HTTP" in d.message for d in b.diagnostics.items)
+
+
+def test_site_route_to_an_internal_service_is_an_error(tmp_path: Path) -> None:
+    b = _build(tmp_path, NET + "services:\n  api: { image: nginx:1.27, public: false }\n"
+               'sites:\n  web: { source: ./dist, routes: { "/api/*": services.api } }\n')
+    errors = [d for d in b.diagnostics.items if d.code == "E3160"]
+    assert len(errors) == 1 and "VPC link" in (errors[0].hint or "")
+    assert errors[0].origin is not None and errors[0].origin.line == 8
+
+
+def test_site_route_to_an_app_on_the_sites_own_name_is_an_error(tmp_path: Path) -> None:
+    b = _build(tmp_path, NET + "services:\n  api: { image: nginx:1.27, domain: www.acme.com }\n"
+               'sites:\n  web: { source: ./dist, domain: www.acme.com, '
+               'routes: { "/api/*": services.api } }\n')
+    errors = [d for d in b.diagnostics.items if d.code == "E3161"]
+    assert len(errors) == 1 and "origin.www.acme.com" in (errors[0].hint or "")
+
+
+def test_loop_check_catches_an_origin_on_the_distributions_own_name(tmp_path: Path) -> None:
+    from cloudc.checks import CheckContext
+    from cloudc.checks.apisites_output import check
+
+    b = _build(tmp_path, NET + "servers:\n  app: { instance: t3.small, image: ubuntu-24.04, "
+               "domain: origin.acme.com }\n"
+               'sites:\n  web: { source: ./dist, domain: acme.com, routes: { "/*": servers.app } }\n')
+    assert b.ir is not None
+    cx = CheckContext(b.resolved, b.config, b.ir)
+    assert list(check(cx)) == []
+    config = b.ir.resources["SitesWebDistribution"].properties["DistributionConfig"]
+    config["Origins"][1]["DomainName"] = "acme.com"  # what a URL-based origin could become
+    assert [f.code for f in check(cx)] == ["E3163"]

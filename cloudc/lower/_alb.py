@@ -38,6 +38,7 @@ def load_balancer(
     and "url" (https://domain, or http://the ALB's DNS name without a domain).
     `access_logs` is a bucket name (string or expression) to write access logs to.
     Consumers open their own security group to `security_group` on `port`.
+    The same facts are kept in `comp.extra["alb"]` for API routes and site routes.
     """
     net = require_vpc(ctx, path)
     vpc_id = net.attrs["vpc_id"]
@@ -119,6 +120,12 @@ def load_balancer(
     elif domain:
         note_outside(ctx, domain, _domain_path(path, ctx),
                      f"point it at the load balancer ({comp.key}) with a CNAME yourself")
+    # How API Gateway (VPC link) and CloudFront reach this load balancer: read by `apis` and
+    # `sites`, which never go through the service's own hostname.
+    comp.extra["alb"] = {"load_balancer": alb, "listener": listener, "security_group": sg,
+                         "internal": internal, "https": cert is not None,
+                         "domain": domain.lower().rstrip(".") if domain else None,
+                         "port": 443 if cert is not None else 80, "dns_name": dns_name}
     return {"target_group": tg, "security_group": sg, "listener": listener,
             "load_balancer": alb, "dns_name": dns_name, "url": url}
 

@@ -1,17 +1,30 @@
-"""HTTP and WebSocket APIs (API Gateway v2): API, integrations, routes, authorizer, stage."""
+"""HTTP and WebSocket APIs (API Gateway v2): API, integrations, routes, authorizer, stage.
+
+Two things here are whole-app properties rather than one resource each:
+
+- A route to a service or servers is a private integration: a VPC link (one an API) to the
+  load balancer's listener, whatever the load balancer's scheme. API Gateway then never goes
+  through a hostname, which could be the API's own custom domain (a loop), and never over plain
+  HTTP on the internet.
+- With CORS and an authorizer, a catch-all route (`ANY /path`, `$default`) would also receive
+  the browser's preflight `OPTIONS`, which carries no token, and fail it. Such an API gets
+  `OPTIONS` routes without authorization, served by a tiny function that answers 204 with the
+  CORS headers (HTTP APIs have no mock integration).
+"""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from cloudc.context import Context
-from cloudc.ir import Component, Ref, Sub, pascal
+from cloudc.ir import Component, GetAtt, Join, Ref, Sub, arn, pascal
 from cloudc.lower.apis import (
     Authorizer, Route, access_log_group, function_arn, invocation_uri, logging_account, permit,
-    protected,
+    protected, route_suffix,
 )
+from cloudc.lower.network import require_vpc
 from cloudc.schema.sections.apis import Api
+from cloudc.source import Path
 
 ACCESS_LOG_FORMAT = (
     '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
@@ -53,18 +66,7 @@ def lower_v2(comp: Component, spec: Api, ctx: Context, routes: list[Route],
                 ctx.add(comp, integration, "AWS::ApiGatewayV2::Integration", iprops, path=route.at)
             permit(comp, target, ctx, route.at)
         else:
-            integration = f"Integration{route.suffix}"
-            url = target.attrs["url"]
-            if not (isinstance(url, str) and url.startswith("https://")):
-                ctx.warn("W1001", f"API Gateway reaches `{target.key}` over plain HTTP; give it "
-                         "a `domain` so that it gets a certificate", route.at)
-            uri_path = re.sub(r"\{(\w+)\+\}", r"{\1}", route.path)
-            ctx.add(comp, integration, "AWS::ApiGatewayV2::Integration", {
-                "ApiId": api_id, "IntegrationType": "HTTP_PROXY",
-                "IntegrationMethod": route.method or "ANY",
-                "IntegrationUri": Sub("${u}" + uri_path.replace("${", "${!"), (("u", url),)),
-                "PayloadFormatVersion": "1.0",
-            }, path=route.at)
+            integration = private_integration(comp, spec, ctx, target, route.at)
         rprops: dict[str, Any] = {
             "ApiId": api_id, "RouteKey": route.key,
             "Target": Sub("integrations/${i}", (("i", Ref(ctx.logical(comp, integration))),)),
@@ -77,6 +79,8 @@ def lower_v2(comp: Component, spec: Api, ctx: Context, routes: list[Route],
         route_res = ctx.add(comp, f"Route{route.suffix}", "AWS::ApiGatewayV2::Route", rprops,
                             path=route.at)
         route_ids.append(route_res.logical_id)
+    if authorizer is not None and spec.cors is not None:
+        route_ids.extend(preflight_routes(comp, spec, ctx, routes))
     sprops: dict[str, Any] = {"ApiId": api_id, "StageName": comp.extra["stage"],
                               "AutoDeploy": True}
     log_arn = access_log_group(comp, spec, ctx)
@@ -92,8 +96,6 @@ def lower_v2(comp: Component, spec: Api, ctx: Context, routes: list[Route],
     stage.depends_on.extend(route_ids)
     if ws and log_arn is not None:
         stage.depends_on.append(logging_account(comp, ctx))
-    if ws:
-        _connections_policy(comp, ctx, routes)
 
 
 def _cors(comp: Component, spec: Api, ctx: Context) -> dict[str, Any]:
@@ -142,17 +144,173 @@ def _authorizer_v2(comp: Component, spec: Api, ctx: Context, auth: Authorizer) -
     return res.logical_id
 
 
-def _connections_policy(comp: Component, ctx: Context, routes: list[Route]) -> None:
-    """Let every function behind a WebSocket API post to, read and close its connections."""
-    roles = []
-    for fn in {r.target.key: r.target for r in routes}.values():
-        role = fn.extra.get("role")
-        if role and role in ctx.ir.resources and Ref(role) not in roles:
-            roles.append(Ref(role))
-    if not roles:
-        return
-    ctx.add(comp, "ConnectionsPolicy", "AWS::IAM::Policy", {
-        "PolicyName": f"{comp.extra['physical']}-connections",
-        "PolicyDocument": {"Version": "2012-10-17", "Statement": comp.grants["write"]},
-        "Roles": roles,
-    }, path=comp.path + ("routes",), group="functions")
+# --- private integrations (VPC link) ----------------------------------------------------------
+
+
+def private_integration(comp: Component, spec: Api, ctx: Context, target: Component,
+                        at: Path) -> str:
+    """Add (once a target) the VPC-link integration to a load balancer; return its suffix."""
+    alb = target.extra["alb"]
+    suffix = f"Integration{pascal(target.section)}{pascal(target.name)}"
+    if ctx.logical(comp, suffix) in ctx.ir.resources:
+        return suffix
+    link, link_sg = _vpc_link(comp, ctx, at)
+    port = int(alb["port"])
+    sg = ctx.ir.resources[link_sg]
+    rule = {"IpProtocol": "tcp", "FromPort": port, "ToPort": port,
+            "DestinationSecurityGroupId": GetAtt(alb["security_group"], "GroupId"),
+            "Description": f"to {target.key}'s load balancer"}
+    sg.properties["SecurityGroupEgress"].append(rule)
+    ctx.add(comp, f"Ingress{pascal(target.section)}{pascal(target.name)}",
+            "AWS::EC2::SecurityGroupIngress", {
+                "GroupId": GetAtt(alb["security_group"], "GroupId"),
+                "IpProtocol": "tcp", "FromPort": port, "ToPort": port,
+                "SourceSecurityGroupId": GetAtt(link_sg, "GroupId"),
+                "Description": f"from API {comp.name}'s VPC link"}, path=at)
+    props: dict[str, Any] = {
+        "ApiId": Ref(comp.extra["api"]), "IntegrationType": "HTTP_PROXY",
+        "IntegrationMethod": "ANY", "ConnectionType": "VPC_LINK",
+        "ConnectionId": Ref(link), "IntegrationUri": Ref(alb["listener"]),
+        "PayloadFormatVersion": "1.0",
+    }
+    if alb["https"] and alb["domain"]:
+        # The listener's certificate is for the service's domain: verify that name.
+        props["TlsConfig"] = {"ServerNameToVerify": alb["domain"]}
+    if comp.extra["stage"] != "$default":
+        # Private integrations would send `/STAGE/path`; send the route's path only.
+        props["RequestParameters"] = {"overwrite:path": "$request.path"}
+    ctx.add(comp, suffix, "AWS::ApiGatewayV2::Integration", props, path=at)
+    return suffix
+
+
+def _vpc_link(comp: Component, ctx: Context, at: Path) -> tuple[str, str]:
+    """Return the API's VPC link and its security group (logical IDs), adding them once."""
+    link = ctx.logical(comp, "VpcLink")
+    link_sg = ctx.logical(comp, "VpcLinkSecurityGroup")
+    if link in ctx.ir.resources:
+        return link, link_sg
+    net = require_vpc(ctx, at)
+    ctx.add(comp, "VpcLinkSecurityGroup", "AWS::EC2::SecurityGroup", {
+        "GroupDescription": f"{comp.extra['physical']} API Gateway VPC link",
+        "VpcId": net.attrs["vpc_id"],
+        "SecurityGroupEgress": [],
+    }, path=at)
+    ctx.add(comp, "VpcLink", "AWS::ApiGatewayV2::VpcLink", {
+        "Name": comp.extra["physical"],
+        "SubnetIds": net.extra["private_subnets"],
+        "SecurityGroupIds": [GetAtt(link_sg, "GroupId")],
+    }, path=at)
+    return link, link_sg
+
+
+# --- CORS preflight behind an authorizer ------------------------------------------------------
+
+PREFLIGHT_CODE = """import os
+
+ORIGINS = [o for o in os.environ["ALLOW_ORIGINS"].split(",") if o]
+
+
+def handler(event, context):
+    \"\"\"Answer a CORS preflight with 204 and the API's CORS headers.\"\"\"
+    origin = (event.get("headers") or {}).get("origin", "")
+    headers = {
+        "Access-Control-Allow-Methods": os.environ["ALLOW_METHODS"],
+        "Access-Control-Allow-Headers": os.environ["ALLOW_HEADERS"],
+        "Access-Control-Max-Age": os.environ["MAX_AGE"],
+        "Vary": "Origin",
+    }
+    if "*" in ORIGINS:
+        headers["Access-Control-Allow-Origin"] = "*"
+    elif origin in ORIGINS:
+        headers["Access-Control-Allow-Origin"] = origin
+        if os.environ["ALLOW_CREDENTIALS"] == "true":
+            headers["Access-Control-Allow-Credentials"] = "true"
+    return {"statusCode": 204, "headers": headers}
+"""
+
+
+def preflight_paths(spec: Api, routes: list[Route]) -> list[str]:
+    """Return the paths whose preflight a protected catch-all route would otherwise take.
+
+    `ANY /p` takes `OPTIONS /p`; `$default` takes every path no other route has, which
+    `OPTIONS /{proxy+}` and `OPTIONS /` cover. Paths with a declared OPTIONS route are left out.
+    """
+    declared = {r.path for r in routes if r.method == "OPTIONS"}
+    paths: list[str] = []
+    for route in routes:
+        if not protected(route, spec):
+            continue
+        if route.method == "ANY":
+            paths.append(route.path)
+        elif route.key == "$default":
+            paths.extend(["/{proxy+}", "/"])
+    return [p for p in dict.fromkeys(paths) if p not in declared]
+
+
+def preflight_routes(comp: Component, spec: Api, ctx: Context, routes: list[Route]) -> list[str]:
+    """Add unauthenticated OPTIONS routes (and their function) for catch-all routes."""
+    assert spec.cors is not None
+    paths = preflight_paths(spec, routes)
+    if not paths:
+        return []
+    at = comp.path + ("cors",)
+    api_id = Ref(comp.extra["api"])
+    name = ctx.physical(f"{comp.name}-preflight", 64)
+    log_name = f"/aws/lambda/{name}"
+    ctx.add(comp, "PreflightLogs", "AWS::Logs::LogGroup",
+            {"LogGroupName": log_name, "RetentionInDays": _retention(ctx)}, path=at)
+    role = ctx.add(comp, "PreflightRole", "AWS::IAM::Role", {
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole"}]},
+        "Policies": [{"PolicyName": "logs", "PolicyDocument": {
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": Sub(arn("logs", f"log-group:{log_name}").template + ":*")}]}}],
+    }, path=at)
+    origins = [ctx.value(o, at + ("origins", i)) for i, o in enumerate(spec.cors.origins)]
+    fn = ctx.add(comp, "Preflight", "AWS::Lambda::Function", {
+        "FunctionName": name,
+        "Description": f"Answers CORS preflights for API {comp.name}",
+        "Runtime": "python3.13",
+        "Handler": "index.handler",
+        "Architectures": ["arm64"],
+        "MemorySize": 128,
+        "Timeout": 3,
+        "Role": GetAtt(role.logical_id, "Arn"),
+        "Code": {"ZipFile": PREFLIGHT_CODE},
+        "Environment": {"Variables": {
+            "ALLOW_ORIGINS": Join(",", tuple(origins)),
+            "ALLOW_METHODS": ",".join(spec.cors.methods),
+            "ALLOW_HEADERS": ",".join(spec.cors.headers),
+            "MAX_AGE": str(int(spec.cors.max_age)),
+            "ALLOW_CREDENTIALS": "true" if spec.cors.credentials else "false",
+        }},
+        "LoggingConfig": {"LogGroup": log_name},
+    }, path=at)
+    fn.depends_on.append(ctx.logical(comp, "PreflightLogs"))
+    execution = comp.extra["execution"]
+    ctx.add(comp, "PreflightPermission", "AWS::Lambda::Permission", {
+        "Action": "lambda:InvokeFunction",
+        "FunctionName": Ref(fn.logical_id),
+        "Principal": "apigateway.amazonaws.com",
+        "SourceArn": Sub(execution.template + "/*/OPTIONS/*", execution.vars),
+    }, path=at)
+    integration = ctx.add(comp, "IntegrationPreflight", "AWS::ApiGatewayV2::Integration", {
+        "ApiId": api_id, "IntegrationType": "AWS_PROXY",
+        "IntegrationUri": GetAtt(fn.logical_id, "Arn"), "PayloadFormatVersion": "2.0",
+    }, path=at)
+    made = []
+    for rpath in paths:
+        key = f"OPTIONS {rpath}"
+        res = ctx.add(comp, f"Route{route_suffix(key)}", "AWS::ApiGatewayV2::Route", {
+            "ApiId": api_id, "RouteKey": key, "AuthorizationType": "NONE",
+            "Target": Sub("integrations/${i}", (("i", Ref(integration.logical_id)),)),
+        }, path=at)
+        made.append(res.logical_id)
+    return made
+
+
+def _retention(ctx: Context) -> int:
+    mon = getattr(ctx.config, "monitoring", None)
+    return int(mon.log_retention_days) if mon is not None else 30

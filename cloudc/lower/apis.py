@@ -1,8 +1,9 @@
 """Lower `apis` to API Gateway: HTTP and WebSocket APIs in `_http_api`, REST in `_rest_api`.
 
 Routes map a route key to a function (Lambda proxy integration plus a permission scoped to the
-API) or, for HTTP APIs, to anything that exposes a `url` attribute (an HTTP proxy). Shared here:
-route parsing, authorizers, access logs and the custom domain.
+API) or, for HTTP APIs, to a service or servers behind a load balancer (a private integration
+through a VPC link to the load balancer's listener: never through a hostname, which could be
+the API's own). Shared here: route parsing, authorizers, access logs and the custom domain.
 """
 
 from __future__ import annotations
@@ -132,11 +133,16 @@ def parse_routes(comp: Component, spec: Api, ctx: Context) -> list[Route]:
         target = ctx.component(ref)
         if target is None:  # reported by validate
             continue
-        if target.section != "functions" and not (spec.type == "http" and "url" in target.attrs):
-            what = "functions" if spec.type != "http" else "functions (and services with a URL)"
+        if target.section != "functions" and not (spec.type == "http"
+                                                   and "alb" in target.extra):
+            what = "functions" if spec.type != "http" else \
+                "functions, and services and servers behind a load balancer"
+            hint = "put a function in front of it, e.g. `functions.NAME`"
+            if spec.type == "rest" and "alb" in target.extra:
+                hint = "use `type: http`: it reaches the load balancer through a VPC link"
             ctx.diags.add("E3002", f"`{ref}` ({target.kind}) cannot handle {spec.type} API routes "
                           f"yet: routes go to {what}", origin=ctx.origin(at), path=at,
-                          hint="put a function in front of it, e.g. `functions.NAME`")
+                          hint=hint)
             continue
         suffix = route_suffix(key)
         if suffix in seen:

@@ -27,6 +27,8 @@ CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"
 ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"]
+# Route patterns that match every path: the route becomes the default behavior.
+CATCH_ALL = ("/*", "*")
 
 
 def declare(name: str, spec: Site, ctx: Context) -> Component:
@@ -100,10 +102,17 @@ def lower(comp: Component, spec: Site, ctx: Context) -> None:
         ctx.warn("W1001", "security response headers turned off for this site",
                  path + ("security_headers",))
     behaviors = _routes(comp, spec, ctx, origins)
+    catch_all = [b for b in behaviors if b["PathPattern"] in CATCH_ALL]
+    if catch_all:
+        # `/*` to an app: every path not matched by another route goes to it, so it is the
+        # default behavior; the bucket serves no path and no root object or error page applies.
+        behaviors.remove(catch_all[0])
+        default = {k: v for k, v in catch_all[0].items() if k != "PathPattern"}
+        _ignored_for_app(comp, spec, ctx)
     config: dict[str, Any] = {
         "Enabled": True,
         "Comment": f"{ctx.slug} {ctx.env}: site {comp.name}",
-        "DefaultRootObject": spec.index,
+        **({} if catch_all else {"DefaultRootObject": spec.index}),
         "HttpVersion": "http2and3",
         "IPV6Enabled": True,
         "PriceClass": spec.price_class,
@@ -112,8 +121,8 @@ def lower(comp: Component, spec: Site, ctx: Context) -> None:
     }
     if behaviors:
         config["CacheBehaviors"] = behaviors
-    rewrite = bool(spec.spa and behaviors)
-    errors = _error_responses(spec, ctx, path, routed=bool(behaviors))
+    rewrite = bool(spec.spa and behaviors and not catch_all)
+    errors = [] if catch_all else _error_responses(spec, ctx, path, routed=bool(behaviors))
     if errors:
         config["CustomErrorResponses"] = errors
     if spec.redirects or rewrite:
@@ -228,7 +237,7 @@ def _routes(comp: Component, spec: Site, ctx: Context,
         behavior: dict[str, Any] = {
             "PathPattern": pattern,
             "TargetOriginId": oid,
-            "ViewerProtocolPolicy": "https-only",
+            "ViewerProtocolPolicy": "redirect-to-https",
             "AllowedMethods": ALL_METHODS,
             "CachedMethods": ["GET", "HEAD"],
             "CachePolicyId": CACHING_DISABLED,
@@ -244,20 +253,38 @@ def _routes(comp: Component, spec: Site, ctx: Context,
 def _origin(target: Component, ctx: Context, at: Path) -> dict[str, Any] | None:
     """Return how CloudFront reaches a route target: {"domain", "path", "protocol"}.
 
-    APIs say so in `extra["cdn_origin"]`; load-balanced services and servers are reached on
-    their own domain over HTTPS, or (warned) on the load balancer's name over plain HTTP.
+    APIs say so in `extra["cdn_origin"]`. A service or servers behind a load balancer are
+    reached on the load balancer's own domain over HTTPS (its certificate is for that name),
+    or, without a certificate, on the load balancer's DNS name over HTTP (warned): the HTTP
+    listener of a load balancer with a certificate only redirects. An internal load balancer
+    has no path from CloudFront (reported by the `sites_routes` check).
     """
     given = target.extra.get("cdn_origin")
     if given is not None:
         return {"protocol": "https-only", **given}
-    url, dns_name = target.attrs.get("url"), target.attrs.get("dns_name")
-    if isinstance(url, str) and url.startswith("https://"):
-        return {"domain": url[len("https://"):].split("/")[0], "protocol": "https-only"}
-    if dns_name is not None:
-        ctx.warn("W1001", f"CloudFront reaches `{target.key}` over plain HTTP; give it a "
-                 "`domain` so that it gets a certificate", at)
-        return {"domain": dns_name, "protocol": "http-only"}
-    return None
+    alb = target.extra.get("alb")
+    if alb is None:  # a single server on its own domain (it terminates TLS itself)
+        url = target.attrs.get("url")
+        if target.section == "servers" and isinstance(url, str) and url.startswith("https://"):
+            return {"domain": url[len("https://"):].split("/")[0], "protocol": "https-only"}
+        return None
+    if alb["internal"]:
+        return None
+    if alb["https"] and alb["domain"]:
+        return {"domain": alb["domain"], "protocol": "https-only"}
+    ctx.warn("W1001", f"CloudFront reaches `{target.key}` over plain HTTP; give it a "
+             "`domain` so that it gets a certificate", at)
+    return {"domain": alb["dns_name"], "protocol": "http-only"}
+
+
+def _ignored_for_app(comp: Component, spec: Site, ctx: Context) -> None:
+    """Say which settings have no effect when `/*` sends every path to an app."""
+    for key in ("spa", "error_page"):
+        if getattr(spec, key):
+            at = comp.path + (key,)
+            ctx.diags.add("I1001", f"`{key}` has no effect: the route `/*` sends every path "
+                          "to the app, which answers its own errors", origin=ctx.origin(at),
+                          path=at)
 
 
 def _error_responses(spec: Site, ctx: Context, path: Path, *, routed: bool) -> list[dict[str, Any]]:
