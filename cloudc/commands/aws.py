@@ -32,7 +32,7 @@ def stack_tags(build: Build) -> dict[str, str]:
 def _compile(opts: Options, file: str | None, env: str | None,
              sets: tuple[str, ...]) -> tuple[Path, Build]:
     path = find_config(file)
-    build = compile_config(path, env or default_env(), list(sets))
+    build = compile_config(path, default_env(env), list(sets))
     report(opts, build.diagnostics.sorted())
     if build.diagnostics.has_errors:
         n = len(build.diagnostics.errors)
