@@ -43,7 +43,8 @@ class PathProblem(Exception):
         self.hint = hint
 
 
-def _show(rel: str) -> str:
+def shown(rel: str) -> str:
+    """Return a path as messages show it: cut to 80 characters, control bytes escaped."""
     text = rel if len(rel) <= 80 else rel[:77] + "..."
     return text.replace("\0", "\\0")
 
@@ -55,37 +56,37 @@ def locate(root: Path, rel: str, kind: str, what: str) -> Path:
     Raises PathProblem when the path is malformed, outside `root`, missing, of the wrong
     kind, or a special file.
     """
-    shown = _show(rel)
+    name = shown(rel)
     if "\0" in rel:
-        raise PathProblem("E1011", f"{what} `{shown}` contains a null byte",
+        raise PathProblem("E1011", f"{what} `{name}` contains a null byte",
                           "remove the control character from the path")
     base = root.resolve()
     try:
         real = (base / rel).resolve()
     except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
-        raise PathProblem("E1014", f"{what} `{shown}` cannot be resolved: "
+        raise PathProblem("E1014", f"{what} `{name}` cannot be resolved: "
                           f"{_reason(exc)}", "fix or remove the symbolic link") from exc
     if real != base and base not in real.parents:
-        raise PathProblem("E1011", f"{what} `{shown}` is outside the config's folder",
+        raise PathProblem("E1011", f"{what} `{name}` is outside the config's folder",
                           f"files the config points at must lie inside {base} (symbolic links "
                           "are followed); move or copy it into the project")
     try:
         info = os.stat(real)
     except FileNotFoundError as exc:
         broken = os.path.islink(base / rel)
-        raise PathProblem("E1007", f"{what} `{shown}` not found"
+        raise PathProblem("E1007", f"{what} `{name}` not found"
                           + (" (a broken symbolic link)" if broken else ""),
                           f"looked for {real}" + _hint_for(kind, what)) from exc
     except OSError as exc:
-        raise PathProblem("E1007", f"cannot read {what} `{shown}`: {_reason(exc)}") from exc
+        raise PathProblem("E1007", f"cannot read {what} `{name}`: {_reason(exc)}") from exc
     if kind == "folder" and not stat.S_ISDIR(info.st_mode):
         if stat.S_ISREG(info.st_mode):
-            raise PathProblem("E1012", f"{what} `{shown}` is a file, not a folder",
+            raise PathProblem("E1012", f"{what} `{name}` is a file, not a folder",
                               "point it at the folder that holds the file")
-        raise PathProblem("E1012", f"{what} `{shown}` is a special file, not a folder")
+        raise PathProblem("E1012", f"{what} `{name}` is a special file, not a folder")
     if kind == "file" and not stat.S_ISREG(info.st_mode):
         word = "a folder" if stat.S_ISDIR(info.st_mode) else "a special file (FIFO, device or socket)"
-        raise PathProblem("E1012", f"{what} `{shown}` is {word}, not a regular file")
+        raise PathProblem("E1012", f"{what} `{name}` is {word}, not a regular file")
     return real
 
 
@@ -110,15 +111,15 @@ def read_text(root: Path, rel: str, what: str, limit: int = MAX_READ_BYTES) -> s
         with open(real, "rb") as fh:
             data = fh.read(limit + 1)
     except OSError as exc:
-        raise PathProblem("E1007", f"cannot read {what} `{_show(rel)}`: {_reason(exc)}") from exc
+        raise PathProblem("E1007", f"cannot read {what} `{shown(rel)}`: {_reason(exc)}") from exc
     if len(data) > limit:
-        raise PathProblem("E1013", f"{what} `{_show(rel)}` is over {limit // MB} MB",
+        raise PathProblem("E1013", f"{what} `{shown(rel)}` is over {limit // MB} MB",
                           "a file embedded in a template must fit CloudFormation's 1 MB "
                           "template limit")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise PathProblem("E1012", f"{what} `{_show(rel)}` is not UTF-8 text") from exc
+        raise PathProblem("E1012", f"{what} `{shown(rel)}` is not UTF-8 text") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,13 +179,13 @@ def _walk(top: Path, base: Path, what: str, skip: frozenset[str]) -> Iterator[En
                 if e.name in skip:
                     continue
                 if target in ancestors:
-                    raise PathProblem("E1014", f"{what}: symbolic link `{_show(rel)}` loops "
+                    raise PathProblem("E1014", f"{what}: symbolic link `{shown(rel)}` loops "
                                       "back into a folder that contains it", "remove the link")
                 todo.append((target, rel + "/", ancestors + (target,)))
             elif stat.S_ISREG(mode):
                 yield Entry(rel, target, info.st_size, bool(mode & 0o111))
             else:
-                raise PathProblem("E1012", f"{what}: `{_show(rel)}` is a special file (FIFO, "
+                raise PathProblem("E1012", f"{what}: `{shown(rel)}` is a special file (FIFO, "
                                   "socket or device)", "remove it from the folder")
 
 
@@ -198,15 +199,15 @@ def _follow(e: os.DirEntry[str], rel: str, base: Path, what: str) -> tuple[Path,
         try:
             target = target.resolve(strict=True)
         except (OSError, RuntimeError) as exc:
-            raise PathProblem("E1014", f"{what}: symbolic link `{_show(rel)}` is broken "
+            raise PathProblem("E1014", f"{what}: symbolic link `{shown(rel)}` is broken "
                               "or loops", "fix or remove the link") from exc
         if target != base and base not in target.parents:
-            raise PathProblem("E1014", f"{what}: symbolic link `{_show(rel)}` points "
+            raise PathProblem("E1014", f"{what}: symbolic link `{shown(rel)}` points "
                               f"outside the config's folder, at {target}",
                               "copy the file into the project instead of linking it")
         return target, os.stat(target)
     except OSError as exc:
-        raise PathProblem("E1007", f"{what}: cannot read `{_show(rel)}`: "
+        raise PathProblem("E1007", f"{what}: cannot read `{shown(rel)}`: "
                           f"{_reason(exc)}") from exc
 
 
@@ -271,10 +272,10 @@ def check_paths(res: Any, diags: Diagnostics, *, scan_folders: bool = True) -> N
             if kind == "folder" and scan_folders and real not in scanned:
                 scanned.add(real)
                 limit = None if what.startswith("site") else MAX_CODE_BYTES
-                scan(real, root, f"{what} `{_show(value)}`", limit=limit,
+                scan(real, root, f"{what} `{shown(value)}`", limit=limit,
                      max_files=MAX_CODE_FILES if limit else 10 * MAX_CODE_FILES)
             elif kind == "file" and what != "Dockerfile" and os.stat(real).st_size > MAX_READ_BYTES:
-                raise PathProblem("E1013", f"{what} `{_show(value)}` is over "
+                raise PathProblem("E1013", f"{what} `{shown(value)}` is over "
                                   f"{MAX_READ_BYTES // MB} MB", "a file embedded in a template "
                                   "must fit CloudFormation's 1 MB template limit")
         except PathProblem as problem:

@@ -110,6 +110,8 @@ def resolve(path: FsPath, env: str, sets: list[str], diags: Diagnostics) -> Reso
             layers.append(f"--set {expr}")
     data.pop("extends", None)
     data.pop("environments", None)
+    if origins.exact(()) is None:  # a missing top-level key is reported at the file's start
+        origins.set((), Origin(str(path), 1, 1))
     resolved = Resolved(data, origins, env, str(path), path.parent, declared, layers)
     interpolate(resolved, diags)
     return resolved
@@ -158,24 +160,23 @@ def _with_presets(
             diags.add("E2003", "a preset is named by a string", origin=where, path=("extends", i))
             continue
         is_path = name.endswith((".yaml", ".yml", ".toml", ".json")) or "/" in name
+        ppath: FsPath | None = None
         if is_path:
             try:  # a preset file lies inside the project, like every file the config names
-                ppath: FsPath | None = paths.locate(FsPath(chain[0]).parent,
-                                                   str(path.parent / name), "file", "preset")
+                paths.locate(FsPath(chain[0]).parent, str(path.parent / name), "file", "preset")
+                ppath = path.parent / name  # named as written, for messages
             except paths.PathProblem as problem:
-                hint = problem.hint if problem.code != "E1007" else None
-                diags.add(problem.code if problem.code != "E1007" else "E1001",
-                          problem.message if problem.code != "E1007"
-                          else f"unknown preset `{paths._show(name)}`: no such file",
-                          origin=where, path=("extends", i), hint=hint)
-                continue
-        else:
-            ppath = presets.builtin_path(name) if PRESET_NAME.fullmatch(name) else None
+                if problem.code != "E1007":
+                    diags.add(problem.code, problem.message, origin=where, path=("extends", i),
+                              hint=problem.hint)
+                    continue
+        elif PRESET_NAME.fullmatch(name):
+            ppath = presets.builtin_path(name)
         if ppath is None:
-            shown = paths._show(name)
+            shown = paths.shown(name)
+            hint = None if is_path else did_you_mean(shown, presets.builtin_names())
             diags.add("E1001", f"unknown preset `{shown}`", origin=where, path=("extends", i),
-                      hint=did_you_mean(shown[:64], presets.builtin_names())
-                      or f"built-in presets: {', '.join(presets.builtin_names())}")
+                      hint=hint or f"built-in presets: {', '.join(presets.builtin_names())}")
             continue
         key = str(ppath.resolve())
         if key in chain:

@@ -52,7 +52,7 @@ def context_hash(folder: FsPath, root: FsPath | None = None) -> str:
     ignore = _dockerignore(folder)
     entries = scan(folder, root or folder, "build context", limit=MAX_CONTEXT_BYTES,
                    skip=frozenset(_SKIP))
-    for entry in entries:
+    for entry in sorted(entries, key=lambda e: e.rel.split("/")):  # path order, as always
         if _ignored(entry.rel, ignore):
             continue
         digest.update(entry.rel.encode() + b"\0")
