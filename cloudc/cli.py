@@ -7,8 +7,11 @@ Exit codes: 0 success (diff: no changes), 1 errors in the user's input (diff: ch
 from __future__ import annotations
 
 import os
+import re
+import signal
 import sys
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -53,16 +56,82 @@ def report(opts: Options, diags: list[Diagnostic], *, notes: bool = True) -> Non
         click.secho(d.text(), err=True, fg=colors[d.severity] if opts.color else None)
 
 
-def default_env() -> str:
-    """Return $CLOUDC_ENV, else development."""
-    return os.environ.get("CLOUDC_ENV") or "development"
+ENV_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
+ENV_HINT = "an environment name is lowercase letters, digits and `-`, starts with a letter, " \
+           "at most 32 characters (e.g. production, staging, pr-42)"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def env_problem(name: str) -> str | None:
+    """Say what is wrong with an environment name (SPEC 1.1), or None when it is valid.
+
+    >>> env_problem("staging") is None, env_problem("..")
+    (True, 'invalid environment name `..`')
+    """
+    if ENV_NAME.fullmatch(name):
+        return None
+    shown = name if len(name) <= 40 else name[:37] + "..."
+    return f"invalid environment name `{shown!s}`".replace("\0", "\\0")
+
+
+class EnvName(click.ParamType):
+    """An --env value, checked before anything touches the disk."""
+
+    name = "env"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        """Return the name, or fail with a usage error (exit 2) and the rule."""
+        problem = env_problem(str(value))
+        if problem:
+            self.fail(f"{problem}: {ENV_HINT}", param, ctx)
+        return str(value)
+
+
+def default_env(env: str | None = None) -> str:
+    """Return `env`, else $CLOUDC_ENV, else development; an invalid name is a usage error."""
+    if env:
+        name, source = env, "--env"
+    else:
+        name, source = os.environ.get("CLOUDC_ENV") or "development", "$CLOUDC_ENV"
+    problem = env_problem(name)
+    if problem:
+        raise click.UsageError(f"{source}: {problem}: {ENV_HINT}")
+    return name
+
+
+def _endpoint(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Check --endpoint-url: an http(s) URL with a host, else a usage error."""
+    if value is None or value == "":
+        return None
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        ok = False
+    if not ok or any(c.isspace() for c in value):
+        raise click.BadParameter(f"`{value}` is not a URL; give one like http://localhost:4566",
+                                 ctx=ctx, param=param)
+    return value
+
+
+class _Group(click.Group):
+    """A command group whose commands' `--env` options all check the name (SPEC 1.1)."""
+
+    group_class = type  # sub-groups (`cloudc secrets ...`) are _Groups too
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        """Register `cmd`, giving its `--env` option the EnvName type."""
+        for param in cmd.params:
+            if isinstance(param, click.Option) and param.name == "env":
+                param.type = EnvName()
+        super().add_command(cmd, name)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cloudc")
 @click.option("--region", help="AWS region (default: project.region).")
 @click.option("--profile", help="AWS named profile.")
-@click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL",
+@click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL", callback=_endpoint,
               help="Any AWS-compatible endpoint, e.g. a local emulator.")
 @click.option("--verbose", "-v", is_flag=True, help="Say more.")
 @click.option("--quiet", "-q", is_flag=True, help="Only errors.")
@@ -75,21 +144,57 @@ def cli(ctx: click.Context, **kw: Any) -> None:
     ctx.obj = Options(**kw)
 
 
-def main() -> None:
-    """Run the CLI; turn an unexpected crash into one line instead of a traceback."""
+class Interrupted(BaseException):
+    """Ctrl-C: raised by our SIGINT handler, so click cannot turn it into "Aborted!" (exit 1)."""
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    raise Interrupted()
+
+
+def interrupted() -> None:
+    """Say so in one line and exit 130 (128 + SIGINT), as shells expect."""
     try:
-        cli.main(prog_name="cloudc", standalone_mode=True)
+        sys.stderr.write("cloudc: interrupted\n")
+        sys.stderr.flush()
+    finally:
+        sys.exit(130)
+
+
+def main() -> None:
+    """Run the CLI; Ctrl-C is one line and exit 130, an unexpected crash one line too."""
+    try:
+        signal.signal(signal.SIGINT, _on_sigint)
+    except ValueError:  # not the main thread (embedded use): keep the default handler
+        pass
+    try:
+        code = cli.main(prog_name="cloudc", standalone_mode=False)
     except SystemExit:
         raise
-    except KeyboardInterrupt:
-        click.echo("cloudc: interrupted", err=True)
-        sys.exit(130)
+    except (Interrupted, KeyboardInterrupt, click.exceptions.Abort):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not traceback
+        interrupted()
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):  # `cloudc schema | head`: not an error
+            sys.stderr.close()
+            sys.exit(EXIT_OK)
+        _internal(exc)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
-        if os.environ.get("CLOUDC_DEBUG"):
-            raise
-        click.echo(f"cloudc: internal error: {type(exc).__name__}: {exc} "
-                   "(set CLOUDC_DEBUG=1 for a traceback, and please report it)", err=True)
-        sys.exit(EXIT_INPUT)
+        _internal(exc)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _internal(exc: BaseException) -> None:
+    if os.environ.get("CLOUDC_DEBUG"):
+        raise exc
+    click.echo(f"cloudc: internal error: {type(exc).__name__}: {exc} "
+               "(set CLOUDC_DEBUG=1 for a traceback, and please report it)", err=True)
+    sys.exit(EXIT_INPUT)
 
 
 # Commands live in their own modules and register themselves on `cli`.

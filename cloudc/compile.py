@@ -15,6 +15,7 @@ from cloudc.emit.writer import manifest, serialise
 from cloudc.ir import IR
 from cloudc.lower import lower
 from cloudc.passes import run_passes
+from cloudc.paths import check_paths
 from cloudc.resolve import Resolved, resolve
 from cloudc.validate import validate
 
@@ -83,6 +84,8 @@ def compile_config(path: Path, env: str, sets: list[str] | None = None,
     diags = build.diagnostics
     res = resolve(path, env, sets or [], diags)
     build.resolved = res
+    if res is not None:  # every file and folder the config names, all reported at once
+        check_paths(res, diags)
     if res is None or diags.has_errors:
         if res is not None:
             config = validate(res, diags)

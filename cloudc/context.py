@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from cloudc import paths
 from cloudc.assets import Assets
 from cloudc.diagnostics import Diagnostics, did_you_mean
 from cloudc.ir import IR, Component, Expr, GetAtt, Pseudo, Ref, Resource, Sub, pascal
@@ -186,22 +187,38 @@ class Context:
             return f"{{{{resolve:secretsmanager:{name}{suffix}}}}}"
         return comp.extra["dynamic"](suffix)
 
-    def code_asset(self, code: str, path: Path) -> str:
-        """Zip a code folder deterministically and return its path relative to stacks/."""
-        folder = (self.res.config_dir / code).resolve()
-        if not folder.is_dir():
-            self.diags.add("E1007", f"code folder `{code}` not found", origin=self.origin(path),
-                           path=path, hint=f"looked in {folder}")
-            return "../assets/missing.zip"
-        return f"../assets/{self.assets.add_folder(folder)}"
+    def code_asset(self, code: str, path: Path, what: str = "code folder") -> str:
+        """Zip a code folder deterministically and return its path relative to stacks/.
 
-    def read_file(self, rel: str, path: Path) -> str | None:
-        """Read a file the config points at (ASL, OpenAPI), relative to the config."""
-        file = self.res.config_dir / rel
+        The folder must lie inside the config's folder (links resolved) and pass
+        `cloudc.paths.scan`; otherwise a located error.
+        """
         try:
-            return file.read_text(encoding="utf-8")
-        except OSError:
-            self.diags.add("E1007", f"file `{rel}` not found", origin=self.origin(path), path=path)
+            folder = paths.locate(self.res.config_dir, code, "folder", what)
+            return f"../assets/{self.assets.add_folder(folder, self.res.config_dir, what)}"
+        except paths.PathProblem as problem:
+            paths.report(self.diags, problem, self.origin(path), path)
+            return "../assets/missing.zip"
+
+    def locate(self, rel: str, path: Path, kind: str = "file", what: str = "file") -> FsPath | None:
+        """Return the real path of a file or folder the config names, inside the config's
+        folder; else record a located error and return None."""
+        try:
+            return paths.locate(self.res.config_dir, rel, kind, what)
+        except paths.PathProblem as problem:
+            paths.report(self.diags, problem, self.origin(path), path)
+            return None
+
+    def read_file(self, rel: str, path: Path, what: str = "file") -> str | None:
+        """Read a file the config points at (ASL, OpenAPI, templates), relative to the config.
+
+        It must lie inside the config's folder (links resolved), be a regular UTF-8 file and
+        at most 1 MB; otherwise a located error and None.
+        """
+        try:
+            return paths.read_text(self.res.config_dir, rel, what)
+        except paths.PathProblem as problem:
+            paths.report(self.diags, problem, self.origin(path), path)
             return None
 
     def warn(self, code: str, message: str, path: Path, hint: str | None = None) -> None:

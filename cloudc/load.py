@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import math
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import Any
 
 import yaml
+from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent,
+                         ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
+from yaml.resolver import Resolver
 
 from cloudc.diagnostics import Diagnostics
 from cloudc.source import Origin, Origins, Path, origin_at
@@ -39,14 +46,33 @@ def load_file(path: FsPath, diags: Diagnostics, layer: str = "") -> Document | N
         diags.add("E0005", f"cannot read `{name}`: use .yaml, .toml or .json", origin=Origin(name, 1, 1))
         return None
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_config_text(path)
     except FileNotFoundError:
         diags.add("E0001", f"file not found: {name}", origin=Origin(name, 1, 1))
         return None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
         diags.add("E0001", f"cannot read {name}: {exc}", origin=Origin(name, 1, 1))
         return None
     return load_text(text, name, fmt, diags, layer)
+
+
+def read_config_text(path: FsPath) -> str:
+    """Read a config file as UTF-8; refuse anything but a regular file of sane size.
+
+    A FIFO would block the read forever and /dev/zero never end: both are refused before
+    they are opened (OSError), as is a file over MAX_CONFIG_BYTES.
+    """
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError(f"`{path}` is not a regular file")
+    if info.st_size > MAX_CONFIG_BYTES:
+        raise OSError(f"`{path}` is {info.st_size // (1024 * 1024)} MB; a config file is at "
+                      f"most {MAX_CONFIG_BYTES // (1024 * 1024)} MB")
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise OSError(f"`{path}` grew past {MAX_CONFIG_BYTES // (1024 * 1024)} MB while read")
+    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def load_text(text: str, file: str, fmt: str, diags: Diagnostics, layer: str = "") -> Document | None:
@@ -65,7 +91,16 @@ def load_text(text: str, file: str, fmt: str, diags: Diagnostics, layer: str = "
     return doc
 
 
-# --- YAML (and JSON, which the YAML composer reads with positions) ---------------------------
+# --- YAML (and JSON, which the YAML parser reads with positions) -----------------------------
+#
+# The document is built straight from libyaml's event stream with an explicit stack: no
+# recursion, so no input can exhaust the Python or C stack. Nesting deeper than MAX_DEPTH and
+# aliases that expand to more than ALIAS_BUDGET nodes in total (a "billion laughs" bomb) are
+# located errors before any work is spent on them.
+
+MAX_DEPTH = 100  # real configs nest ~15 deep; CloudFormation properties a few more
+ALIAS_BUDGET = 50_000  # nodes copied by alias expansion, for the whole file
+MAX_CONFIG_BYTES = 10 * 1024 * 1024  # a config (or preset) file bigger than this is refused
 
 _BOOL_TRUE = {"true", "True", "TRUE"}
 _BOOL_FALSE = {"false", "False", "FALSE"}
@@ -73,82 +108,275 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
+_MERGE = "tag:yaml.org,2002:merge"
+_RESOLVER = Resolver()
+_NO_KEY = object()
+_MERGE_KEY = object()
+# Entries of the origin log: (path, origin, is_key).
+_Entry = tuple[Path, Origin, bool]
+
+
+class _LimitError(Exception):
+    """The document breaks a loader limit (depth, aliases): reported, never built further."""
+
+    def __init__(self, message: str, mark: Any, hint: str) -> None:
+        super().__init__(message)
+        self.mark = mark
+        self.hint = hint
 
 
 def _load_yaml(text: str, file: str, diags: Diagnostics, layer: str) -> Document | None:
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        return _EventBuilder(text, file, layer, diags).run()
+    except _LimitError as exc:
+        line0, col0 = _clamp(text, exc.mark.line, exc.mark.column)
+        diags.add("E0010", str(exc), origin=origin_at(file, line0, col0, layer), hint=exc.hint)
+        return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line0, col0 = (mark.line, mark.column) if mark else (0, 0)
+        line0, col0 = _clamp(text, mark.line, mark.column) if mark else (0, 0)
         problem = exc.problem or "invalid YAML"
         hint = None
         if "${" in text and ("found '{'" in str(exc) or "flow" in str(exc)):
             hint = 'quote "${...}" inside { } flow maps'
-        diags.add("E0002", f"invalid YAML: {problem}", origin=origin_at(file, line0, col0, layer), hint=hint)
+        if "maximum nesting depth" in problem:  # libyaml's own limit, where it has one
+            diags.add("E0010", f"the config nests deeper than {MAX_DEPTH} levels",
+                      origin=origin_at(file, line0, col0, layer),
+                      hint="flatten it; no cloudc setting nests that deep")
+            return None
+        diags.add("E0002", f"invalid YAML: {problem}", origin=origin_at(file, line0, col0, layer),
+                  hint=hint)
         return None
     except yaml.YAMLError as exc:
         diags.add("E0002", f"invalid YAML: {exc}", origin=Origin(file, 1, 1, layer))
         return None
-    origins = Origins()
-    if node is None:
-        return Document(file, {}, origins)
-    builder = _Builder(file, layer, origins, diags)
-    data = builder.build(node, ())
-    return Document(file, data, origins)
 
 
-class _Builder:
-    """Turn composed YAML nodes into plain data, recording origins on the way."""
+def _clamp(text: str, line0: int, col0: int) -> tuple[int, int]:
+    """Keep a parser's 0-based position on a line that exists (an error at the end of a file
+    without a final newline is reported at the end of its last line, not one line past it)."""
+    last = text.count("\n")
+    if text.endswith("\n") and last > 0:
+        last -= 1
+    if line0 <= last:
+        return line0, col0
+    tail = text.rstrip("\n").rsplit("\n", 1)[-1]
+    return last, len(tail)
 
-    def __init__(self, file: str, layer: str, origins: Origins, diags: Diagnostics) -> None:
+
+class _Frame:
+    """One open collection while building: its value, path and where its origins go."""
+
+    __slots__ = ("value", "path", "is_map", "key", "key_origin", "anchor", "start", "sink",
+                 "merges", "explicit", "mark")
+
+    def __init__(self, value: Any, path: Path, sink: list[_Entry], anchor: str | None,
+                 mark: Any) -> None:
+        self.value = value
+        self.path = path
+        self.is_map = isinstance(value, dict)
+        self.key: Any = _NO_KEY
+        self.key_origin: Origin | None = None
+        self.anchor = anchor
+        self.sink = sink
+        self.start = len(sink)
+        self.merges: list[tuple[Any, Path, list[_Entry]]] = []
+        self.explicit: set[Any] = set()
+        self.mark = mark
+
+
+class _EventBuilder:
+    """Turn libyaml's events into plain data, recording the origin of every key and value."""
+
+    def __init__(self, text: str, file: str, layer: str, diags: Diagnostics) -> None:
+        self.text = text
         self.file = file
         self.layer = layer
-        self.origins = origins
         self.diags = diags
+        self.log: list[_Entry] = []
+        # anchor -> (value, path, sink, start, end, size)
+        self.anchors: dict[str, tuple[Any, Path, list[_Entry], int, int]] = {}
+        self.open_anchors: set[str] = set()
+        self.budget = ALIAS_BUDGET
 
-    def build(self, node: yaml.Node, path: Path) -> Any:
-        mark = node.start_mark
-        self.origins.set(path, Origin(self.file, mark.line + 1, mark.column + 1, self.layer))
-        if isinstance(node, yaml.ScalarNode):
-            return _scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                merged = self.build(value_node, path)
-                for part in merged if isinstance(merged, list) else [merged]:
-                    if isinstance(part, dict):
-                        for k, v in part.items():
-                            out.setdefault(k, v)
-                continue
-            key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
-            key = str(key) if not isinstance(key, str) else key
-            kmark = key_node.start_mark
-            korigin = Origin(self.file, kmark.line + 1, kmark.column + 1, self.layer)
-            if key in out:
-                self.diags.add("E0004", f"duplicate key `{key}`", origin=korigin, path=path + (key,))
-            self.origins.set_key(path + (key,), korigin)
-            out[key] = self.build(value_node, path + (key,))
-        return out
+    def origin(self, mark: Any) -> Origin:
+        return Origin(self.file, mark.line + 1, mark.column + 1, self.layer)
+
+    def run(self) -> Document | None:
+        parser = _Loader(self.text)
+        try:
+            root = self._events(parser)
+        finally:
+            parser.dispose()
+        origins = Origins()
+        for path, origin, is_key in self.log:
+            if is_key:
+                origins.set_key(path, origin)
+            else:
+                origins.set(path, origin)
+        return Document(self.file, {} if root is _NO_KEY else root, origins)
+
+    def _events(self, parser: Any) -> Any:
+        stack: list[_Frame] = []
+        root: Any = _NO_KEY
+        documents = 0
+        get = parser.get_event
+        while True:
+            ev = get()
+            cls = ev.__class__
+            if cls is ScalarEvent or cls is AliasEvent:
+                if stack and stack[-1].is_map and stack[-1].key is _NO_KEY:
+                    self._key(stack[-1], ev)
+                    continue
+                path, sink = self._slot(stack)
+                if cls is ScalarEvent:
+                    value = _scalar(ev)
+                    sink.append((path, self.origin(ev.start_mark), False))
+                    if ev.anchor is not None:
+                        self.anchors[ev.anchor] = (value, path, sink, len(sink) - 1, len(sink))
+                else:
+                    value = self._alias(ev, path, sink)
+                root = self._place(stack, value, root, sink)
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                if stack and stack[-1].is_map and stack[-1].key is _NO_KEY:
+                    raise yaml.MarkedYAMLError(problem="a key must be a plain value, not a "
+                                               "list or map", problem_mark=ev.start_mark)
+                if len(stack) >= MAX_DEPTH:
+                    raise _LimitError(f"the config nests deeper than {MAX_DEPTH} levels",
+                                      ev.start_mark, "flatten it; no cloudc setting nests that deep")
+                path, sink = self._slot(stack)
+                anchor = ev.anchor
+                if anchor is not None:
+                    self.open_anchors.add(anchor)
+                frame = _Frame({} if cls is MappingStartEvent else [], path, sink, anchor,
+                               ev.start_mark)
+                sink.append((path, self.origin(ev.start_mark), False))
+                stack.append(frame)
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                frame = stack.pop()
+                if frame.merges:
+                    self._apply_merges(frame)
+                if frame.anchor is not None:
+                    self.open_anchors.discard(frame.anchor)
+                    self.anchors[frame.anchor] = (frame.value, frame.path, frame.sink,
+                                                  frame.start, len(frame.sink))
+                root = self._place(stack, frame.value, root, frame.sink)
+            elif cls is DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise yaml.MarkedYAMLError(problem="expected a single document in the file",
+                                               problem_mark=ev.start_mark)
+            elif cls is StreamEndEvent:
+                return root
+
+    def _slot(self, stack: list[_Frame]) -> tuple[Path, list[_Entry]]:
+        """Return the path and origin sink of the value about to be built."""
+        if not stack:
+            return (), self.log
+        top = stack[-1]
+        if top.is_map:
+            if top.key is _MERGE_KEY:  # a merge's value: its origins go to the keys it supplies
+                return top.path, []
+            return top.path + (top.key,), top.sink
+        return top.path + (len(top.value),), top.sink
+
+    def _key(self, frame: _Frame, ev: Any) -> None:
+        if ev.__class__ is AliasEvent:
+            got = self.anchors.get(ev.anchor)
+            key = got[0] if got is not None else None
+            if got is None or isinstance(key, (dict, list)):
+                raise yaml.MarkedYAMLError(problem=f"alias *{ev.anchor} cannot be used as a key",
+                                           problem_mark=ev.start_mark)
+        else:
+            tag = ev.tag
+            if (tag is None or tag == "!") and ev.implicit[0] and ev.value == "<<":
+                frame.key = _MERGE_KEY
+                return
+            key = _scalar(ev)
+        if not isinstance(key, str):
+            key = str(key)
+        korigin = self.origin(ev.start_mark)
+        if key in frame.explicit:
+            self.diags.add("E0004", f"duplicate key `{key}`", origin=korigin,
+                           path=frame.path + (key,))
+        frame.explicit.add(key)
+        frame.key = key
+        frame.sink.append((frame.path + (key,), korigin, True))
+
+    def _place(self, stack: list[_Frame], value: Any, root: Any, sink: list[_Entry]) -> Any:
+        """Put a finished value into its parent; return the document root."""
+        if not stack:
+            return value
+        top = stack[-1]
+        if not top.is_map:
+            top.value.append(value)
+        elif top.key is _MERGE_KEY:
+            top.merges.append((value, top.path, sink))
+            top.key = _NO_KEY
+        else:
+            top.value[top.key] = value
+            top.key = _NO_KEY
+        return root
+
+    def _alias(self, ev: Any, path: Path, sink: list[_Entry]) -> Any:
+        name = ev.anchor
+        got = self.anchors.get(name)
+        if got is None:
+            problem = (f"alias *{name} refers to its own anchor (a recursive alias)"
+                       if name in self.open_anchors else f"unknown alias *{name}")
+            raise yaml.MarkedYAMLError(problem=problem, problem_mark=ev.start_mark)
+        value, apath, asink, start, end = got
+        self.budget -= end - start
+        if self.budget < 0:
+            raise _LimitError(f"aliases expand to more than {ALIAS_BUDGET} values",
+                              ev.start_mark, "repeat the values, or use a preset or "
+                              "`environments` overlay instead of deeply nested aliases")
+        n = len(apath)
+        sink.extend((path + p[n:], o, k) for p, o, k in asink[start:end])
+        return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+
+    def _apply_merges(self, frame: _Frame) -> None:
+        """Apply `<<: *defaults`: merged keys are defaults that explicit keys override."""
+        out = frame.value
+        n = len(frame.path)
+        for value, _, sink in frame.merges:
+            many = isinstance(value, list)
+            parts = value if many else [value]
+            taken: dict[tuple[int, Any], None] = {}
+            for i, part in enumerate(parts):
+                if not isinstance(part, dict):
+                    continue
+                for k, v in part.items():
+                    if k not in out:
+                        out[k] = v
+                        taken[(i if many else 0, k)] = None
+            depth = n + (1 if many else 0)
+            for p, o, is_key in sink:
+                if len(p) > depth and ((p[n] if many else 0), p[depth]) in taken:
+                    frame.sink.append((frame.path + p[depth:], o, is_key))
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
-    value = node.value
-    tag = node.tag
-    if node.style:  # quoted: always a string
+def _scalar(ev: Any) -> Any:
+    value = ev.value
+    if ev.style:  # quoted or block: always a string
         return value
+    tag = ev.tag
+    if tag is None or tag == "!":
+        tag = _RESOLVER.resolve(yaml.ScalarNode, value, ev.implicit)
     if tag == _INT:
         try:
-            return int(value.replace("_", ""), 0)
+            number = int(value.replace("_", ""), 0)
         except ValueError:
             return value
+        # Keep numbers no AWS setting could take as text, so they fail validation with a
+        # position instead of failing later when turned into (over 4,300) decimal digits.
+        return number if -(2**63) <= number < 2**64 else value
     if tag == _FLOAT:
         try:
-            return float(value.replace("_", ""))
+            number_f = float(value.replace("_", ""))
         except ValueError:
             return value
+        return number_f if math.isfinite(number_f) else value
     if tag == _BOOL:  # YAML 1.2 booleans only: `on`, `yes` and `no` stay strings
         if value in _BOOL_TRUE:
             return True
@@ -161,18 +389,44 @@ def _scalar(node: yaml.ScalarNode) -> Any:
 
 
 def _load_json(text: str, file: str, diags: Diagnostics, layer: str) -> Document | None:
-    """Read JSON through the YAML composer (for positions), else json (positions unknown)."""
+    """Read JSON through the YAML parser (for positions), else json (positions unknown)."""
     quiet = Diagnostics()
     doc = _load_yaml(text, file, quiet, layer)
     if doc is not None and not quiet.has_errors:
         return doc
+    limits = [d for d in quiet.items if d.code == "E0010"]
+    if limits:  # too deep or too many aliases: json.loads would only recurse into it
+        diags.extend(Diagnostics(limits))
+        return None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         diags.add("E0002", f"invalid JSON: {exc.msg}", origin=Origin(file, exc.lineno, exc.colno, layer))
         return None
+    except RecursionError:
+        diags.add("E0010", f"the config nests deeper than {MAX_DEPTH} levels",
+                  origin=Origin(file, 1, 1, layer), hint="flatten it")
+        return None
+    if not _shallow(data):
+        diags.add("E0010", f"the config nests deeper than {MAX_DEPTH} levels",
+                  origin=Origin(file, 1, 1, layer), hint="flatten it")
+        return None
     diags.extend(Diagnostics([d for d in quiet.items if d.code == "E0004"]))
     return Document(file, data, Origins())
+
+
+def _shallow(data: Any) -> bool:
+    """Say whether `data` nests at most MAX_DEPTH levels (checked without recursion)."""
+    todo: list[tuple[Any, int]] = [(data, 0)]
+    while todo:
+        value, depth = todo.pop()
+        if depth > MAX_DEPTH:
+            return False
+        if isinstance(value, dict):
+            todo.extend((v, depth + 1) for v in value.values() if isinstance(v, (dict, list)))
+        elif isinstance(value, list):
+            todo.extend((v, depth + 1) for v in value if isinstance(v, (dict, list)))
+    return True
 
 
 # --- TOML -------------------------------------------------------------------------------------
@@ -192,9 +446,35 @@ def _load_toml(text: str, file: str, diags: Diagnostics, layer: str) -> Document
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+), column (\d+)", str(exc))
         line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
-        diags.add("E0002", f"invalid TOML: {str(exc).split(' (at')[0]}", origin=Origin(file, line, col, layer))
+        if "end of document" in str(exc):
+            line, col = len(text) + 1, 1  # clamped to the end of the last line below
+        line0, col0 = _clamp(text, line - 1, col - 1)
+        diags.add("E0002", f"invalid TOML: {str(exc).split(' (at')[0]}",
+                  origin=origin_at(file, line0, col0, layer))
         return None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        data = None
+    if data is None or not _shallow(data):
+        diags.add("E0010", f"the config nests deeper than {MAX_DEPTH} levels",
+                  origin=Origin(file, 1, 1, layer), hint="flatten it")
+        return None
+    data = _tame_numbers(data)
     return Document(file, data, _toml_origins(text, file, layer))
+
+
+def _tame_numbers(data: Any) -> Any:
+    """Turn numbers no setting can take (huge, infinite, NaN) into text, as the YAML loader does."""
+    if isinstance(data, dict):
+        return {k: _tame_numbers(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_tame_numbers(v) for v in data]
+    if isinstance(data, bool):
+        return data
+    if isinstance(data, int) and not -(2**63) <= data < 2**64:
+        return hex(data)
+    if isinstance(data, float) and not math.isfinite(data):
+        return str(data)
+    return data
 
 
 def _toml_origins(text: str, file: str, layer: str) -> Origins:

@@ -10,12 +10,17 @@ from typing import Any
 
 import yaml
 
-from cloudc import presets
+from cloudc import paths, presets
 from cloudc.diagnostics import Diagnostics, did_you_mean
 from cloudc.load import Document, load_file
 from cloudc.source import Origin, Origins, Path
 
 BUILTIN_ENVIRONMENTS = ("production", "staging", "development")
+ENV_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")  # SPEC 1.1
+PRESET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+# A key that usually holds a secret (SPEC 1.3): DB_PASSWORD, apiKey, stripe-secret, TOKEN.
+SECRET_WORDS = {"password", "passwd", "pwd", "secret", "secrets", "token", "tokens", "key",
+                "keys", "apikey", "credential", "credentials", "passphrase"}
 INTERP = re.compile(r"\$\{([^{}]*)\}")
 # Tokens kept for the lowering stage: they become Ref/GetAtt/Sub or dynamic references.
 DEPLOY_TIME = ("secret:", "ssm:")
@@ -65,6 +70,11 @@ def find_config(explicit: str | None) -> FsPath:
 def resolve(path: FsPath, env: str, sets: list[str], diags: Diagnostics) -> Resolved | None:
     """Load `path` and everything it extends, apply the overlays for `env`, and interpolate."""
     diags.default_file = str(path)
+    if not ENV_NAME.fullmatch(env):
+        shown = env if len(env) <= 40 else env[:37] + "..."
+        diags.add("E1010", f"invalid environment name `{shown}`".replace("\0", "\\0"),
+                  origin=Origin(str(path), 1, 1), hint=ENV_HINT)
+        return None
     base = load_file(path, diags)
     if base is None:
         return None
@@ -76,6 +86,11 @@ def resolve(path: FsPath, env: str, sets: list[str], diags: Diagnostics) -> Reso
     layers.append(str(path))
     envs_section = data.get("environments") or {}
     declared = list(envs_section) if isinstance(envs_section, dict) else []
+    for name in declared:
+        if not isinstance(name, str) or not ENV_NAME.fullmatch(name):
+            diags.add("E1010", f"invalid environment name `{str(name)[:40]}`",
+                      origin=origins.key(("environments", name)), path=("environments",),
+                      hint=ENV_HINT)
     if isinstance(envs_section, dict) and isinstance(envs_section.get(env), dict):
         overlay = envs_section[env]
         ov_origins = origins.rebase(("environments", env), ())
@@ -83,7 +98,7 @@ def resolve(path: FsPath, env: str, sets: list[str], diags: Diagnostics) -> Reso
         data, origins = merge(data, origins, overlay, ov_origins)
         layers.append(f"environments.{env}")
     side = path.with_name(f"{path.stem}.{env}{path.suffix}")
-    if side.is_file():
+    if _side_file(path, side, diags):
         doc = load_file(side, diags, layer=side.name)
         if doc is not None:
             data, origins = merge(data, origins, doc.data, doc.origins)
@@ -95,9 +110,28 @@ def resolve(path: FsPath, env: str, sets: list[str], diags: Diagnostics) -> Reso
             layers.append(f"--set {expr}")
     data.pop("extends", None)
     data.pop("environments", None)
+    if origins.exact(()) is None:  # a missing top-level key is reported at the file's start
+        origins.set((), Origin(str(path), 1, 1))
     resolved = Resolved(data, origins, env, str(path), path.parent, declared, layers)
     interpolate(resolved, diags)
     return resolved
+
+
+ENV_HINT = ("an environment name is lowercase letters, digits and `-`, starts with a letter, "
+            "at most 32 characters")
+
+
+def _side_file(path: FsPath, side: FsPath, diags: Diagnostics) -> bool:
+    """Say whether the overlay file `cloud.<env>.yaml` is there (and inside the folder)."""
+    if not os.path.lexists(side):
+        return False
+    try:
+        paths.locate(path.parent, side.name, "file", "environment file")
+    except paths.PathProblem as problem:
+        diags.add(problem.code, problem.message, origin=Origin(str(side), 1, 1),
+                  hint=problem.hint)
+        return False
+    return True
 
 
 def _relayer(origins: Origins, layer: str) -> Origins:
@@ -126,10 +160,22 @@ def _with_presets(
             diags.add("E2003", "a preset is named by a string", origin=where, path=("extends", i))
             continue
         is_path = name.endswith((".yaml", ".yml", ".toml", ".json")) or "/" in name
-        ppath = (path.parent / name) if is_path else presets.builtin_path(name)
-        if ppath is None or not ppath.is_file():
-            hint = None if is_path else did_you_mean(name, presets.builtin_names())
-            diags.add("E1001", f"unknown preset `{name}`", origin=where, path=("extends", i),
+        ppath: FsPath | None = None
+        if is_path:
+            try:  # a preset file lies inside the project, like every file the config names
+                paths.locate(FsPath(chain[0]).parent, str(path.parent / name), "file", "preset")
+                ppath = path.parent / name  # named as written, for messages
+            except paths.PathProblem as problem:
+                if problem.code != "E1007":
+                    diags.add(problem.code, problem.message, origin=where, path=("extends", i),
+                              hint=problem.hint)
+                    continue
+        elif PRESET_NAME.fullmatch(name):
+            ppath = presets.builtin_path(name)
+        if ppath is None:
+            shown = paths.shown(name)
+            hint = None if is_path else did_you_mean(shown, presets.builtin_names())
+            diags.add("E1001", f"unknown preset `{shown}`", origin=where, path=("extends", i),
                       hint=hint or f"built-in presets: {', '.join(presets.builtin_names())}")
             continue
         key = str(ppath.resolve())
@@ -243,6 +289,7 @@ class _Interp:
         self.builtins = builtins
         self.diags = diags
         self.stack: list[str] = []
+        self.env_vars: dict[str, Path] = {}  # variable -> path of the `${env:...}` it holds
 
     def walk(self, value: Any, path: Path) -> Any:
         if isinstance(value, str):
@@ -292,10 +339,17 @@ class _Interp:
                 value = self.walk(self.variables[name], ("variables", name))
             finally:
                 self.stack.pop()
+            if name in self.env_vars:
+                if len(path) >= 2 and path[0] == "variables" and isinstance(path[1], str):
+                    self.env_vars.setdefault(path[1], self.env_vars[name])
+                self._secret_warning(self.env_vars[name], path)
             return value
         if tok.startswith("env:"):
             name, _, default = tok[4:].partition(",")
             name = name.strip()
+            if len(path) >= 2 and path[0] == "variables" and isinstance(path[1], str):
+                self.env_vars.setdefault(path[1], path)
+            self._secret_warning(path, path)
             if name in os.environ:
                 return os.environ[name]
             if _:
@@ -315,6 +369,27 @@ class _Interp:
                        hint=hint or "use ${var:NAME}, ${env:NAME}, ${environment}, ${region} or a "
                                     "resource reference like ${storage.uploads.arn}")
         return ""
+
+
+    def _secret_warning(self, where: Path, lands: Path) -> None:
+        """Warn when a build-time `${env:...}` (written at `where`) lands in a secret's key."""
+        key = next((p for p in reversed(lands) if isinstance(p, str)), None)
+        if key is None or not looks_secret(key):
+            return
+        self.diags.add("W1010", f"`{key}` looks like a secret but gets a build-time "
+                       "`${env:...}` value: the template will hold it in plain text", origin=self.res.origins.get(where),
+                       path=lands, hint="keep it in `secrets:` and write `${secret:NAME}`, or "
+                       "use `${ssm:/path}`; both are resolved by AWS at deploy time")
+
+
+def looks_secret(key: str) -> bool:
+    """Say whether a key is named like one that holds a secret (PASSWORD, SECRET, TOKEN, KEY).
+
+    >>> looks_secret("DB_PASSWORD"), looks_secret("apiKey"), looks_secret("LOG_LEVEL")
+    (True, True, False)
+    """
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key).lower()
+    return any(w in SECRET_WORDS for w in re.split(r"[^a-z0-9]+", words))
 
 
 _KEEP = object()

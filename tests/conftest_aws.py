@@ -43,6 +43,9 @@ def offline_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    # moto loads a service's backend on its first call, slowly on a busy machine; the 4 s
+    # default (a dead endpoint is reported within 20 s) is for real AWS.
+    monkeypatch.setenv("CLOUDC_AWS_TIMEOUT", "120")
     from cloudc.aws import deploy
 
     monkeypatch.setattr(deploy, "POLL_SECONDS", 0.01)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
+import signal
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -191,6 +194,7 @@ class ChangeSet:
 
     id: str
     stack_id: str
+    created_stack: bool = False  # a CREATE change set: its stack is empty until executed
     empty: bool = False
     changes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (root LID, change)
 
@@ -214,13 +218,17 @@ def create_change_set(aws: Aws, name: str, pkg: Package, *, create: bool,
         args["TemplateBody"] = pkg.root_body
     with api_errors(f"create a change set for stack {name}"):
         made = cfn.create_change_set(**args)
-    cs = ChangeSet(made["Id"], made.get("StackId", name))
-    while True:
-        with api_errors(f"describe change set {cs.id}"):
-            desc = cfn.describe_change_set(ChangeSetName=cs.id, StackName=cs.stack_id)
-        if desc["Status"] in ("CREATE_COMPLETE", "FAILED", "DELETE_COMPLETE"):
-            break
-        _sleep()
+    cs = ChangeSet(made["Id"], made.get("StackId", name), created_stack=create)
+    try:
+        while True:
+            with api_errors(f"describe change set {cs.id}"):
+                desc = cfn.describe_change_set(ChangeSetName=cs.id, StackName=cs.stack_id)
+            if desc["Status"] in ("CREATE_COMPLETE", "FAILED", "DELETE_COMPLETE"):
+                break
+            _sleep()
+    except BaseException:  # Ctrl-C or a failure while waiting: leave no change set behind
+        discard(aws, cs)
+        raise
     if desc["Status"] != "CREATE_COMPLETE":
         reason = str(desc.get("StatusReason", ""))
         if not desc.get("Changes") and any(p in reason for p in NO_CHANGES):
@@ -234,6 +242,37 @@ def create_change_set(aws: Aws, name: str, pkg: Package, *, create: bool,
         raise AwsError(f"the change set failed: {desc.get('StatusReason', desc['Status'])}")
     cs.changes = list(_all_changes(cfn, desc, ""))
     return cs
+
+
+@contextlib.contextmanager
+def _shielded() -> Iterator[None]:
+    """Ignore Ctrl-C while cleaning up (a second Ctrl-C must not leave half a cleanup)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+def discard(aws: Aws, cs: ChangeSet) -> bool:
+    """Delete a change set that will not be executed (best effort; True when it is gone).
+
+    A CREATE change set's stack holds nothing yet (REVIEW_IN_PROGRESS): the stack goes too.
+    """
+    cfn = aws.client("cloudformation")
+    with _shielded():
+        try:
+            with api_errors(f"delete change set {cs.id}"):
+                if cs.created_stack:
+                    cfn.delete_stack(StackName=cs.stack_id)
+                else:
+                    cfn.delete_change_set(ChangeSetName=cs.id, StackName=cs.stack_id)
+            return True
+        except AwsError:
+            return False
 
 
 def _all_changes(cfn: Any, desc: dict[str, Any],

@@ -3,7 +3,27 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from typing import Any, Iterator
+
+# A dead endpoint (accepts connections, never answers) must be reported within 20 s:
+# 3 attempts x 4 s + standard-mode backoff (at most 1 s + 2 s) = 15 s. CLOUDC_AWS_TIMEOUT
+# (seconds) changes the connect and read timeouts; AWS_MAX_ATTEMPTS the attempts.
+DEFAULT_TIMEOUT = 4.0
+MAX_BACKOFF = 1.0 + 2.0  # botocore standard mode: random() * 2 ** (attempt - 1), per retry
+DEFAULT_ATTEMPTS = 3
+
+
+def timeouts() -> tuple[float, int | None]:
+    """Return (connect/read timeout in seconds, max attempts or None for AWS_MAX_ATTEMPTS)."""
+    raw = os.environ.get("CLOUDC_AWS_TIMEOUT", "")
+    try:
+        seconds = float(raw) if raw else DEFAULT_TIMEOUT
+    except ValueError:
+        seconds = DEFAULT_TIMEOUT
+    if not 0 < seconds <= 3600:
+        seconds = DEFAULT_TIMEOUT
+    return seconds, None if os.environ.get("AWS_MAX_ATTEMPTS") else DEFAULT_ATTEMPTS
 
 
 class AwsError(Exception):
@@ -34,8 +54,11 @@ class Aws:
                     self._session = boto3.session.Session(profile_name=self.profile,
                                                           region_name=self.region)
                 # Standard retries; AWS_MAX_ATTEMPTS (read by botocore) still applies.
-                config = Config(retries={"mode": "standard"}, connect_timeout=10,
-                                read_timeout=60)
+                seconds, attempts = timeouts()
+                retries: dict[str, Any] = {"mode": "standard"}
+                if attempts is not None:
+                    retries["total_max_attempts"] = attempts
+                config = Config(retries=retries, connect_timeout=seconds, read_timeout=seconds)
                 self._clients[service] = self._session.client(
                     service, region_name=self.region, endpoint_url=self.endpoint_url,
                     config=config)
@@ -55,6 +78,7 @@ def api_errors(doing: str) -> Iterator[None]:
     """Turn botocore failures raised inside the block into an AwsError saying what failed."""
     try:
         from botocore import exceptions as bx
+        from botocore.parsers import ResponseParserError
     except ImportError as exc:
         raise AwsError("boto3 is not installed: pip install boto3") from exc
     try:
@@ -70,9 +94,41 @@ def api_errors(doing: str) -> Iterator[None]:
         raise AwsError(f"cannot {doing}: no region (pass --region or set project.region)") from exc
     except bx.EndpointConnectionError as exc:
         raise AwsError(f"cannot {doing}: endpoint unreachable: {exc}") from exc
+    except (bx.ReadTimeoutError, bx.ConnectTimeoutError) as exc:
+        raise AwsError(f"cannot {doing}: the endpoint did not answer in time ({exc}); "
+                       "CLOUDC_AWS_TIMEOUT sets the timeout in seconds") from exc
+    except ResponseParserError as exc:
+        raise AwsError(f"cannot {doing}: the endpoint's reply is not an AWS API response "
+                       f"({_first_line(exc)}); check --endpoint-url") from exc
     except bx.ClientError as exc:
         err = exc.response.get("Error", {})
-        raise AwsError(f"cannot {doing}: {err.get('Code', 'error')}: "
-                       f"{err.get('Message', exc)}") from exc
+        message = _first_line(err.get("Message") or exc)
+        raise AwsError(f"cannot {doing}: {err.get('Code', 'error')}: {message}") from exc
     except bx.BotoCoreError as exc:
-        raise AwsError(f"cannot {doing}: {exc}") from exc
+        raise AwsError(f"cannot {doing}: {_first_line(exc)}") from exc
+    except ValueError as exc:  # botocore's own checks (an endpoint URL it cannot use, ...)
+        raise AwsError(f"cannot {doing}: {_first_line(exc)}") from exc
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+        if not _raised_in_botocore(exc):
+            raise
+        # botocore parsed a reply that is not an AWS API response (an HTML error page from
+        # a proxy or a wrong --endpoint-url) and tripped over the missing fields.
+        raise AwsError(f"cannot {doing}: the endpoint's reply is not an AWS API response "
+                       f"({type(exc).__name__}: {_first_line(exc)}); check --endpoint-url") \
+            from exc
+
+
+def _raised_in_botocore(exc: BaseException) -> bool:
+    """Say whether the innermost frame of `exc`'s traceback is botocore's code."""
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        last = tb.tb_frame.f_code.co_filename
+        tb = tb.tb_next
+    return last is not None and f"{os.sep}botocore{os.sep}" in last
+
+
+def _first_line(exc: object, limit: int = 300) -> str:
+    """Return the first non-empty line of an error, cut short (an HTML page is not a message)."""
+    text = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), "")
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -32,7 +32,7 @@ def stack_tags(build: Build) -> dict[str, str]:
 def _compile(opts: Options, file: str | None, env: str | None,
              sets: tuple[str, ...]) -> tuple[Path, Build]:
     path = find_config(file)
-    build = compile_config(path, env or default_env(), list(sets))
+    build = compile_config(path, default_env(env), list(sets))
     report(opts, build.diagnostics.sorted())
     if build.diagnostics.has_errors:
         n = len(build.diagnostics.errors)
@@ -251,30 +251,30 @@ def _deploy(opts: Options, path: Path, build: Build, name: str, *, yes: bool,
     say(opts, f"uploaded {sent} of {len(pkg.uploads)} files to s3://{bucket} "
               f"({len(pkg.uploads) - sent} already there)")
     cs = d.create_change_set(aws, name, pkg, create=create, tags=stack_tags(build))
+    cs.created_stack = create and status in (None, "ROLLBACK_COMPLETE")
     if cs.empty:
         click.echo(render_text(plan, color=opts.color, verbose=opts.verbose))
         say(opts, f"no changes: stack {name} is up to date", fg="green")
         _sync_sites(opts, aws, name, build, path)
         return EXIT_OK
-    d.merge_change_set(plan, cs, local)
-    click.echo(render_text(plan, color=opts.color, verbose=opts.verbose))
-    if plan.data_loss:
-        say(opts, f"{len(plan.data_loss)} change(s) destroy stateful data; read the plan above",
-            fg="red")
-    if not _confirm(opts, f"Deploy this change set to {name}?", yes):
-        cfn = aws.client("cloudformation")
-        try:  # best effort: leave no pending change set, nor the empty stack a create made
-            if create and status in (None, "ROLLBACK_COMPLETE"):
-                cfn.delete_stack(StackName=cs.stack_id)
-            else:
-                cfn.delete_change_set(ChangeSetName=cs.id, StackName=cs.stack_id)
-        except Exception:  # noqa: BLE001 - an unexecuted change set does no harm
-            pass
-        say(opts, "not deployed", fg="yellow")
-        return EXIT_INPUT
-    watcher = d.Watcher(aws, cs.stack_id, local.labels, _say(opts))
-    if not create:
-        watcher.skip_existing()
+    try:  # until it is executed, the change set is ours to delete (Ctrl-C, "no", a failure)
+        d.merge_change_set(plan, cs, local)
+        click.echo(render_text(plan, color=opts.color, verbose=opts.verbose))
+        if plan.data_loss:
+            say(opts, f"{len(plan.data_loss)} change(s) destroy stateful data; read the plan "
+                      "above", fg="red")
+        if not _confirm(opts, f"Deploy this change set to {name}?", yes):
+            d.discard(aws, cs)
+            say(opts, "not deployed", fg="yellow")
+            return EXIT_INPUT
+        watcher = d.Watcher(aws, cs.stack_id, local.labels, _say(opts))
+        if not create:
+            watcher.skip_existing()
+    except BaseException:
+        if not d.discard(aws, cs):
+            say(opts, f"change set {cs.id} could not be deleted: delete it with `aws "
+                      f"cloudformation delete-change-set --change-set-name {cs.id}`", fg="yellow")
+        raise
     with api_errors(f"execute the change set on {name}"):
         aws.client("cloudformation").execute_change_set(ChangeSetName=cs.id,
                                                         StackName=cs.stack_id)
@@ -289,9 +289,11 @@ def _follow(opts: Options, aws: Any, path: Path, build: Build, name: str,
     from cloudc.aws.session import api_errors
 
     env = build.env
+    from cloudc.cli import Interrupted
+
     try:
         info = d.watch(aws, watcher.root, watcher)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):
         say(opts, f"stopped watching. CloudFormation keeps deploying {name}: watch it again "
                   f"with `cloudc deploy --env {env} --watch`, or stop an update with "
                   f"`aws cloudformation cancel-update-stack --stack-name {name}`", fg="yellow")

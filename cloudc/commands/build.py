@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
-from cloudc.cli import EXIT_INPUT, Options, cli, default_env, report, say
+from cloudc.cli import (EXIT_INPUT, EXIT_USAGE, Options, cli, default_env, env_problem, report,
+                        say)
 from cloudc.compile import Build, compile_config
 from cloudc.diagnostics import Diagnostic
-from cloudc.emit.writer import write_tree
+from cloudc.emit.writer import OutputError, check_target, write_tree
 from cloudc.resolve import BUILTIN_ENVIRONMENTS, find_config
 
 
@@ -29,17 +30,31 @@ def _summary(build: Build) -> str:
 def build(opts: Options, file: str | None, env: str | None, out: str, fmt: str,
           sets: tuple[str, ...]) -> None:
     """Compile FILE (default cloud.yaml) into DIR/ENV/."""
-    env = env or default_env()
+    env = default_env(env)
     path = find_config(file)
+    target = Path(out) / env
+    protect = [path.absolute().parent]  # the project: config, presets, code, sources
+    try:
+        check_target(target, protect)
+    except OutputError as exc:
+        _usage(opts, exc)
     result = compile_config(path, env, list(sets))
     report(opts, result.diagnostics.sorted())
     if result.diagnostics.has_errors:
         n = len(result.diagnostics.errors)
         say(opts, f"build failed: {n} error{'s' if n != 1 else ''}; nothing written", fg="red")
         raise SystemExit(EXIT_INPUT)
-    target = Path(out) / env
-    write_tree(target, result.files(fmt))
+    try:
+        write_tree(target, result.files(fmt), protect)
+    except OutputError as exc:
+        _usage(opts, exc)
     say(opts, f"built {env}: {_summary(result)} -> {target}/", fg="green")
+
+
+def _usage(opts: Options, exc: Exception) -> None:
+    """Report an output-folder problem as a usage error (exit 2)."""
+    click.secho(f"cloudc: error: {exc}", err=True, fg="red" if opts.color else None)
+    raise SystemExit(EXIT_USAGE)
 
 
 @cli.command()
@@ -66,6 +81,8 @@ def validate(opts: Options, files: tuple[str, ...], env: str | None, sets: tuple
             raise click.UsageError("--lint needs cfn-lint: pip install 'cloudc[lint]'")
     paths = [Path(f) for f in files] or [find_config(None)]
     failed = False
+    if env:
+        env = default_env(env)
     for path in paths:
         envs = [env] if env else _environments(path)
         found: list[tuple[str, Diagnostic]] = []
@@ -137,5 +154,6 @@ def _environments(path: Path) -> list[str]:
     doc = load_file(path, Diagnostics())
     declared = []
     if doc is not None and isinstance(doc.data.get("environments"), dict):
-        declared = [str(e) for e in doc.data["environments"]]
+        # an invalid name is reported (E1010) by the built-in environments' runs
+        declared = [str(e) for e in doc.data["environments"] if env_problem(str(e)) is None]
     return list(dict.fromkeys([*BUILTIN_ENVIRONMENTS, *declared]))

@@ -39,7 +39,7 @@ def presets(name: str | None) -> None:
 
 
 def _compiled(opts: Options, file: str | None, env: str | None) -> Any:
-    result = compile_config(find_config(file), env or default_env(), dry=True)
+    result = compile_config(find_config(file), default_env(env), dry=True)
     report(opts, result.diagnostics.sorted())
     if result.diagnostics.has_errors or result.ir is None:
         raise SystemExit(EXIT_INPUT)

@@ -16,6 +16,7 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Sub, arn, pascal, statement
+from cloudc.paths import MAX_CONTEXT_BYTES, PathProblem, scan
 from cloudc.schema.sections.services import Service
 from cloudc.source import Path
 
@@ -39,20 +40,23 @@ def is_dockerfile(image: str) -> bool:
         or base.endswith(".Dockerfile") or base.endswith(".dockerfile")
 
 
-def context_hash(folder: FsPath) -> str:
+def context_hash(folder: FsPath, root: FsPath | None = None) -> str:
     """Return a stable hash of a build context: every file's relative path and content.
 
     Files that `.dockerignore` leaves out of the context (simple patterns; `!` exceptions are
     not supported) are left out of the hash too, as are VCS folders and build output.
+    Files are listed by `cloudc.paths.scan`: links must stay inside `root` (the config's
+    folder), special files are refused (PathProblem).
     """
     digest = hashlib.sha256()
     ignore = _dockerignore(folder)
-    for file in sorted(_files(folder, folder)):
-        rel = file.relative_to(folder).as_posix()
-        if _ignored(rel, ignore):
+    entries = scan(folder, root or folder, "build context", limit=MAX_CONTEXT_BYTES,
+                   skip=frozenset(_SKIP))
+    for entry in sorted(entries, key=lambda e: e.rel.split("/")):  # path order, as always
+        if _ignored(entry.rel, ignore):
             continue
-        digest.update(rel.encode() + b"\0")
-        digest.update(hashlib.sha256(file.read_bytes()).digest())
+        digest.update(entry.rel.encode() + b"\0")
+        digest.update(hashlib.sha256(entry.path.read_bytes()).digest())
     return digest.hexdigest()[:16]
 
 
@@ -70,18 +74,6 @@ def _ignored(rel: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatch(p, pat) for pat in patterns for p in prefixes)
 
 
-def _files(root: FsPath, folder: FsPath) -> list[FsPath]:
-    out = []
-    for entry in folder.iterdir():
-        if entry.name in _SKIP:
-            continue
-        if entry.is_dir():
-            out.extend(_files(root, entry))
-        elif entry.is_file():
-            out.append(entry)
-    return out
-
-
 def image(comp: Component, spec: Service, ctx: Context) -> tuple[Any, dict[str, Any]]:
     """Return the container image and what pulling it needs (repository ARN, metadata)."""
     path = comp.path + ("image",)
@@ -93,18 +85,17 @@ def image(comp: Component, spec: Service, ctx: Context) -> tuple[Any, dict[str, 
             repo_arn = Sub(f"arn:${{AWS::Partition}}:ecr:{region}:{account}:repository/{repo}")
             return image, {"repository": repo_arn}
         return ctx.value(image, path), {}
-    dockerfile = (ctx.res.config_dir / image).resolve()
-    if not dockerfile.is_file():
-        ctx.diags.add("E1007", f"Dockerfile `{image}` not found", origin=ctx.origin(path),
-                      path=path, hint=f"looked for {dockerfile}; or give an image URI "
-                                      "such as `nginx:1.27`")
+    found = ctx.locate(image, path, "file", "Dockerfile")
+    dockerfile = found or (ctx.res.config_dir / image)
+    if found is None:
         tag = "missing"
     else:
         try:
-            tag = spec.tag or f"src-{context_hash(dockerfile.parent)}"
-        except OSError as exc:
-            ctx.diags.add("E1007", f"cannot read the build context of `{image}`: {exc}",
-                          origin=ctx.origin(path), path=path)
+            tag = spec.tag or f"src-{context_hash(found.parent, ctx.res.config_dir)}"
+        except (OSError, PathProblem) as exc:
+            ctx.diags.add(getattr(exc, "code", "E1007"), f"cannot read the build context of "
+                          f"`{image}`: {getattr(exc, 'message', exc)}", origin=ctx.origin(path),
+                          path=path, hint=getattr(exc, "hint", None))
             tag = "unreadable"
     repo_name = ctx.physical(comp.name, 256)
     repo_props: dict[str, Any] = {
