@@ -196,10 +196,12 @@ def _integrations(res: dict[str, Any]) -> list[dict[str, Any]]:
 def test_routes_to_services_use_a_vpc_link_never_a_hostname(tmp_path: Path) -> None:
     (tmp_path / "svc").mkdir()
     (tmp_path / "svc" / "Dockerfile").write_text("FROM node:22\n")
-    # The API and the service share a hostname: a URL integration would call the API itself.
+    # Integrations never name a hostname: with one shared by the API and the service (an E3102
+    # error) a URL integration would call the API itself.
     b = _build(tmp_path, SERVICE + 'apis:\n  edge:\n    routes: { "ANY /web/{proxy+}": '
-               'services.web, "GET /inner": services.inner }\n    domain: web.acme.com\n'
+               'services.web, "GET /inner": services.inner }\n    domain: edge.acme.com\n'
                '    stage: v2\n')
+    assert not _errors(b)
     res = _resources(b)
     web = res["ApisEdgeIntegrationServicesWeb"]["Properties"]
     assert web["IntegrationType"] == "HTTP_PROXY" and web["ConnectionType"] == "VPC_LINK"
@@ -220,8 +222,10 @@ def test_routes_to_services_use_a_vpc_link_never_a_hostname(tmp_path: Path) -> N
     ingress = res["ApisEdgeIngressServicesInner"]["Properties"]
     assert ingress["FromPort"] == 80 and ingress["SourceSecurityGroupId"] == {
         "Fn::GetAtt": ["ApisEdgeVpcLinkSecurityGroup", "GroupId"]}
-    # The hostname clash itself is another rule's business; the integrations never loop.
-    assert not [e for e in _errors(b) if "E3163" in e]
+    clash = _build(tmp_path, SERVICE + 'apis:\n  edge:\n    routes: { "ANY /{proxy+}": '
+                   'services.web }\n    domain: web.acme.com\n')
+    assert [e for e in _errors(clash) if "E3102" in e] and not [
+        e for e in _errors(clash) if "E3163" in e]
 
 
 def test_rest_route_to_a_service_is_an_error_with_a_hint(tmp_path: Path) -> None:
