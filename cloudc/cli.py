@@ -119,6 +119,35 @@ class _Group(click.Group):
 
     group_class = type  # sub-groups (`cloudc secrets ...`) are _Groups too
 
+    _loaded = False
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Return every command's name, after the command modules registered themselves."""
+        self._load()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Return the command `cmd_name`, after the command modules registered themselves."""
+        self._load()
+        return super().get_command(ctx, cmd_name)
+
+    def _load(self) -> None:
+        """Import every module of `cloudc.commands`: each registers its commands on `cli`.
+
+        The commands import the compiler inside their bodies, so this stays cheap, and
+        `--version` never gets here at all.
+        """
+        if _Group._loaded:
+            return
+        _Group._loaded = True
+        import importlib
+        import pkgutil
+
+        import cloudc.commands as package
+
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+            importlib.import_module(f"{package.__name__}.{info.name}")
+
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         """Register `cmd`, giving its `--env` option the EnvName type."""
         for param in cmd.params:
@@ -195,14 +224,3 @@ def _internal(exc: BaseException) -> None:
     click.echo(f"cloudc: internal error: {type(exc).__name__}: {exc} "
                "(set CLOUDC_DEBUG=1 for a traceback, and please report it)", err=True)
     sys.exit(EXIT_INPUT)
-
-
-# Commands live in their own modules and register themselves on `cli`.
-from cloudc.commands import build as _build  # noqa: E402,F401
-from cloudc.commands import inspect as _inspect  # noqa: E402,F401
-from cloudc.commands import scaffold as _scaffold  # noqa: E402,F401
-
-try:
-    from cloudc.commands import aws as _aws  # noqa: E402,F401
-except ImportError:  # pragma: no cover - diff/deploy arrive with their own module
-    pass

@@ -13,9 +13,9 @@ import yaml
 from cloudc import paths, presets
 from cloudc.diagnostics import Diagnostics, did_you_mean
 from cloudc.load import Document, load_file
+from cloudc.project import BUILTIN_ENVIRONMENTS, find_config  # noqa: F401 - re-exported
 from cloudc.source import Origin, Origins, Path
 
-BUILTIN_ENVIRONMENTS = ("production", "staging", "development")
 ENV_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")  # SPEC 1.1
 PRESET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 # A key that usually holds a secret (SPEC 1.3): DB_PASSWORD, apiKey, stripe-secret, TOKEN.
@@ -55,16 +55,6 @@ def slugify(name: str) -> str:
     'acme-shop'
     """
     return re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-") or "app"
-
-
-def find_config(explicit: str | None) -> FsPath:
-    """Return the config file: the one given, else cloud.yaml, cloud.toml or cloud.json here."""
-    if explicit:
-        return FsPath(explicit)
-    for name in ("cloud.yaml", "cloud.yml", "cloud.toml", "cloud.json"):
-        if FsPath(name).is_file():
-            return FsPath(name)
-    return FsPath("cloud.yaml")
 
 
 def resolve(path: FsPath, env: str, sets: list[str], diags: Diagnostics) -> Resolved | None:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cloudc.cli import (EXIT_AWS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, Options, cli, default_env,
                         report, say)
-from cloudc.compile import Build, compile_config
 from cloudc.diagnostics import Diagnostic, did_you_mean
-from cloudc.resolve import find_config
+from cloudc.project import find_config
 from cloudc.source import Origin
+
+if TYPE_CHECKING:
+    from cloudc.compile import Build
 
 PRODUCTION = ("production", "prod")
 
@@ -31,6 +33,8 @@ def stack_tags(build: Build) -> dict[str, str]:
 
 def _compile(opts: Options, file: str | None, env: str | None,
              sets: tuple[str, ...]) -> tuple[Path, Build]:
+    from cloudc.compile import compile_config
+
     path = find_config(file)
     build = compile_config(path, default_env(env), list(sets))
     report(opts, build.diagnostics.sorted())

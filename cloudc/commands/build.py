@@ -1,18 +1,23 @@
-"""`cloudc build` and `cloudc validate`."""
+"""`cloudc build` and `cloudc validate`.
+
+The compiler is imported inside the commands, so `cloudc --help` stays fast.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from cloudc.cli import (EXIT_INPUT, EXIT_USAGE, Options, cli, default_env, env_problem, report,
                         say)
-from cloudc.compile import Build, compile_config
 from cloudc.diagnostics import Diagnostic
-from cloudc.emit.writer import OutputError, check_target, write_tree
-from cloudc.resolve import BUILTIN_ENVIRONMENTS, find_config
+from cloudc.project import BUILTIN_ENVIRONMENTS, find_config
+
+if TYPE_CHECKING:
+    from cloudc.compile import Build
 
 
 def _summary(build: Build) -> str:
@@ -30,6 +35,9 @@ def _summary(build: Build) -> str:
 def build(opts: Options, file: str | None, env: str | None, out: str, fmt: str,
           sets: tuple[str, ...]) -> None:
     """Compile FILE (default cloud.yaml) into DIR/ENV/."""
+    from cloudc.compile import compile_config
+    from cloudc.emit.writer import OutputError, check_target, write_tree
+
     env = default_env(env)
     path = find_config(file)
     target = Path(out) / env
@@ -74,6 +82,8 @@ def validate(opts: Options, files: tuple[str, ...], env: str | None, sets: tuple
 
     A finding that does not hold in every environment validated names the ones it holds in.
     """
+    from cloudc.compile import compile_config
+
     if lint:
         from cloudc.lint import available
 

@@ -8,15 +8,15 @@ import click
 
 from cloudc import presets as builtin
 from cloudc.cli import EXIT_INPUT, EXIT_USAGE, Options, cli, default_env, report
-from cloudc.compile import compile_config
 from cloudc.diagnostics import did_you_mean, dotted
-from cloudc.resolve import find_config
-from cloudc.schema import json_schema_text
+from cloudc.project import find_config
 
 
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of the config file."""
+    from cloudc.schema import json_schema_text
+
     click.echo(json_schema_text(), nl=False)
 
 
@@ -39,6 +39,8 @@ def presets(name: str | None) -> None:
 
 
 def _compiled(opts: Options, file: str | None, env: str | None) -> Any:
+    from cloudc.compile import compile_config
+
     result = compile_config(find_config(file), default_env(env), dry=True)
     report(opts, result.diagnostics.sorted())
     if result.diagnostics.has_errors or result.ir is None:

@@ -10,9 +10,6 @@ import click
 from cloudc import presets as builtin
 from cloudc.cli import EXIT_INPUT, EXIT_USAGE, Options, cli, say
 from cloudc.diagnostics import Diagnostics, did_you_mean
-from cloudc.lower._containers import is_dockerfile
-from cloudc.resolve import resolve
-from cloudc.schema import json_schema_text
 
 SCHEMA_PATH = "schemas/cloud.schema.json"
 GITIGNORE = ["build/", ".cloudc/"]
@@ -33,6 +30,8 @@ STUBS = {
 @click.pass_obj
 def init(opts: Options, preset: str | None, fmt: str, name: str | None, force: bool) -> None:
     """Write a starter cloud.yaml (or cloud.toml) with the schema line and .gitignore entries."""
+    from cloudc.schema import json_schema_text
+
     if preset is not None and builtin.builtin_path(preset) is None:
         hint = did_you_mean(preset, builtin.builtin_names())
         click.echo(f"cloudc: unknown preset `{preset}`" + (f" ({hint})" if hint else "")
@@ -86,6 +85,9 @@ def _gitignore() -> None:
 
 def _scaffold(config: Path) -> list[str]:
     """Create the code and site folders the config points at, with a stub in each."""
+    from cloudc.lower._containers import is_dockerfile
+    from cloudc.resolve import resolve
+
     res = resolve(config, "development", [], Diagnostics())
     if res is None:
         return []
