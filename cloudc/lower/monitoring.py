@@ -48,7 +48,8 @@ def _dlq(c: Component, ctx: Context) -> list[tuple[str, Any]] | None:
 
 
 def _bucket(storage_type: str) -> Dims:
-    return lambda c, ctx: [("BucketName", str(c.extra["physical"])),
+    # The name carries ${AWS::AccountId} and ${AWS::Region} (lower/_names.py).
+    return lambda c, ctx: [("BucketName", Sub(str(c.extra["physical"]))),
                            ("StorageType", storage_type)]
 
 
