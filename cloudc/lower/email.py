@@ -7,6 +7,7 @@ from typing import Any
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, pascal, statement
 from cloudc.lower.dns import zone_for
+from cloudc.lower.topics import allow_service
 from cloudc.schema.sections.email import Domain, Inbound
 from cloudc.source import Path
 
@@ -123,17 +124,19 @@ def _event_destinations(comp: Component, spec: Domain, cs: str, ctx: Context) ->
     topic = _target(ctx, spec.events_to, "topics", where)
     if topic is None or "arn" not in topic.attrs:
         return
+    if topic.extra.get("fifo"):
+        ctx.diags.add("E3005", f"SES publishes events to standard topics only; `{topic.key}` "
+                      "is a FIFO topic", origin=ctx.origin(where), path=where,
+                      hint="name a topic without `fifo: true`")
+        return
     ctx.add(comp, "EventsTopic", "AWS::SES::ConfigurationSetEventDestination", {
         "ConfigurationSetName": Ref(cs),
         "EventDestination": {
             "Name": "topic", "Enabled": True, "MatchingEventTypes": list(spec.events),
             "SnsDestination": {"TopicARN": topic.attrs["arn"]},
         }}, path=where)
-    ctx.diags.add("I1001", f"SES publishes to `{topic.key}` with its own service identity: a "
-                  "topic encrypted with the AWS-managed key alias/aws/sns does not accept it",
-                  origin=ctx.origin(where), path=where,
-                  hint="give the topic a customer-managed KMS key whose policy allows "
-                       "ses.amazonaws.com kms:GenerateDataKey* and kms:Decrypt")
+    # SES publishes as a service: the topic needs a customer-managed key that names it.
+    allow_service(topic, "ses.amazonaws.com", ctx)
 
 
 def _records(comp: Component, spec: Domain, identity: str,
