@@ -9,7 +9,8 @@ https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.prepare.html
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from cloudc.checks import CheckContext, Finding
 from cloudc.diagnostics import Code

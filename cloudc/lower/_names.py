@@ -51,7 +51,7 @@ def longest(template: str) -> int:
     """Return the longest a name template can get once CloudFormation fills it in.
 
     >>> longest("a-${AWS::AccountId}-${AWS::Region}")
-    31
+    30
     """
     text = template.replace("${AWS::AccountId}", "0" * 12)
     return len(text.replace("${AWS::Region}", "r" * LONGEST_REGION))

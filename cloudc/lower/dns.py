@@ -86,7 +86,7 @@ def note_delegation(ctx: Context, domain: str) -> None:
         "at the zone's name servers (root output `DnsNameServers`), and fails after 72 hours",
         origin=ctx.origin(path), path=path,
         hint="deploy once, copy the name servers from the stack's outputs (or `aws route53 "
-             f"get-hosted-zone`) to the registrar while it waits; or create the zone first and "
+             "get-hosted-zone`) to the registrar while it waits; or create the zone first and "
              "use `lookup: true` with its `zone_id`")
 
 
