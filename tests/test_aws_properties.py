@@ -192,7 +192,7 @@ def test_spec_example_as_written_has_one_duplicate_hostname_only() -> None:
 
 def test_created_zone_name_servers_are_a_root_output(builds: dict[str, Build]) -> None:
     seen = 0
-    for case, build in builds.items():
+    for build in builds.values():
         zones = list(_resources(build, "AWS::Route53::HostedZone"))
         outputs = build.root.get("Outputs", {})
         if not zones:
