@@ -43,7 +43,8 @@ def test_pool_defaults_attrs_and_retention(tmp_path: Path) -> None:
     assert client["AllowedOAuthFlows"] == ["code"]
     assert client["SupportedIdentityProviders"] == ["COGNITO"]
     assert client["PreventUserExistenceErrors"] == "ENABLED"
-    assert _res(b)["AuthUsersDomain"]["Properties"]["Domain"] == "demo-production-users"
+    assert _res(b)["AuthUsersDomain"]["Properties"]["Domain"] == {
+        "Fn::Sub": "demo-production-users-${AWS::AccountId}-${AWS::Region}"}
     issuer = b.root["Outputs"]["Issuer"]["Value"]
     assert "cognito-idp.${AWS::Region}.amazonaws.com/${Pool}" in json.dumps(issuer)
 

@@ -137,7 +137,8 @@ def test_environment_overlays_merge(app: Path) -> None:
     assert q["Resources"]["QueuesJobsQueue"]["Properties"]["VisibilityTimeout"] == 600
     s = json.loads((app / "build/production/stacks/storage.json").read_text())
     rules = s["Resources"]["StorageUploadsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
-    assert [r["Id"] for r in rules] == ["abort-incomplete-uploads"]
+    # The bucket is versioned: expired delete markers are cleaned up too.
+    assert [r["Id"] for r in rules] == ["abort-incomplete-uploads", "expired-delete-markers"]
     assert run("build", "--env", "staging").returncode == 0
     q = json.loads((app / "build/staging/stacks/queues.json").read_text())
     assert q["Resources"]["QueuesJobsQueue"]["Properties"]["VisibilityTimeout"] == 60

@@ -17,6 +17,8 @@ from cloudc.compile import compile_config
 from conftest_aws import moto, moto_server, offline_aws  # noqa: F401
 
 CASE = Path(__file__).parent / "golden" / "sites_domain"
+# moto's account and the test region: bucket names carry both (SPEC 1.1).
+PSEUDO = {"AWS::AccountId": "123456789012", "AWS::Region": "us-east-1"}
 
 
 def _site(tmp_path: Path):
@@ -24,8 +26,9 @@ def _site(tmp_path: Path):
     shutil.copytree(CASE, app, ignore=shutil.ignore_patterns("expected"))
     build = compile_config(app / "cloud.yaml", "staging")
     assert not build.diagnostics.has_errors
-    sites = sites_of(build.nested, app)
+    sites = sites_of(build.nested, app, PSEUDO)
     assert len(sites) == 1 and sites[0].distribution is not None
+    assert sites[0].bucket.endswith("-123456789012-us-east-1")
     return app, build, sites[0]
 
 
@@ -56,5 +59,5 @@ def test_sync_sites_reports_when_the_cdn_cannot_be_invalidated(tmp_path: Path, m
     aws.client("s3").create_bucket(Bucket=site.bucket)
     said: list[str] = []
     sync_sites(aws, "no-such-stack", build.nested, app, said.append)
-    assert any("uploaded" in m for m in said)
+    assert any("uploaded" in m and site.bucket in m for m in said)
     assert any("could not invalidate" in m for m in said)

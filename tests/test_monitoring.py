@@ -53,8 +53,45 @@ monitoring:
     assert policy[1]["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     # A key policy names its own key as "*" (AWS's documented form); no action is `kms:*`.
     assert all(st["Resource"] == "*" and "kms:*" not in st["Action"] for st in policy)
-    protocols = [mon[f"MonitoringNotify{i}"]["Properties"]["Protocol"] for i in (1, 2, 3)]
-    assert protocols == ["email", "https", "https"]
+    protocols = [mon[f"MonitoringNotify{i}"]["Properties"]["Protocol"] for i in (1, 2)]
+    assert protocols == ["email", "https"]
+    # A chat webhook is not an SNS https subscriber: a forwarding function posts to it.
+    assert "MonitoringNotify3" not in mon
+    assert mon["MonitoringNotify3Subscription"]["Properties"]["Protocol"] == "lambda"
+
+
+def test_chat_webhook_gets_a_forwarding_function(tmp_path: Path) -> None:
+    b = build(tmp_path, APP + """\
+secrets:
+  slack: { generate: { length: 32 } }
+monitoring:
+  notify: [{ webhook: "${secret:slack}" }]
+""")
+    assert not b.diagnostics.has_errors, b.diagnostics.sorted()
+    mon = _mon(b)
+    fn = mon["MonitoringNotify1Function"]["Properties"]
+    assert fn["Runtime"].startswith("python3") and "urlopen" in fn["Code"]["ZipFile"]
+    assert "resolve:secretsmanager" in json.dumps(fn["Environment"]["Variables"]["WEBHOOK_URL"])
+    sub = mon["MonitoringNotify1Subscription"]["Properties"]
+    assert sub["Endpoint"] == {"Fn::GetAtt": ["MonitoringNotify1Function", "Arn"]}
+    assert sub["TopicArn"] == {"Ref": "MonitoringTopic"}
+    perm = mon["MonitoringNotify1Permission"]["Properties"]
+    assert perm["Principal"] == "sns.amazonaws.com"
+    assert perm["SourceArn"] == {"Ref": "MonitoringTopic"}
+    no_wildcards(b)
+
+
+def test_chat_webhook_as_https_is_an_error_at_its_line(tmp_path: Path) -> None:
+    b = build(tmp_path, APP + """\
+monitoring:
+  notify:
+    - { email: ops@example.com }
+    - { https: "https://hooks.slack.com/services/T0/B0/x" }
+""")
+    errors = [d for d in b.diagnostics.errors if d.code == "E3171"]
+    assert len(errors) == 1 and "webhook:" in (errors[0].hint or "")
+    # two header lines, the app, then `monitoring:`, `notify:`, the email entry: line 4
+    assert errors[0].text().split(":")[1] == str(2 + APP.count("\n") + 4)
 
 
 def test_defaults_can_be_turned_off(tmp_path: Path) -> None:

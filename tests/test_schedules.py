@@ -40,7 +40,8 @@ schedules:
     assert sched["Target"]["RoleArn"] == {"Fn::GetAtt": ["SchedulesNightlyRole", "Arn"]}
     template, variables = sched["Target"]["Input"]["Fn::Sub"]
     assert json.loads(template.replace("${v0}", "x")) == {"bucket": "x", "mode": "full"}
-    assert variables == {"v0": "demo-production-reports"}
+    assert variables == {"v0": {
+        "Fn::Sub": "demo-production-reports-${AWS::AccountId}-${AWS::Region}"}}
     role = res["SchedulesNightlyRole"]["Properties"]
     trust = role["AssumeRolePolicyDocument"]["Statement"][0]
     assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}

@@ -96,7 +96,9 @@ def test_environment_and_links_go_into_the_env_file(tmp_path: Path) -> None:
     ud = res["ServersAppLaunchTemplate"]["Properties"]["LaunchTemplateData"]["UserData"]
     text = json.dumps(ud)
     assert "NODE_ENV='production'" in text
-    assert "STORAGE_UPLOADS_NAME='srv-production-uploads'" in text
+    # The bucket's name carries the account and region: filled in by CloudFormation.
+    assert "STORAGE_UPLOADS_NAME='\", {\"Fn::Sub\": \"srv-production-uploads-${AWS::AccountId}-" \
+        "${AWS::Region}\"}, \"'" in text
     assert "# --- recipe pm2 ---" in text
 
 

@@ -125,3 +125,35 @@ topics:
   alerts: { subscribers: [{ sms: "+15555550100" }, { sms: "555-0100" }] }
 """)
     assert codes(b) == ["E2005"]
+
+
+def test_chat_webhook_subscriber_gets_a_forwarding_function(tmp_path: Path) -> None:
+    b = build(tmp_path, """\
+topics:
+  deploys:
+    subscribers:
+      - { webhook: "https://hooks.slack.com/services/T0/B0/x" }
+""")
+    assert not b.diagnostics.has_errors, b.diagnostics.sorted()
+    res = b.nested["topics"]["Resources"]
+    sub = res["TopicsDeploysSubscriber1Subscription"]["Properties"]
+    assert sub["Protocol"] == "lambda"
+    assert sub["Endpoint"] == {"Fn::GetAtt": ["TopicsDeploysSubscriber1Function", "Arn"]}
+    fn = res["TopicsDeploysSubscriber1Function"]["Properties"]
+    assert fn["Environment"]["Variables"]["WEBHOOK_URL"] == \
+        "https://hooks.slack.com/services/T0/B0/x"
+    assert fn["FunctionName"] == "demo-production-deploys-webhook-1"
+    no_wildcards(b)
+
+
+def test_chat_webhook_as_https_subscriber_is_an_error(tmp_path: Path) -> None:
+    b = build(tmp_path, """\
+topics:
+  deploys:
+    subscribers:
+      - { https: "https://hooks.slack.com/services/T0/B0/x" }
+      - { https: "https://api.example.com/sns" }
+""")
+    assert codes(b) == ["E3171"]
+    (e,) = b.diagnostics.errors
+    assert e.text().split(":")[1] == "6"  # the Slack entry (after two header lines)

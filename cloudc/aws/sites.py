@@ -30,15 +30,20 @@ class Site:
     distribution: str | None
 
 
-def sites_of(nested: dict[str, dict[str, Any]], config_dir: Path) -> list[Site]:
-    """Find the site buckets (stamped `cloudc:site-source`) in the compiled nested templates."""
+def sites_of(nested: dict[str, dict[str, Any]], config_dir: Path,
+             pseudo: dict[str, str] | None = None) -> list[Site]:
+    """Find the site buckets (stamped `cloudc:site-source`) in the compiled nested templates.
+
+    Bucket names carry `${AWS::AccountId}` and `${AWS::Region}` (an `Fn::Sub`): `pseudo`
+    gives their values, e.g. `{"AWS::AccountId": "123456789012", "AWS::Region": "us-east-1"}`.
+    """
     out = []
     for group, doc in nested.items():
         resources = doc["Resources"]
         for body in resources.values():
             source = body.get("Metadata", {}).get("cloudc:site-source")
-            name = body.get("Properties", {}).get("BucketName")
-            if body["Type"] != "AWS::S3::Bucket" or not source or not isinstance(name, str):
+            name = _resolve(body.get("Properties", {}).get("BucketName"), pseudo or {})
+            if body["Type"] != "AWS::S3::Bucket" or not source or name is None:
                 continue
             owner = body["Metadata"].get("cloudc:owner")
             dist = next((lid for lid, b in resources.items()
@@ -46,6 +51,15 @@ def sites_of(nested: dict[str, dict[str, Any]], config_dir: Path) -> list[Site]:
                          and b.get("Metadata", {}).get("cloudc:owner") == owner), None)
             out.append(Site(name, config_dir / source, group, dist))
     return out
+
+
+def _resolve(name: Any, pseudo: dict[str, str]) -> str | None:
+    """Return a bucket name, filling in the pseudo parameters of an `Fn::Sub` template."""
+    if isinstance(name, dict) and isinstance(name.get("Fn::Sub"), str):
+        name = name["Fn::Sub"]
+        for key, value in pseudo.items():
+            name = name.replace("${" + key + "}", value)
+    return name if isinstance(name, str) and "${" not in name else None
 
 
 def sync_site(s3: Any, site: Site) -> int:
@@ -71,11 +85,14 @@ def sync_site(s3: Any, site: Site) -> int:
 def sync_sites(aws: Any, root_stack: str, nested: dict[str, dict[str, Any]], config_dir: Path,
                say: Say) -> None:
     """Sync every site of the build; invalidate the distributions of the sites that changed."""
-    for site in sites_of(nested, config_dir):
+    s3 = aws.client("s3")
+    pseudo = {"AWS::AccountId": aws.client("sts").get_caller_identity()["Account"],
+              "AWS::Region": str(s3.meta.region_name)}
+    for site in sites_of(nested, config_dir, pseudo):
         if not site.folder.is_dir():
             say(f"site folder {site.folder} not found: nothing uploaded to s3://{site.bucket}")
             continue
-        sent = sync_site(aws.client("s3"), site)
+        sent = sync_site(s3, site)
         say(f"site: uploaded {sent} changed file(s) from {site.folder} to s3://{site.bucket}")
         if sent and site.distribution:
             _invalidate(aws, root_stack, site, say)

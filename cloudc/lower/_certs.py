@@ -15,7 +15,7 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, Ref
-from cloudc.lower.dns import note_outside, zone_for
+from cloudc.lower.dns import note_delegation, note_outside, zone_for
 from cloudc.source import Path
 
 
@@ -47,6 +47,7 @@ def certificate(comp: Component, ctx: Context, domains: list[str], path: Path, *
                          "CNAME shown in the stack events")
             continue
         options.append({"DomainName": name, "HostedZoneId": zone})
+        note_delegation(ctx, name)
     props: dict[str, Any] = {"DomainName": names[0], "ValidationMethod": "DNS"}
     if len(names) > 1:
         props["SubjectAlternativeNames"] = names[1:]

@@ -13,6 +13,7 @@ from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
 from cloudc.ir import Component, GetAtt, Ref, Sub, pascal, statement
 from cloudc.lower._cognito import client, distinct, provider, resource_servers
+from cloudc.lower._names import cognito_prefix
 from cloudc.lower.dns import CLOUDFRONT_ZONE_ID, alias_records
 from cloudc.schema.base import link_target
 from cloudc.schema.sections.auth import Domain, IdentityPool, Pool
@@ -73,13 +74,14 @@ def declare(name: str, spec: Pool, ctx: Context) -> Component:
 
 
 def _prefix(name: str, spec: Pool, ctx: Context) -> str:
-    """Return the hosted UI's prefix domain (Cognito forbids aws, amazon and cognito in it)."""
+    """Return the Sub template of the hosted UI's prefix domain.
+
+    Prefixes are unique across all of AWS: the default one carries the account and region
+    (lower/_names.py); one given as `prefix` is used as written.
+    """
     if spec.prefix:
         return spec.prefix
-    prefix = ctx.physical(name, 63)
-    for word in ("amazon", "cognito", "aws"):
-        prefix = prefix.replace(word, "x" * len(word))
-    return prefix
+    return cognito_prefix(ctx, name)
 
 
 def _domain_name(spec: Pool) -> str | None:
@@ -233,7 +235,7 @@ def _domain(comp: Component, spec: Pool, ctx: Context) -> None:
     path = comp.path + ("domain",)
     if not custom:
         ctx.add(comp, "Domain", "AWS::Cognito::UserPoolDomain", {
-            "UserPoolId": Ref(comp.extra["pool"]), "Domain": comp.extra["prefix"]})
+            "UserPoolId": Ref(comp.extra["pool"]), "Domain": Sub(comp.extra["prefix"])})
         return
     cert: Any = spec.domain.certificate_arn if isinstance(spec.domain, Domain) else None
     if cert is None:

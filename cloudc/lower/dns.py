@@ -14,6 +14,8 @@ from cloudc.schema.sections.dns import Dns
 from cloudc.source import Path
 
 SECTION = "dns"
+SECTION_PATH: Path = (SECTION,)
+NAME_SERVERS_OUTPUT = "dns_name_servers"  # root output DnsNameServers
 # The hosted zone id every CloudFront distribution's alias target uses (fixed by AWS).
 CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"
 
@@ -48,13 +50,44 @@ def declare(name: str, spec: Dns, ctx: Context) -> Component:
 
 
 def lower(comp: Component, spec: Dns, ctx: Context) -> None:
-    """Emit the hosted zone unless an existing one is used."""
+    """Emit the hosted zone unless an existing one is used; output its name servers."""
     if spec.lookup:
         return
     ctx.add(comp, "Zone", "AWS::Route53::HostedZone", {
         "Name": comp.extra["zone"],
         "HostedZoneConfig": {"Comment": f"{ctx.slug} {ctx.env} (cloudc)"},
     }, stateful=True)
+    # The registrar must delegate to these before anything in the zone resolves (and before
+    # ACM can validate a certificate through it): the root stack shows them.
+    ctx.ir.outputs.setdefault(NAME_SERVERS_OUTPUT, (
+        comp.attrs["name_servers"],
+        f"Name servers of the hosted zone {comp.extra['zone']}: set them at its registrar",
+        ctx.origin(SECTION_PATH + ("zone",))))
+
+
+def note_delegation(ctx: Context, domain: str) -> None:
+    """Say once, at `dns.zone`, that a certificate validated in a new zone waits for delegation.
+
+    CloudFormation writes the validation records into the zone it creates in the same deploy,
+    but ACM only sees them once the registrar points the domain at the zone's name servers;
+    until then the certificate (and the stack) waits, and fails after 72 hours.
+    """
+    comp = ctx.component(SECTION)
+    if comp is None or "zone_id" not in comp.attrs or not isinstance(comp.attrs["zone_id"], Ref):
+        return
+    if comp.extra.get("delegation_noted"):
+        return
+    comp.extra["delegation_noted"] = True
+    zone = comp.extra["zone"]
+    path = SECTION_PATH + ("zone",)
+    ctx.diags.add(
+        "I1001", f"the hosted zone `{zone}` is created by this deploy and validates the "
+        f"certificate for `{domain}`: the deploy waits until the registrar of `{zone}` points "
+        "at the zone's name servers (root output `DnsNameServers`), and fails after 72 hours",
+        origin=ctx.origin(path), path=path,
+        hint="deploy once, copy the name servers from the stack's outputs (or `aws route53 "
+             "get-hosted-zone`) to the registrar while it waits; or create the zone first and "
+             "use `lookup: true` with its `zone_id`")
 
 
 def covers(zone: str, domain: str) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, pascal, statement
 from cloudc.lower.dns import zone_for
+from cloudc.lower.topics import allow_service
 from cloudc.schema.sections.email import Domain, Inbound
 from cloudc.source import Path
 
@@ -123,17 +124,19 @@ def _event_destinations(comp: Component, spec: Domain, cs: str, ctx: Context) ->
     topic = _target(ctx, spec.events_to, "topics", where)
     if topic is None or "arn" not in topic.attrs:
         return
+    if topic.extra.get("fifo"):
+        ctx.diags.add("E3005", f"SES publishes events to standard topics only; `{topic.key}` "
+                      "is a FIFO topic", origin=ctx.origin(where), path=where,
+                      hint="name a topic without `fifo: true`")
+        return
     ctx.add(comp, "EventsTopic", "AWS::SES::ConfigurationSetEventDestination", {
         "ConfigurationSetName": Ref(cs),
         "EventDestination": {
             "Name": "topic", "Enabled": True, "MatchingEventTypes": list(spec.events),
             "SnsDestination": {"TopicARN": topic.attrs["arn"]},
         }}, path=where)
-    ctx.diags.add("I1001", f"SES publishes to `{topic.key}` with its own service identity: a "
-                  "topic encrypted with the AWS-managed key alias/aws/sns does not accept it",
-                  origin=ctx.origin(where), path=where,
-                  hint="give the topic a customer-managed KMS key whose policy allows "
-                       "ses.amazonaws.com kms:GenerateDataKey* and kms:Decrypt")
+    # SES publishes as a service: the topic needs a customer-managed key that names it.
+    allow_service(topic, "ses.amazonaws.com", ctx)
 
 
 def _records(comp: Component, spec: Domain, identity: str,
@@ -195,18 +198,25 @@ def _inbound(comp: Component, inbound: Inbound, ctx: Context) -> None:
     # Receiving waits for the bucket and the function; sending must not (auth uses it, and
     # functions follow auth), so receipt rules get a stack of their own.
     group = "email-inbound"
-    rule_set = ctx.physical(f"{domain}-inbound", 64)
+    # An account has one active receipt rule set a region: every inbound domain adds its rule
+    # to the set the first one makes, so that activating that one set receives for all.
+    shared = next((r for r in ctx.ir.resources.values()
+                   if r.type == "AWS::SES::ReceiptRuleSet" and r.group == group), None)
+    rule_set = (shared.properties["RuleSetName"] if shared is not None
+                else ctx.physical(f"{domain}-inbound", 64))
     rule_name = ctx.physical(f"{domain}-receive", 64)
     rule_arn = arn("ses", f"receipt-rule-set/{rule_set}:receipt-rule/{rule_name}")
     actions: list[dict[str, Any]] = []
     depends: list[str] = []
+    stored: Component | None = None
     if inbound.bucket is not None:
         bucket = _target(ctx, inbound.bucket, "storage", path + ("bucket",))
         if bucket is not None and "bucket" in bucket.extra:
             prefix = inbound.prefix
             actions.append({"S3Action": {"BucketName": bucket.attrs["name"],
                                          "ObjectKeyPrefix": prefix}})
-            _allow_ses_puts(bucket, prefix, rule_arn, ctx, path + ("bucket",))
+            if _allow_ses_puts(bucket, prefix, rule_arn, ctx, path + ("bucket",)):
+                stored = bucket
     if inbound.function is not None:
         fn = _target(ctx, inbound.function, "functions", path + ("function",))
         if fn is not None and "function" in fn.extra:
@@ -217,42 +227,75 @@ def _inbound(comp: Component, inbound: Inbound, ctx: Context) -> None:
             depends.append(perm.logical_id)
             actions.append({"LambdaAction": {"FunctionArn": fn.attrs["arn"],
                                              "InvocationType": "Event"}})
+            if stored is not None:
+                _let_function_read(comp, fn, stored, inbound.prefix, ctx)
     if not actions:
         return
     if inbound.bucket is None:
         ctx.diags.add("I1001", "the function receives each message's headers only: add "
                       "`bucket` to keep the whole message", origin=ctx.origin(path), path=path)
-    rs = ctx.add(comp, "RuleSet", "AWS::SES::ReceiptRuleSet", {"RuleSetName": rule_set},
-                 path=path, group=group)
-    rule = ctx.add(comp, "ReceiptRule", "AWS::SES::ReceiptRule", {
+    rs = shared or ctx.add(comp, "RuleSet", "AWS::SES::ReceiptRuleSet",
+                           {"RuleSetName": rule_set}, path=path, group=group)
+    rule_props: dict[str, Any] = {
         "RuleSetName": Ref(rs.logical_id),
         "Rule": {"Name": rule_name, "Enabled": True, "ScanEnabled": inbound.spam_scan,
                  "TlsPolicy": "Require", "Recipients": inbound.recipients or [domain],
                  "Actions": actions},
-    }, path=path, group=group)
+    }
+    before = [r for r in ctx.ir.resources.values()
+              if r.type == "AWS::SES::ReceiptRule" and r.group == group]
+    if before:  # one rule after the other: SES orders the rules of a set
+        rule_props["After"] = before[-1].properties["Rule"]["Name"]
+        depends.append(before[-1].logical_id)
+    rule = ctx.add(comp, "ReceiptRule", "AWS::SES::ReceiptRule", rule_props, path=path,
+                   group=group)
     # SES checks at creation that it may invoke the function.
     rule.depends_on.extend(depends)
     if not inbound.spam_scan:
         ctx.warn("W1001", "inbound mail is not scanned for spam and viruses",
                  path + ("spam_scan",))
-    ctx.diags.add("I1001", f"CloudFormation cannot activate a receipt rule set: run `aws ses "
-                  f"set-active-receipt-rule-set --rule-set-name {rule_set}` once after the "
-                  "first deploy (an account has one active rule set per region)",
-                  origin=ctx.origin(path), path=path,
-                  hint="SES receives mail only in some regions, e.g. us-east-1, us-west-2, "
-                       "eu-west-1")
+    if shared is None:
+        ctx.diags.add("I1001", "CloudFormation cannot activate a receipt rule set: run `aws ses "
+                      f"set-active-receipt-rule-set --rule-set-name {rule_set}` once after "
+                      "the first deploy (an account has one active rule set per region; "
+                      "every inbound domain of this app adds its rule to this set)",
+                      origin=ctx.origin(path), path=path,
+                      hint="SES receives mail only in some regions, e.g. us-east-1, "
+                           "us-west-2, eu-west-1")
+
+
+def _let_function_read(comp: Component, fn: Component, bucket: Component, prefix: str,
+                       ctx: Context) -> None:
+    """Let the inbound function read the messages SES stores, and tell it where they are.
+
+    SES hands the function the message's headers only; the whole message is the object
+    `<prefix><messageId>` in the bucket, which the S3 action (run first) has written.
+    """
+    from cloudc.lower.storage import objects_of
+
+    read = statement(["s3:GetObject"], [objects_of(bucket.attrs["arn"], prefix)])
+    if fn.statements is not None and read not in fn.statements:
+        fn.statements.append(read)
+    if fn.environment is not None:
+        fn.environment.setdefault(f"{comp.env_prefix}_INBOUND_BUCKET",
+                                  bucket.attrs["name"].derived or bucket.attrs["name"])
+        fn.environment.setdefault(f"{comp.env_prefix}_INBOUND_PREFIX", prefix)
 
 
 def _allow_ses_puts(bucket: Component, prefix: str, rule_arn: Sub, ctx: Context,
-                    path: Path) -> None:
-    """Let this account's SES rule write into the bucket, via the bucket's one policy."""
+                    path: Path) -> bool:
+    """Let this account's SES rule write into the bucket, via the bucket's one policy.
+
+    The statement is the one the SES guide gives (AWS:SourceAccount and AWS:SourceArn):
+    https://docs.aws.amazon.com/ses/latest/dg/receiving-email-permissions.html
+    """
     policy = ctx.ir.resources.get(ctx.logical(bucket, "BucketPolicy"))
     bucket_arn = bucket.attrs["arn"]
     derived = getattr(bucket_arn, "derived", None)
     if policy is None or not isinstance(derived, Sub):
         ctx.diags.add("E3002", f"`{bucket.key}` cannot receive mail: it has no bucket policy",
                       origin=ctx.origin(path), path=path)
-        return
+        return False
     statements = policy.properties["PolicyDocument"]["Statement"]
     statements.append({
         "Sid": "AllowSesInbound",
@@ -260,8 +303,8 @@ def _allow_ses_puts(bucket: Component, prefix: str, rule_arn: Sub, ctx: Context,
         "Principal": {"Service": "ses.amazonaws.com"},
         "Action": "s3:PutObject",
         "Resource": Sub(f"{derived.template}/{prefix}*", derived.vars),
-        "Condition": {"StringEquals": {"AWS:SourceAccount": Pseudo("AWS::AccountId")},
-                      "ArnLike": {"AWS:SourceArn": rule_arn}},
+        "Condition": {"StringEquals": {"AWS:SourceAccount": Pseudo("AWS::AccountId"),
+                                       "AWS:SourceArn": rule_arn}},
     })
     storage = getattr(ctx.config, "storage", None) or {}
     spec = storage.get(bucket.name)
@@ -269,6 +312,8 @@ def _allow_ses_puts(bucket: Component, prefix: str, rule_arn: Sub, ctx: Context,
         ctx.diags.add("E3005", f"`{bucket.key}` is encrypted with the AWS-managed KMS key, which "
                       "SES cannot write with", origin=ctx.origin(path), path=path,
                       hint=f"use `encryption: s3` on storage.{bucket.name}")
+        return False
+    return True
 
 
 def _template(comp: Component, name: str, tpl: Any, ctx: Context) -> None:

@@ -48,7 +48,8 @@ def _dlq(c: Component, ctx: Context) -> list[tuple[str, Any]] | None:
 
 
 def _bucket(storage_type: str) -> Dims:
-    return lambda c, ctx: [("BucketName", str(c.extra["physical"])),
+    # The name carries ${AWS::AccountId} and ${AWS::Region} (lower/_names.py).
+    return lambda c, ctx: [("BucketName", Sub(str(c.extra["physical"]))),
                            ("StorageType", storage_type)]
 
 
@@ -326,10 +327,17 @@ def _notify(comp: Component, spec: Monitoring, ctx: Context) -> None:
     }, path=(SECTION, "notify"))
     for i, n in enumerate(spec.notify):
         where = (SECTION, "notify", i)
+        if n.webhook is not None:  # a chat webhook: posted to by a forwarding function
+            from cloudc.lower._webhook import forwarder
+
+            forwarder(comp, f"Notify{i + 1}", Ref(comp.extra["topic"]),
+                      ctx.value(n.webhook, where + ("webhook",)), ctx, where + ("webhook",),
+                      name=f"monitoring-webhook-{i + 1}")
+            continue
         if n.email is not None:
             protocol, endpoint = "email", n.email
         else:
-            protocol, endpoint = "https", n.https or n.webhook
+            protocol, endpoint = "https", n.https
         ctx.add(comp, f"Notify{i + 1}", "AWS::SNS::Subscription", {
             "Protocol": protocol, "Endpoint": ctx.value(endpoint, where),
             "TopicArn": Ref(comp.extra["topic"]),

@@ -14,6 +14,7 @@ from typing import Any
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, statement
 from cloudc.lower._certs import certificate
+from cloudc.lower._names import bucket_name
 from cloudc.lower.dns import CLOUDFRONT_ZONE_ID, alias_records
 from cloudc.lower.storage import tls_only
 from cloudc.schema.sections.sites import Site
@@ -35,7 +36,7 @@ def declare(name: str, spec: Site, ctx: Context) -> Component:
     """Declare a site's attributes and what linking it grants (publishing and invalidation)."""
     path: Path = (SECTION, name)
     comp = Component(SECTION, name, "site", path, ctx.origin(path))
-    physical = ctx.physical(f"site-{name}", 63)
+    physical = bucket_name(ctx, f"site-{name}")
     bucket = ctx.logical(comp, "Bucket")
     dist = ctx.logical(comp, "Distribution")
     comp.extra.update(physical=physical, bucket=bucket, distribution=dist)
@@ -70,7 +71,8 @@ def declare(name: str, spec: Site, ctx: Context) -> Component:
 def lower(comp: Component, spec: Site, ctx: Context) -> None:
     """Emit bucket, policy, origin access control, certificate, distribution and records."""
     path = comp.path
-    bucket = ctx.add(comp, "Bucket", "AWS::S3::Bucket", {"BucketName": comp.extra["physical"]},
+    bucket = ctx.add(comp, "Bucket", "AWS::S3::Bucket",
+                     {"BucketName": Sub(comp.extra["physical"])},
                      metadata={"cloudc:site-source": spec.source})
     oac = ctx.add(comp, "Oac", "AWS::CloudFront::OriginAccessControl", {
         "OriginAccessControlConfig": {

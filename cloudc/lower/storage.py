@@ -6,6 +6,7 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, statement
+from cloudc.lower._names import bucket_name
 from cloudc.schema.sections.storage import Bucket
 
 SECTION = "storage"
@@ -16,7 +17,7 @@ def declare(name: str, spec: Bucket, ctx: Context) -> Component:
     path = (SECTION, name)
     comp = Component(SECTION, name, "bucket", path, ctx.origin(path))
     bucket = ctx.logical(comp, "Bucket")
-    physical = ctx.physical(name, 63)
+    physical = bucket_name(ctx, name)
     arn = Sub(f"arn:${{AWS::Partition}}:s3:::{physical}")
     comp.extra["physical"] = physical
     comp.extra["bucket"] = bucket
@@ -42,7 +43,7 @@ def declare(name: str, spec: Bucket, ctx: Context) -> Component:
 def lower(comp: Component, spec: Bucket, ctx: Context) -> None:
     """Emit the bucket and its TLS-only bucket policy."""
     path = comp.path
-    props: dict[str, Any] = {"BucketName": comp.extra["physical"]}
+    props: dict[str, Any] = {"BucketName": Sub(comp.extra["physical"])}
     if spec.encryption == "kms":
         props["BucketEncryption"] = {"ServerSideEncryptionConfiguration": [
             {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}, "BucketKeyEnabled": True}
@@ -59,8 +60,13 @@ def lower(comp: Component, spec: Bucket, ctx: Context) -> None:
         if rule.transition_days:
             r["Transitions"] = [{"StorageClass": rule.storage_class,
                                  "TransitionInDays": rule.transition_days}]
-        if rule.noncurrent_expire_days:
-            r["NoncurrentVersionExpiration"] = {"NoncurrentDays": rule.noncurrent_expire_days}
+        noncurrent = rule.noncurrent_expire_days
+        if noncurrent is None and spec.versioning and rule.expire_days:
+            # Expiring a versioned object only adds a delete marker: the data stays as a
+            # noncurrent version until this removes it.
+            noncurrent = rule.expire_days
+        if noncurrent:
+            r["NoncurrentVersionExpiration"] = {"NoncurrentDays": noncurrent}
         if len(r) == 2 or (len(r) == 3 and "Prefix" in r):
             ctx.diags.add("E2005", "a lifecycle rule needs expire_days, transition_days or "
                           "noncurrent_expire_days", origin=ctx.origin(path + ("lifecycle", i)),
@@ -68,6 +74,11 @@ def lower(comp: Component, spec: Bucket, ctx: Context) -> None:
         rules.append(r)
     rules.append({"Id": "abort-incomplete-uploads", "Status": "Enabled",
                   "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}})
+    if spec.versioning:
+        # A delete marker left with no versions behind it is removed (S3 rejects this flag in
+        # a rule that also expires objects by days, so it is a rule of its own).
+        rules.append({"Id": "expired-delete-markers", "Status": "Enabled",
+                      "ExpiredObjectDeleteMarker": True})
     props["LifecycleConfiguration"] = {"Rules": rules}
     if spec.cors:
         props["CorsConfiguration"] = {"CorsRules": [
@@ -94,14 +105,29 @@ def lower(comp: Component, spec: Bucket, ctx: Context) -> None:
 
 
 def tls_only(bucket_arn: Any) -> dict[str, Any]:
-    """Return the statement that denies every request not made over TLS."""
-    objects = bucket_arn.template + "/*" if isinstance(bucket_arn, Sub) else None
-    resources = [bucket_arn, Sub(objects)] if objects else [bucket_arn]
+    """Return the statement that denies every request not made over TLS.
+
+    It names the bucket and every object in it (`arn:...:bucket/*`): a deny on the bucket ARN
+    alone leaves object reads and writes over plain HTTP allowed (Security Hub S3.5).
+    `bucket_arn` is the bucket's ARN as a Sub, or a GetAtt of its `Arn` (with or without a
+    `derived` Sub).
+    """
     return {
         "Sid": "DenyInsecureTransport",
         "Effect": "Deny",
         "Principal": "*",
         "Action": "s3:*",
-        "Resource": resources,
+        "Resource": [bucket_arn, objects_of(bucket_arn)],
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     }
+
+
+def objects_of(bucket_arn: Any, prefix: str = "") -> Sub:
+    """Return the ARN of the objects under `prefix` in a bucket given by its ARN."""
+    if isinstance(bucket_arn, GetAtt) and bucket_arn.derived is not None:
+        bucket_arn = bucket_arn.derived
+    if isinstance(bucket_arn, Sub):
+        return Sub(f"{bucket_arn.template}/{prefix}*", bucket_arn.vars)
+    if isinstance(bucket_arn, GetAtt):
+        return Sub(f"${{bucket}}/{prefix}*", (("bucket", bucket_arn),))
+    raise TypeError(f"not a bucket ARN expression: {bucket_arn!r}")

@@ -198,7 +198,7 @@ def _catalog(comp: Component, spec: Stream, catalog: Catalog, bucket: Component,
                           "Description": f"Records of the {comp.name} stream, delivered to S3."},
     }, path=path)
     comp.attrs["database"] = Ref(db.logical_id, derived=Sub(db_name))
-    bucket_name = bucket.extra["physical"]
+    bucket_name = bucket.extra["physical"]  # a Sub template: it carries account and region
     if catalog.columns:
         _table(comp, spec, catalog, db, bucket_name, ctx)
     workgroup = ctx.physical(comp.name, 128)
@@ -206,7 +206,7 @@ def _catalog(comp: Component, spec: Stream, catalog: Catalog, bucket: Component,
         "EnforceWorkGroupConfiguration": True,
         "PublishCloudWatchMetricsEnabled": True,
         "ResultConfiguration": {
-            "OutputLocation": f"s3://{bucket_name}/athena-results/{comp.name}/",
+            "OutputLocation": Sub(f"s3://{bucket_name}/athena-results/{comp.name}/"),
             "EncryptionConfiguration": {"EncryptionOption": "SSE_S3"},
         },
         "EngineVersion": {"SelectedEngineVersion": "Athena engine version 3"},
@@ -236,9 +236,10 @@ def _table(comp: Component, spec: Stream, catalog: Catalog, db: Any, bucket_name
     fmt = stamps[0]
     unit = ("HOURS" if "HH" in fmt else "DAYS" if "dd" in fmt else
             "MONTHS" if "MM" in fmt else "YEARS")
-    location = f"s3://{bucket_name}/{head}"
-    # `${dt}` is Athena's projection placeholder, not a CloudFormation substitution.
-    template = f"s3://{bucket_name}/{TIMESTAMP.sub('${dt}', spec.prefix)}"
+    location = Sub(f"s3://{bucket_name}/{head.replace('${', '${!')}")
+    # `${dt}` is Athena's projection placeholder: `${!dt}` keeps it literal in the Fn::Sub.
+    prefix = TIMESTAMP.sub("${!dt}", spec.prefix.replace("${", "${!"))
+    template = Sub(f"s3://{bucket_name}/{prefix}")
     columns = [{"Name": k, "Type": v} for k, v in catalog.columns.items()]
     ctx.add(comp, "Table", "AWS::Glue::Table", {
         "CatalogId": Pseudo("AWS::AccountId"),

@@ -16,7 +16,7 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
-from cloudc.ir import Component, GetAtt, Ref, Resource, Sub, arn, pascal, statement
+from cloudc.ir import Component, GetAtt, Pseudo, Ref, Resource, Sub, arn, pascal, statement
 from cloudc.schema.sections.topics import Subscriber, Topic
 
 SECTION = "topics"
@@ -156,9 +156,10 @@ def _function(comp: Component, target: Component, sub: Subscriber, path: tuple[A
 
 def _endpoint(comp: Component, sub: Subscriber, i: int, path: tuple[Any, ...],
               ctx: Context) -> None:
-    """Subscribe an email address, an HTTPS endpoint or a phone number."""
+    """Subscribe an email address, an HTTPS endpoint, a chat webhook or a phone number."""
     protocol, key = next((p, k) for p, k in (("email", "email"), ("https", "https"),
-                                               ("sms", "sms")) if getattr(sub, k) is not None)
+                                               ("webhook", "webhook"), ("sms", "sms"))
+                         if getattr(sub, k) is not None)
     where = path + (key,)
     if comp.extra["fifo"]:
         ctx.diags.add("E3005", f"FIFO topic `{comp.name}` can only deliver to SQS queues, not "
@@ -169,6 +170,17 @@ def _endpoint(comp: Component, sub: Subscriber, i: int, path: tuple[Any, ...],
                       f"{protocol}", origin=ctx.origin(path + ("raw",)), path=path + ("raw",))
         return
     endpoint = getattr(sub, key)
+    if protocol == "webhook":
+        from cloudc.lower._webhook import forwarder
+
+        if sub.raw or sub.filter:
+            ctx.diags.add("E3005", "a chat webhook takes the message text: `raw` and `filter` "
+                          "do not apply", origin=ctx.origin(where), path=where)
+            return
+        forwarder(comp, f"Subscriber{i + 1}", Ref(comp.extra["topic"]),
+                  ctx.value(endpoint, where), ctx, where,
+                  name=f"{comp.name}-webhook-{i + 1}")
+        return
     if protocol == "sms" and "${" not in endpoint and not _E164.match(endpoint):
         ctx.diags.add("E2005", f"`{endpoint}` is not a phone number in E.164 form",
                       origin=ctx.origin(where), path=where, hint="e.g. +15555550100")
@@ -185,3 +197,46 @@ def _options(props: dict[str, Any], sub: Subscriber) -> None:
         props["FilterPolicy"] = sub.filter
     if sub.raw:
         props["RawMessageDelivery"] = True
+
+
+def allow_service(comp: Component, service: str, ctx: Context) -> None:
+    """Let an AWS service (`ses.amazonaws.com`, ...) publish to the topic despite encryption.
+
+    A topic under the AWS-managed key `alias/aws/sns` refuses messages from AWS services: that
+    key's policy cannot be changed to name them. Such a topic gets a customer-managed key of
+    its own whose policy lets every principal of the account use it through SNS (what the
+    AWS-managed key allows) and names the service:
+    https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+    """
+    topic = ctx.ir.resources[comp.extra["topic"]]
+    key = ctx.ir.resources.get(ctx.logical(comp, "Key"))
+    if key is None:
+        account = Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
+        # `Resource: "*"` in a key policy means "this key" (its ARN is not known yet).
+        key = ctx.add(comp, "Key", "AWS::KMS::Key", {
+            "Description": f"{ctx.slug} {ctx.env}: topic {comp.name}",
+            "EnableKeyRotation": True,
+            "KeyPolicy": {"Version": "2012-10-17", "Statement": [
+                {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": account},
+                 "Action": ["kms:CancelKeyDeletion", "kms:Create*", "kms:Delete*",
+                            "kms:Describe*", "kms:Disable*", "kms:Enable*", "kms:Get*",
+                            "kms:List*", "kms:Put*", "kms:Revoke*", "kms:ScheduleKeyDeletion",
+                            "kms:TagResource", "kms:UntagResource", "kms:Update*"],
+                 "Resource": "*"},
+                {"Sid": "AccountPublishesThroughSns", "Effect": "Allow",
+                 "Principal": {"AWS": "*"},
+                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
+                 "Condition": {"StringEquals": {
+                     "kms:CallerAccount": Pseudo("AWS::AccountId"),
+                     "kms:ViaService": Sub("sns.${AWS::Region}.amazonaws.com")}}},
+            ]},
+        })
+        topic.properties["KmsMasterKeyId"] = Ref(key.logical_id)
+    statements = key.properties["KeyPolicy"]["Statement"]
+    sid = "ServicePublishes" + pascal(service.split(".", 1)[0])
+    if any(st.get("Sid") == sid for st in statements):
+        return
+    statements.append({
+        "Sid": sid, "Effect": "Allow", "Principal": {"Service": service},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": Pseudo("AWS::AccountId")}}})

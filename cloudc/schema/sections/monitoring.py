@@ -14,11 +14,15 @@ ORDER = 200
 
 
 class Notify(Model):
-    """Where alarm notifications go: exactly one of email, https, slack or chatbot webhook."""
+    """Where alarm notifications go: exactly one of email, https or a chat webhook."""
 
     email: str | None = None
-    https: str | None = Field(None, pattern=r"^https://")
-    webhook: str | None = Field(None, pattern=r"^https://", description="Chat webhook URL.")
+    https: str | None = Field(None, pattern=r"^https://", description=(
+        "An endpoint that answers SNS's subscription confirmation and reads its JSON "
+        "envelope; a chat webhook goes under `webhook`."))
+    webhook: str | None = Field(None, pattern=r"^(https://|\$\{)", description=(
+        "Chat incoming-webhook URL (Slack, Teams, Chime, Discord, Google Chat), or "
+        "`${secret:NAME}`: a small function posts each alarm to it."))
 
     @model_validator(mode="after")
     def _one(self) -> "Notify":

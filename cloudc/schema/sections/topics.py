@@ -13,20 +13,27 @@ ORDER = 30
 
 
 class Subscriber(Model):
-    """A subscriber: a queue or function reference, an email, an HTTPS endpoint or an SMS number."""
+    """A subscriber: a queue or function, an email, an HTTPS endpoint, a chat webhook or an SMS."""
 
     to: RefStr | None = Field(None, description="`queues.NAME` or `functions.NAME`.")
     email: str | None = None
-    https: str | None = Field(None, pattern=r"^https://")
+    https: str | None = Field(None, pattern=r"^https://", description=(
+        "An endpoint that answers SNS's subscription confirmation and reads its JSON "
+        "envelope; a chat webhook goes under `webhook`."))
+    webhook: str | None = Field(None, pattern=r"^(https://|\$\{)", description=(
+        "Chat incoming-webhook URL (Slack, Teams, Chime, Discord, Google Chat), or "
+        "`${secret:NAME}`: a small function posts each message to it."))
     sms: str | None = None
     filter: dict[str, Any] | None = Field(None, description="SNS filter policy.")
     raw: Bool = Field(False, description="Raw message delivery (queues and HTTPS).")
 
     @model_validator(mode="after")
     def _one_target(self) -> "Subscriber":
-        given = [k for k in ("to", "email", "https", "sms") if getattr(self, k) is not None]
+        given = [k for k in ("to", "email", "https", "webhook", "sms")
+                 if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("a subscriber takes exactly one of `to`, `email`, `https`, `sms`")
+            raise ValueError("a subscriber takes exactly one of `to`, `email`, `https`, "
+                             "`webhook`, `sms`")
         return self
 
 
