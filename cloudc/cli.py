@@ -17,6 +17,7 @@ import click
 
 from cloudc import __version__
 from cloudc.diagnostics import Diagnostic, render
+from cloudc.signals import Interrupted
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_AWS = 0, 1, 2, 3
 
@@ -173,8 +174,6 @@ def cli(ctx: click.Context, **kw: Any) -> None:
     ctx.obj = Options(**kw)
 
 
-class Interrupted(BaseException):
-    """Ctrl-C: raised by our SIGINT handler, so click cannot turn it into "Aborted!" (exit 1)."""
 
 
 def _on_sigint(signum: int, frame: Any) -> None:

@@ -229,6 +229,19 @@ FIELDS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
+def is_dockerfile(image: str) -> bool:
+    """Say whether `image` names a Dockerfile to build rather than an image to pull.
+
+    >>> is_dockerfile("./Dockerfile"), is_dockerfile("api/Dockerfile.prod")
+    (True, True)
+    >>> is_dockerfile("nginx:1.27")
+    False
+    """
+    base = image.rsplit("/", 1)[-1]
+    return image.startswith(("./", "../", "/")) or base.startswith("Dockerfile") \
+        or base.endswith(".Dockerfile") or base.endswith(".dockerfile")
+
+
 def named_paths(data: dict[str, Any]) -> Iterator[tuple[ConfigPath, str, str, str]]:
     """Yield (config path, value, kind, what) for every file or folder the config names."""
     for section, field, kind, what in FIELDS:
@@ -240,8 +253,6 @@ def named_paths(data: dict[str, Any]) -> Iterator[tuple[ConfigPath, str, str, st
             if not isinstance(value, str) or "${" in value:
                 continue
             if section == "services":
-                from cloudc.lower._containers import is_dockerfile
-
                 if not is_dockerfile(value.strip()):
                     continue
                 value = value.strip()

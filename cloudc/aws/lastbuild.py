@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -86,23 +87,41 @@ def _origin(build: Build, r: ResourceChange, config: Path) -> Origin | None:
     return None
 
 
-def check(opts: Any, path: Path, env: str, sets: list[str], out: Path) -> bool:
-    """Compile `env` and report replacements and data loss against `out/env/`; True if data loss."""
-    from cloudc.cli import report, say
+@dataclass
+class Comparison:
+    """A fresh build of one environment against the last build on disk."""
+
+    config: Path
+    env: str
+    folder: Path
+    plan: Plan | None = None  # None: there is no last build in `folder`
+    findings: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def data_loss(self) -> bool:
+        """Say whether a change deletes or replaces a resource that holds data."""
+        return self.plan is not None and bool(self.plan.summary()["data_loss"])
+
+    def summary(self) -> str:
+        """Return the one-line summary the command prints."""
+        if self.plan is None:
+            return f"{self.config} ({self.env}): no last build in {self.folder}/ to compare with"
+        n = self.plan.summary()
+        return (f"{self.config} ({self.env}) against {self.folder}/: {n['add']} to add, "
+                f"{n['modify']} to change, {n['remove']} to remove, {n['replace']} replaced, "
+                f"{n['data_loss']} with data loss")
+
+
+def compare(path: Path, env: str, sets: list[str], out: Path) -> Comparison | None:
+    """Compile `env` and compare it with `out/env/`; None if the build has errors."""
     from cloudc.compile import compile_config
 
     build = compile_config(path, env, sets)
     if build.diagnostics.has_errors:
-        return False  # the dry run already reported them
-    result = against_last_build(build, out / env, path)
+        return None  # the dry run already reported them
+    folder = out / env
+    result = against_last_build(build, folder, path)
     if result is None:
-        say(opts, f"{path} ({env}): no last build in {out / env}/ to compare with")
-        return False
+        return Comparison(path, env, folder)
     plan, found = result
-    report(opts, found)
-    n = plan.summary()
-    say(opts, f"{path} ({env}) against {out / env}/: {n['add']} to add, {n['modify']} to "
-              f"change, {n['remove']} to remove, {n['replace']} replaced, "
-              f"{n['data_loss']} with data loss",
-        fg="red" if n["data_loss"] else None)
-    return bool(n["data_loss"])
+    return Comparison(path, env, folder, plan, found)

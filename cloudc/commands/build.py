@@ -117,10 +117,15 @@ def validate(opts: Options, files: tuple[str, ...], env: str | None, sets: tuple
                 failed = failed or any(d.severity == "error" for d in lint_found)
         report(opts, _by_environment(found, ran), notes=False)
         if against:
-            from cloudc.aws.lastbuild import check
+            from cloudc.aws.lastbuild import compare
 
             for result in good:
-                failed = check(opts, path, result.env, list(sets), Path(out)) or failed
+                seen = compare(path, result.env, list(sets), Path(out))
+                if seen is None:
+                    continue
+                report(opts, seen.findings)
+                say(opts, seen.summary(), fg="red" if seen.data_loss else None)
+                failed = seen.data_loss or failed
         if not failed:
             say(opts, f"{path}: ok ({', '.join(envs)})", fg="green")
     if failed:

@@ -85,7 +85,7 @@ def _gitignore() -> None:
 
 def _scaffold(config: Path) -> list[str]:
     """Create the code and site folders the config points at, with a stub in each."""
-    from cloudc.lower._containers import is_dockerfile
+    from cloudc.paths import is_dockerfile
     from cloudc.resolve import resolve
 
     res = resolve(config, "development", [], Diagnostics())

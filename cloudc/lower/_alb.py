@@ -12,8 +12,8 @@ from typing import Any, Literal
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub
 from cloudc.lower._certs import certificate
-from cloudc.lower.dns import note_outside, zone_for
-from cloudc.lower.network import require_vpc
+from cloudc.lower._zones import note_outside, zone_for
+from cloudc.lower._vpc import require_vpc
 from cloudc.source import Path
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"

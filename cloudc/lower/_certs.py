@@ -15,7 +15,7 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, Ref
-from cloudc.lower.dns import note_delegation, note_outside, zone_for
+from cloudc.lower._zones import note_delegation, note_outside, zone_for
 from cloudc.source import Path
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Sub, arn, pascal, statement
-from cloudc.paths import MAX_CONTEXT_BYTES, PathProblem, scan
+from cloudc.paths import MAX_CONTEXT_BYTES, PathProblem, is_dockerfile, scan
 from cloudc.schema.sections.services import Service
 from cloudc.source import Path
 
@@ -25,19 +25,6 @@ _SECRET_REF = re.compile(r"^secrets\.([a-z0-9][a-z0-9_-]*)(?:\.([A-Za-z0-9_-]+))
 _SSM = re.compile(r"^\$\{\s*ssm:(/[^}\s]+)\s*\}$")
 _PRIVATE_ECR = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^:@]+)")
 _SKIP = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "build", "dist"}
-
-
-def is_dockerfile(image: str) -> bool:
-    """Say whether `image` names a Dockerfile to build rather than an image to pull.
-
-    >>> is_dockerfile("./Dockerfile"), is_dockerfile("api/Dockerfile.prod")
-    (True, True)
-    >>> is_dockerfile("nginx:1.27")
-    False
-    """
-    base = image.rsplit("/", 1)[-1]
-    return image.startswith(("./", "../", "/")) or base.startswith("Dockerfile") \
-        or base.endswith(".Dockerfile") or base.endswith(".dockerfile")
 
 
 def context_hash(folder: FsPath, root: FsPath | None = None) -> str:
@@ -269,7 +256,7 @@ def mounts(comp: Component, spec: Service, ctx: Context
                 "AuthorizationConfig": auth}})
         points.append({"SourceVolume": volume, "ContainerPath": container_path,
                        "ReadOnly": False})
-        from cloudc.lower.file_systems import mount_ready
+        from cloudc.lower._vpc import mount_ready
 
         ready.extend(d for d in mount_ready(target, ctx) if d not in ready)
     return volumes, points, ready

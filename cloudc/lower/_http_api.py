@@ -18,11 +18,11 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Join, Ref, Sub, arn, pascal
-from cloudc.lower.apis import (
+from cloudc.lower._api_routes import (
     Authorizer, Route, access_log_group, function_arn, invocation_uri, logging_account, permit,
     protected, route_suffix,
 )
-from cloudc.lower.network import require_vpc
+from cloudc.lower._vpc import require_vpc
 from cloudc.schema.sections.apis import Api
 from cloudc.source import Path
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, statement
-from cloudc.lower.network import closed_security_group, require_vpc
+from cloudc.lower._vpc import closed_security_group, require_vpc
 from cloudc.schema.sections.databases import Database
 
 ENGINES = {

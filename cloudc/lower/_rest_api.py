@@ -14,7 +14,7 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref
-from cloudc.lower.apis import (
+from cloudc.lower._api_routes import (
     Authorizer, Route, access_log_group, invocation_uri, logging_account, path_suffix, permit,
     protected,
 )

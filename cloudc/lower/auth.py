@@ -14,7 +14,7 @@ from cloudc.diagnostics import did_you_mean
 from cloudc.ir import Component, GetAtt, Ref, Sub, pascal, statement
 from cloudc.lower._cognito import client, distinct, provider, resource_servers
 from cloudc.lower._names import cognito_prefix
-from cloudc.lower.dns import CLOUDFRONT_ZONE_ID, alias_records
+from cloudc.lower._zones import CLOUDFRONT_ZONE_ID, alias_records
 from cloudc.schema.base import link_target
 from cloudc.schema.sections.auth import Domain, IdentityPool, Pool
 from cloudc.source import Path

@@ -13,7 +13,7 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, statement
-from cloudc.lower.network import closed_security_group, require_vpc
+from cloudc.lower._vpc import closed_security_group, require_vpc
 from cloudc.schema.sections.caches import Cache
 
 SECTION = "caches"

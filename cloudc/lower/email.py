@@ -6,8 +6,8 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, pascal, statement
-from cloudc.lower.dns import zone_for
-from cloudc.lower.topics import allow_service
+from cloudc.lower._zones import zone_for
+from cloudc.lower._topic_keys import allow_service
 from cloudc.schema.sections.email import Domain, Inbound
 from cloudc.source import Path
 
@@ -271,7 +271,7 @@ def _let_function_read(comp: Component, fn: Component, bucket: Component, prefix
     SES hands the function the message's headers only; the whole message is the object
     `<prefix><messageId>` in the bucket, which the S3 action (run first) has written.
     """
-    from cloudc.lower.storage import objects_of
+    from cloudc.lower._buckets import objects_of
 
     read = statement(["s3:GetObject"], [objects_of(bucket.attrs["arn"], prefix)])
     if fn.statements is not None and read not in fn.statements:

@@ -13,7 +13,7 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, arn, pascal, statement
-from cloudc.lower.network import closed_security_group, require_vpc
+from cloudc.lower._vpc import closed_security_group, require_vpc
 from cloudc.schema.sections.file_systems import FileSystem
 
 SECTION = "file_systems"
@@ -101,7 +101,3 @@ def lower(comp: Component, spec: FileSystem, ctx: Context) -> None:
         }, path=path + ("access_points", ap_name))
 
 
-def mount_ready(comp: Component, ctx: Context) -> list[str]:
-    """Return the mount targets' logical IDs: consumers that mount at start depend on them."""
-    zones = len(require_vpc(ctx, comp.path).extra["private_subnets"])
-    return [ctx.logical(comp, f"MountTarget{z + 1}") for z in range(zones)]

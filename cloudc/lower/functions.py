@@ -121,7 +121,7 @@ def _vpc(comp: Component, spec: Function, ctx: Context) -> dict[str, Any] | None
                       path=comp.path + ("vpc",), hint="remove `vpc: false`")
     if spec.vpc is False or (spec.vpc is None and not inside):
         return None
-    from cloudc.lower.network import require_vpc
+    from cloudc.lower._vpc import require_vpc
 
     net = require_vpc(ctx, comp.path)
     if net.extra["nat"] == "none":
@@ -153,7 +153,7 @@ def _mounts(comp: Component, ctx: Context) -> list[tuple[dict[str, Any], list[st
                           "has none", origin=ctx.origin(path), path=path,
                           hint=f"add `access_points: {{ app: {{ path: /{comp.name} }} }}` to {key}")
             continue
-        from cloudc.lower.file_systems import mount_ready
+        from cloudc.lower._vpc import mount_ready
 
         ap = next(iter(points.values()))
         out.append(({"Arn": ap["arn"], "LocalMountPath": f"/mnt/{target.name.replace('-', '_')}"},

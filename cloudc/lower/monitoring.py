@@ -12,30 +12,15 @@ Metric names per resource kind are in `METRICS`; a section can add its own by se
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
 from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, pascal
 from cloudc.schema.sections.monitoring import Alarm, Monitoring
+from cloudc.lower._metrics import Default, Dims, Metric
 
 SECTION = "monitoring"
-
-# A metric's dimensions for one resource (values: names, or deploy-time expressions), or None
-# when the resource does not have that metric (a queue without a dead-letter queue).
-Dims = Callable[[Component, Context], list[tuple[str, Any]] | None]
-
-
-@dataclass(frozen=True)
-class Metric:
-    """A CloudWatch metric (or a sum of metrics) that a kind of resource exposes."""
-
-    namespace: str
-    name: str
-    dims: Dims
-    parts: tuple[str, ...] = ()  # when set: the sum of these metrics of the same resource
-    period: int | None = None    # metrics published once a day (S3 storage)
 
 
 def _named(dim: str) -> Dims:
@@ -161,19 +146,6 @@ METRICS: dict[str, dict[str, Metric]] = {
                           period=86400),
     },
 }
-
-
-@dataclass(frozen=True)
-class Default:
-    """A default alarm: logical-ID suffix, metric, statistic, comparison, threshold."""
-
-    suffix: str
-    metric: str
-    statistic: str
-    comparison: str
-    threshold: float
-    what: str
-    evaluations: int = 1
 
 
 DEFAULTS: dict[str, tuple[Default, ...]] = {

@@ -1,7 +1,8 @@
 """Lower `network` to a VPC with public, private and isolated subnets in each zone.
 
-Other sections get the VPC through `require_vpc(ctx, path)`, which creates the default VPC
-(10.0.0.0/16, 2 zones, no NAT) the first time something needs one and no `network` is declared.
+Other sections get the VPC through `_vpc.require_vpc(ctx, path)`, which calls `default_vpc`
+here to create the default VPC (10.0.0.0/16, 2 zones, no NAT) the first time something needs
+one and no `network` is declared.
 
 Subnet plan (stable when zones are added: each tier and zone has a fixed slot). For a VPC of
 prefix length p, zone z (0-based) gets:
@@ -29,7 +30,7 @@ import ipaddress
 from typing import Any
 
 from cloudc.context import Context
-from cloudc.ir import (Component, GetAtt, GetAZs, Pseudo, Ref, Resource, Select, Sub, arn,
+from cloudc.ir import (Component, GetAtt, GetAZs, Pseudo, Ref, Select, Sub, arn,
                        statement)
 from cloudc.schema.sections.network import Network
 from cloudc.source import Path
@@ -78,18 +79,8 @@ def _declare(spec: Network, ctx: Context, path: Path) -> Component:
     return comp
 
 
-def require_vpc(ctx: Context, path: Path) -> Component:
-    """Return the network component, creating the default VPC on first use if none is declared.
-
-    The component has `attrs["vpc_id"]` (a Ref), `attrs["cidr"]` (a string) and
-    `extra["public_subnets"]`, `extra["private_subnets"]`, `extra["isolated_subnets"]` (one
-    Ref a zone), `extra["zones"]` (int) and `extra["nat"]` ("none" | "single" | "per-zone").
-    `path` is the config path of the entry that needs the VPC; the note about a default VPC
-    names it.
-    """
-    comp = ctx.component(SECTION)
-    if comp is not None:
-        return comp
+def default_vpc(ctx: Context, path: Path) -> Component:
+    """Declare and lower the default VPC for the entry at `path` (no `network` is declared)."""
     spec = Network()
     comp = _declare(spec, ctx, (SECTION,))
     comp.origin = ctx.origin(path)
@@ -233,15 +224,3 @@ def _flow_logs(comp: Component, spec: Network, ctx: Context, add: Any, vpc_id: R
         "DeliverLogsPermissionArn": GetAtt(role, "Arn")}, path)
 
 
-def closed_security_group(comp: Component, ctx: Context, net: Component, description: str,
-                          suffix: str = "SecurityGroup") -> Resource:
-    """Add a data store's security group: no ingress until links open it, no egress at all.
-
-    Links from compute add one ingress rule per consumer (see passes/link_permissions.py).
-    """
-    return ctx.add(comp, suffix, "AWS::EC2::SecurityGroup", {
-        "GroupDescription": description,
-        "VpcId": net.attrs["vpc_id"],
-        "SecurityGroupEgress": [{"IpProtocol": "-1", "CidrIp": "127.0.0.1/32",
-                                 "Description": "no outbound traffic"}],
-    })

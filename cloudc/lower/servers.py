@@ -16,7 +16,7 @@ from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
 from cloudc.ir import Base64, Component, Expr, GetAtt, Join, Ref, Sub, arn, statement
 from cloudc.lower._alb import load_balancer
-from cloudc.lower.network import require_vpc
+from cloudc.lower._vpc import require_vpc
 from cloudc.schema.base import link_target
 from cloudc.schema.sections.servers import Server
 from cloudc.source import Path
@@ -379,7 +379,7 @@ def _instance(comp: Component, spec: Server, ctx: Context, net: Component, templ
 
 
 def _a_record(comp: Component, spec: Server, ctx: Context, eip: str) -> None:
-    from cloudc.lower.dns import note_outside, zone_for
+    from cloudc.lower._zones import note_outside, zone_for
 
     assert spec.domain is not None
     path = comp.path + ("domain",)
@@ -394,7 +394,7 @@ def _a_record(comp: Component, spec: Server, ctx: Context, eip: str) -> None:
 
 def _monitoring(comp: Component, spec: Server, ctx: Context) -> None:
     """Offer EC2 metrics to `monitoring` (cpu; status checks and their alarm for one instance)."""
-    from cloudc.lower.monitoring import Default, Metric
+    from cloudc.lower._metrics import Default, Metric
 
     if spec.scaling is not None:
         dims = [("AutoScalingGroupName", Ref(ctx.logical(comp, "Group")))]

@@ -20,7 +20,7 @@ from typing import Any
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Join, Pseudo, Ref, Sub, arn, statement
 from cloudc.lower import _containers as containers
-from cloudc.lower.network import require_vpc
+from cloudc.lower._vpc import require_vpc
 from cloudc.schema.base import link_target
 from cloudc.schema.sections.services import FARGATE_SIZES, HealthCheck, Service
 

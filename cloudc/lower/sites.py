@@ -15,8 +15,8 @@ from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, statement
 from cloudc.lower._certs import certificate
 from cloudc.lower._names import bucket_name
-from cloudc.lower.dns import CLOUDFRONT_ZONE_ID, alias_records
-from cloudc.lower.storage import tls_only
+from cloudc.lower._zones import CLOUDFRONT_ZONE_ID, alias_records
+from cloudc.lower._buckets import tls_only
 from cloudc.schema.sections.sites import Site
 from cloudc.source import Path
 

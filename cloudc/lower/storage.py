@@ -8,6 +8,7 @@ from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, statement
 from cloudc.lower._names import bucket_name
 from cloudc.schema.sections.storage import Bucket
+from cloudc.lower._buckets import tls_only
 
 SECTION = "storage"
 
@@ -104,30 +105,3 @@ def lower(comp: Component, spec: Bucket, ctx: Context) -> None:
     })
 
 
-def tls_only(bucket_arn: Any) -> dict[str, Any]:
-    """Return the statement that denies every request not made over TLS.
-
-    It names the bucket and every object in it (`arn:...:bucket/*`): a deny on the bucket ARN
-    alone leaves object reads and writes over plain HTTP allowed (Security Hub S3.5).
-    `bucket_arn` is the bucket's ARN as a Sub, or a GetAtt of its `Arn` (with or without a
-    `derived` Sub).
-    """
-    return {
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [bucket_arn, objects_of(bucket_arn)],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
-
-
-def objects_of(bucket_arn: Any, prefix: str = "") -> Sub:
-    """Return the ARN of the objects under `prefix` in a bucket given by its ARN."""
-    if isinstance(bucket_arn, GetAtt) and bucket_arn.derived is not None:
-        bucket_arn = bucket_arn.derived
-    if isinstance(bucket_arn, Sub):
-        return Sub(f"{bucket_arn.template}/{prefix}*", bucket_arn.vars)
-    if isinstance(bucket_arn, GetAtt):
-        return Sub(f"${{bucket}}/{prefix}*", (("bucket", bucket_arn),))
-    raise TypeError(f"not a bucket ARN expression: {bucket_arn!r}")

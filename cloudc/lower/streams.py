@@ -9,7 +9,7 @@ from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
 from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, statement
 from cloudc.lower._keys import key_arn
-from cloudc.lower.monitoring import Default, Metric
+from cloudc.lower._metrics import Default, Metric
 from cloudc.schema.sections.streams import Catalog, Stream
 
 SECTION = "streams"

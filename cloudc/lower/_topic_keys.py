@@ -1,0 +1,49 @@
+"""Let AWS services publish to an encrypted topic (the topic gets a key of its own)."""
+
+from __future__ import annotations
+
+from cloudc.context import Context
+from cloudc.ir import Component, Pseudo, Ref, Sub, pascal
+
+
+def allow_service(comp: Component, service: str, ctx: Context) -> None:
+    """Let an AWS service (`ses.amazonaws.com`, ...) publish to the topic despite encryption.
+
+    A topic under the AWS-managed key `alias/aws/sns` refuses messages from AWS services: that
+    key's policy cannot be changed to name them. Such a topic gets a customer-managed key of
+    its own whose policy lets every principal of the account use it through SNS (what the
+    AWS-managed key allows) and names the service:
+    https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+    """
+    topic = ctx.ir.resources[comp.extra["topic"]]
+    key = ctx.ir.resources.get(ctx.logical(comp, "Key"))
+    if key is None:
+        account = Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
+        # `Resource: "*"` in a key policy means "this key" (its ARN is not known yet).
+        key = ctx.add(comp, "Key", "AWS::KMS::Key", {
+            "Description": f"{ctx.slug} {ctx.env}: topic {comp.name}",
+            "EnableKeyRotation": True,
+            "KeyPolicy": {"Version": "2012-10-17", "Statement": [
+                {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": account},
+                 "Action": ["kms:CancelKeyDeletion", "kms:Create*", "kms:Delete*",
+                            "kms:Describe*", "kms:Disable*", "kms:Enable*", "kms:Get*",
+                            "kms:List*", "kms:Put*", "kms:Revoke*", "kms:ScheduleKeyDeletion",
+                            "kms:TagResource", "kms:UntagResource", "kms:Update*"],
+                 "Resource": "*"},
+                {"Sid": "AccountPublishesThroughSns", "Effect": "Allow",
+                 "Principal": {"AWS": "*"},
+                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
+                 "Condition": {"StringEquals": {
+                     "kms:CallerAccount": Pseudo("AWS::AccountId"),
+                     "kms:ViaService": Sub("sns.${AWS::Region}.amazonaws.com")}}},
+            ]},
+        })
+        topic.properties["KmsMasterKeyId"] = Ref(key.logical_id)
+    statements = key.properties["KeyPolicy"]["Statement"]
+    sid = "ServicePublishes" + pascal(service.split(".", 1)[0])
+    if any(st.get("Sid") == sid for st in statements):
+        return
+    statements.append({
+        "Sid": sid, "Effect": "Allow", "Principal": {"Service": service},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": Pseudo("AWS::AccountId")}}})

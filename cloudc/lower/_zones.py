@@ -1,0 +1,95 @@
+"""DNS helpers any section uses: the declared zone that covers a domain, alias records, notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cloudc.context import Context
+from cloudc.ir import Component, Ref, Sub, pascal
+from cloudc.source import Path
+
+ZONES = "dns"  # the section whose zone these helpers read
+ZONES_PATH: Path = (ZONES,)
+
+
+# The hosted zone id every CloudFront distribution's alias target uses (fixed by AWS).
+CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"
+
+
+def note_delegation(ctx: Context, domain: str) -> None:
+    """Say once, at `dns.zone`, that a certificate validated in a new zone waits for delegation.
+
+    CloudFormation writes the validation records into the zone it creates in the same deploy,
+    but ACM only sees them once the registrar points the domain at the zone's name servers;
+    until then the certificate (and the stack) waits, and fails after 72 hours.
+    """
+    comp = ctx.component(ZONES)
+    if comp is None or "zone_id" not in comp.attrs or not isinstance(comp.attrs["zone_id"], Ref):
+        return
+    if comp.extra.get("delegation_noted"):
+        return
+    comp.extra["delegation_noted"] = True
+    zone = comp.extra["zone"]
+    path = ZONES_PATH + ("zone",)
+    ctx.diags.add(
+        "I1001", f"the hosted zone `{zone}` is created by this deploy and validates the "
+        f"certificate for `{domain}`: the deploy waits until the registrar of `{zone}` points "
+        "at the zone's name servers (root output `DnsNameServers`), and fails after 72 hours",
+        origin=ctx.origin(path), path=path,
+        hint="deploy once, copy the name servers from the stack's outputs (or `aws route53 "
+             "get-hosted-zone`) to the registrar while it waits; or create the zone first and "
+             "use `lookup: true` with its `zone_id`")
+
+
+def covers(zone: str, domain: str) -> bool:
+    """Say whether `domain` is `zone` itself or a name under it.
+
+    >>> covers("acme.com", "www.acme.com"), covers("acme.com", "acme.co")
+    (True, False)
+    """
+    domain = domain.rstrip(".").lower()
+    return domain == zone or domain.endswith("." + zone)
+
+
+def zone_for(ctx: Context, domain: str) -> Any | None:
+    """Return the id expression of the declared zone that covers `domain`, or None."""
+    comp = ctx.component(ZONES)
+    if comp is None or not covers(comp.extra["zone"], domain):
+        return None
+    zone_id = comp.attrs.get("zone_id")
+    if isinstance(zone_id, Sub) and not zone_id.template:
+        return None
+    return zone_id
+
+
+def note_outside(ctx: Context, domain: str, path: Path, what: str) -> None:
+    """Tell the user that `domain` gets no DNS records because no declared zone covers it."""
+    comp = ctx.component(ZONES)
+    where = f"outside the zone `{comp.extra['zone']}`" if comp is not None \
+        else "in no declared `dns` zone"
+    ctx.diags.add("I1001", f"`{domain}` is {where}: no DNS records are made for it; "
+                  f"{what}", origin=ctx.origin(path), path=path)
+
+
+def alias_records(owner: Component, ctx: Context, domain: str, target: Any, target_zone: Any,
+                  path: Path, *, ipv6: bool = True, group: str | None = None) -> list[str]:
+    """Add A (and AAAA) alias records for `domain` pointing at `target`; return their IDs.
+
+    Makes nothing (and notes it) when no declared zone covers `domain`.
+    """
+    zone = zone_for(ctx, domain)
+    if zone is None:
+        note_outside(ctx, domain, path, "point it at the distribution or API yourself")
+        return []
+    made = []
+    stem = "Record" + pascal(domain)
+    for kind in ("A", "AAAA") if ipv6 else ("A",):
+        res = ctx.add(owner, stem + kind, "AWS::Route53::RecordSet", {
+            "HostedZoneId": zone,
+            "Name": domain,
+            "Type": kind,
+            "AliasTarget": {"DNSName": target, "HostedZoneId": target_zone,
+                            "EvaluateTargetHealth": False},
+        }, path=path, group=group)
+        made.append(res.logical_id)
+    return made
