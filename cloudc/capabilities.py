@@ -30,6 +30,8 @@ class Metric:
     dims: Dims
     parts: tuple[str, ...] = ()  # when set: the sum of these metrics of the same resource
     period: int | None = None    # metrics published once a day (S3 storage)
+    stat: str = "Sum"            # the statistic a dashboard shows
+    missing: str = "it does not publish it"  # why `dims` may find no such metric
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,14 @@ class Default:
     threshold: float
     what: str
     evaluations: int = 1
+
+
+@dataclass(frozen=True)
+class Widget:
+    """A component's dashboard widget: a title and the metrics it plots, in order."""
+
+    title: str
+    metrics: tuple[str, ...]
 
 
 @dataclass
@@ -151,19 +161,6 @@ class SecretReference:
     value: Any
     ssm: bool = False
     var: str = "Value"
-
-    def reference(self, suffix: str = "") -> Any:
-        """Return the dynamic reference, `suffix` selecting a JSON key (`:SecretString:k::`)."""
-        if self.ssm:
-            return f"{{{{resolve:ssm-secure:{self.value}}}}}"
-        head, tail = "{{resolve:secretsmanager:", suffix + "}}"
-        if isinstance(self.value, str):
-            return head + self.value + tail
-        from cloudc.ir import Sub  # the IR imports this module: import at use
-
-        if isinstance(self.value, Sub):
-            return Sub(head + self.value.template + tail, self.value.vars)
-        return Sub(head + "${" + self.var + "}" + tail, ((self.var, self.value),))
 
 
 @dataclass

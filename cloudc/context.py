@@ -185,7 +185,21 @@ class Context:
         suffix = f":SecretString:{key}::" if key else ""
         if comp is None:
             return f"{{{{resolve:secretsmanager:{name}{suffix}}}}}"
-        return comp.extra["dynamic"](suffix)
+        ref = comp.secret
+        if ref is None:
+            return ""
+        if ref.ssm:
+            if suffix:
+                self.diags.add("E3005", f"secret `{comp.name}` is an SSM parameter, which has "
+                               "no JSON keys", origin=comp.origin, path=comp.path,
+                               hint=f"use `${{secret:{comp.name}}}`")
+            return f"{{{{resolve:ssm-secure:{ref.value}}}}}"
+        head, tail = "{{resolve:secretsmanager:", suffix + "}}"
+        if isinstance(ref.value, str):
+            return head + ref.value + tail
+        if isinstance(ref.value, Sub):
+            return Sub(head + ref.value.template + tail, ref.value.vars)
+        return Sub(head + "${" + ref.var + "}" + tail, ((ref.var, ref.value),))
 
     def code_asset(self, code: str, path: Path, what: str = "code folder") -> str:
         """Zip a code folder deterministically and return its path relative to stacks/.

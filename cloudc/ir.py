@@ -9,8 +9,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterator, TypeVar
 
+from cloudc.capabilities import (
+    CdnOrigin, Default, EventSource, Invocable, LoadBalancer, Metric, Mountable, PublishTarget,
+    QueueFacts, SecretReference, Sender, TopicFacts, UserPool, Vpc, Widget,
+)
 from cloudc.source import Origin, Path
 
 
@@ -181,7 +185,34 @@ class Component:
     # Set on networked targets (databases, caches, file systems): how consumers reach them.
     ingress: tuple[str, int] | None = None
     tags: dict[str, str] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
+    # What it offers to other components (see cloudc/capabilities.py), set by its section.
+    # ("" when it has none)
+    physical: str = ""  # its physical name (a Sub template when account-scoped)
+    primary: str = ""   # logical ID of its main resource (the table, the stream, the service ...)
+    role: str = ""      # logical ID of the IAM role its code runs as
+    bucket: str = ""    # logical ID of the S3 bucket it holds (storage, sites)
+    distribution: str = ""  # logical ID of its CloudFront distribution (sites)
+    invoke: Invocable | None = None
+    event_source: EventSource | None = None
+    publish: PublishTarget | None = None
+    topic: TopicFacts | None = None
+    queue: QueueFacts | None = None
+    load_balancer: LoadBalancer | None = None
+    cdn_origin: CdnOrigin | None = None
+    vpc: Vpc | None = None
+    mountable: Mountable | None = None
+    secret: SecretReference | None = None
+    user_pool: UserPool | None = None
+    sender: Sender | None = None
+    # Secrets a container consumer injects when it links here (suffix -> ARN to read).
+    container_secrets: dict[str, Any] = field(default_factory=dict)
+    # What `monitoring` can watch: metrics by name, default alarms, a dashboard widget.
+    metrics: dict[str, Metric] = field(default_factory=dict)
+    alarms: tuple[Default, ...] = ()
+    dashboard: Widget | None = None
+    # The section's own typed state between declare, lower and after_links: only the
+    # section that set it reads it (see `state_of`).
+    state: object | None = None
 
     @property
     def key(self) -> str:
@@ -192,6 +223,17 @@ class Component:
     def env_prefix(self) -> str:
         """Return the prefix of the environment variables a link injects: `STORAGE_UPLOADS`."""
         return re.sub(r"[^A-Z0-9]+", "_", self.key.upper()).strip("_")
+
+
+State = TypeVar("State")
+
+
+def state_of(comp: Component, kind: type[State]) -> State:
+    """Return the section-owned state of `comp`, checked to be a `kind`."""
+    state = comp.state
+    if not isinstance(state, kind):
+        raise TypeError(f"{comp.key} has no {kind.__name__} state")
+    return state
 
 
 class IR:

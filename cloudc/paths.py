@@ -220,15 +220,6 @@ def report(diags: Diagnostics, problem: PathProblem, origin: Origin | None,
 # --- the paths a config names -------------------------------------------------------------------
 
 # (section, field, kind, what): every file or folder a section's entries point at.
-FIELDS: tuple[tuple[str, str, str, str], ...] = (
-    ("functions", "code", "folder", "code folder"),
-    ("servers", "code", "folder", "code folder"),
-    ("sites", "source", "folder", "site folder"),
-    ("workflows", "definition", "file", "workflow definition"),
-    ("services", "image", "file", "Dockerfile"),
-)
-
-
 def is_dockerfile(image: str) -> bool:
     """Say whether `image` names a Dockerfile to build rather than an image to pull.
 
@@ -243,29 +234,43 @@ def is_dockerfile(image: str) -> bool:
 
 
 def named_paths(data: dict[str, Any]) -> Iterator[tuple[ConfigPath, str, str, str]]:
-    """Yield (config path, value, kind, what) for every file or folder the config names."""
-    for section, field, kind, what in FIELDS:
-        entries = data.get(section)
+    """Yield (config path, value, kind, what) for every file or folder the config names
+    (each section lists its fields in `PATHS`)."""
+    from cloudc.schema import section_modules
+
+    for mod in section_modules():
+        entries = data.get(mod.SECTION)
         if not isinstance(entries, dict):
             continue
-        for name, spec in entries.items():
-            value = spec.get(field) if isinstance(spec, dict) else None
-            if not isinstance(value, str) or "${" in value:
-                continue
-            if section == "services":
-                if not is_dockerfile(value.strip()):
-                    continue
-                value = value.strip()
-            yield (section, name, field), value, kind, what
-    email = data.get("email")
-    for domain, spec in email.items() if isinstance(email, dict) else ():
-        templates = spec.get("templates") if isinstance(spec, dict) else None
-        for tname, tpl in templates.items() if isinstance(templates, dict) else ():
-            for key in ("html", "text"):
-                value = tpl.get(key) if isinstance(tpl, dict) else None
-                if isinstance(value, str) and value.startswith(("./", "../")):
-                    yield ("email", domain, "templates", tname, key), value, "file", \
-                        "e-mail template"
+        for field in getattr(mod, "PATHS", ()):
+            for name, spec in entries.items():
+                for at, value in _values(spec, field.at, ()):
+                    if not isinstance(value, str):
+                        continue
+                    if field.only == "relative":  # other values are not file names
+                        if not value.startswith(("./", "../")):
+                            continue
+                    elif "${" in value:
+                        continue
+                    if field.only == "dockerfile":
+                        if not is_dockerfile(value.strip()):
+                            continue
+                        value = value.strip()
+                    yield (mod.SECTION, name, *at), value, field.kind, field.what
+
+
+def _values(value: Any, pattern: tuple[str, ...], at: tuple[str, ...]
+            ) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Yield (path, value) for each place below `value` that `pattern` matches."""
+    if not pattern:
+        yield at, value
+        return
+    if not isinstance(value, dict):
+        return
+    head, rest = pattern[0], pattern[1:]
+    keys = list(value) if head == "*" else [head] if head in value else []
+    for key in keys:
+        yield from _values(value[key], rest, at + (key,))
 
 
 def check_paths(res: Any, diags: Diagnostics, *, scan_folders: bool = True) -> None:

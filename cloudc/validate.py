@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import types
 import typing
+from functools import lru_cache
 from typing import Any, Union
 
 from pydantic import BaseModel, ValidationError
@@ -13,8 +14,6 @@ from cloudc.diagnostics import Diagnostics, did_you_mean
 from cloudc.resolve import INTERP, Resolved
 from cloudc.schema import config_model, map_sections, section_names
 from cloudc.source import Path
-
-MODE_FORBIDS = {"serverless": ("servers",), "server": ("functions", "services")}
 
 
 def validate(res: Resolved, diags: Diagnostics) -> BaseModel | None:
@@ -171,7 +170,14 @@ def _step(ann: Any, part: str | int) -> Any:
 
 # --- semantic checks --------------------------------------------------------------------------
 
-_REF_FIELDS = ("link", "target", "routes", "subscribers", "used_by", "resources", "scope", "to")
+
+
+@lru_cache(maxsize=1)
+def _ref_fields() -> frozenset[str]:
+    """Return the fields whose values name other entries (each section's `REFS`)."""
+    from cloudc.schema import section_modules
+
+    return frozenset(f for m in section_modules() for f in getattr(m, "REFS", ()))
 
 
 def declared(data: dict[str, Any]) -> dict[str, set[str]]:
@@ -211,6 +217,12 @@ def check_references(res: Resolved, diags: Diagnostics) -> None:
                           origin=res.origins.get(path), hint=did_you_mean(head, sections))
 
 
+def _dotted_sections() -> set[str]:
+    from cloudc.schema import section_modules
+
+    return {m.SECTION for m in section_modules() if getattr(m, "DOTTED_KEYS", False)}
+
+
 def _single_sections() -> set[str]:
     from cloudc.schema import section_modules
 
@@ -233,7 +245,7 @@ def _looks_like_domain(text: str) -> bool:
 def _is_ref_position(path: Path) -> bool:
     for part in reversed(path):
         if isinstance(part, str):
-            return part in _REF_FIELDS or (len(path) >= 3 and path[-2] == "routes")
+            return part in _ref_fields() or (len(path) >= 3 and path[-2] == "routes")
     return False
 
 
@@ -246,7 +258,7 @@ def _check_ref(tok: str, path: Path, res: Resolved, names: dict[str, set[str]],
         diags.add("E3001", f"unknown section `{section}` in reference `{tok}`", origin=origin,
                   path=path, hint=did_you_mean(section, sections))
         return
-    if section == "email":  # keyed by domain, which contains dots
+    if section in _dotted_sections():  # keyed by domain, which contains dots
         return
     if name not in names[section]:
         hint = did_you_mean(name, names[section])
@@ -272,7 +284,9 @@ def check_mode(res: Resolved, diags: Diagnostics) -> None:
     mode = res.data.get("mode", "hybrid")
     if not isinstance(mode, str):  # a wrong type is reported by the schema check
         return
-    for section in MODE_FORBIDS.get(mode, ()):
+    from cloudc.schema import section_modules
+
+    for section in [m.SECTION for m in section_modules() if mode in getattr(m, "FORBIDDEN_IN", ())]:
         if res.data.get(section):
             diags.add("E3003", f"`{section}` is not allowed in {mode} mode",
                       origin=res.origins.key((section,)), path=(section,),

@@ -290,7 +290,7 @@ def test_fargate_in_private_subnets_without_nat_needs_registry_logs_and_secrets(
     assert not build.diagnostics.errors
     ir = build.ir
     assert analyse(ir, build.config, "us-east-1") == []  # NAT: nothing to add
-    ir.components["network"].extra["nat"] = "none"
+    ir.components["network"].vpc.nat = "none"  # type: ignore[union-attr]
     needs = {n.service: n for n in analyse(ir, build.config, "us-east-1")}
     assert sorted(needs) == ["ecr.api", "ecr.dkr", "logs", "s3", "secretsmanager"]
     assert needs["ecr.dkr"].path == ("services", "api", "image")
@@ -361,7 +361,7 @@ def test_servers_in_private_subnets_without_nat_would_need_the_internet(tmp_path
 
     build = _build(tmp_path, "network:\n  vpc: { nat: single }\nservers:\n  app: {}\n")
     assert not build.diagnostics.errors
-    build.ir.components["network"].extra["nat"] = "none"
+    build.ir.components["network"].vpc.nat = "none"  # type: ignore[union-attr]
     found = [f for f in check(CheckContext(build.resolved, build.config, build.ir))
              if f.code == "E3151"]
     assert len(found) == 1 and found[0].path == ("servers", "app")
@@ -377,7 +377,7 @@ def test_scheduled_task_in_private_subnets_needs_what_its_container_needs(
                    "services:\n  api: { image: nginx:1.27, load_balancer: false }\n")
     assert not build.diagnostics.errors, [d.text() for d in build.diagnostics.errors]
     ir = build.ir
-    ir.components["network"].extra["nat"] = "none"
+    ir.components["network"].vpc.nat = "none"  # type: ignore[union-attr]
     ir.components["schedules.nightly"] = Component("schedules", "nightly", "schedule",
                                                    ("schedules", "nightly"), None)
     ir.add(Resource("SchedulesNightlySchedule", "AWS::Scheduler::Schedule", {"Target": {

@@ -15,31 +15,15 @@ from deepdiff import DeepDiff
 from deepdiff.helper import NotPresent
 
 from cloudc import resource_specs
+from cloudc.lower import stateful_types
 
 ROOT = ""  # the root stack's key among the stacks of a Side
 
-# Types whose replacement or deletion destroys data a user cares about, with what is lost.
-# Caches (ElastiCache) and log groups are left out on purpose: a cache is rebuilt from its
-# source and log retention is already bounded; flagging them would bury the real warnings.
-# SQS queues are in: messages waiting in a queue (or its dead-letter queue) are work not yet
-# done, and replacing the queue drops them.
-STATEFUL: dict[str, str] = {
-    "AWS::S3::Bucket": "every object in the bucket",
-    "AWS::DynamoDB::Table": "every item in the table",
-    "AWS::DynamoDB::GlobalTable": "every item in the table",
-    "AWS::RDS::DBInstance": "the database",
-    "AWS::RDS::DBCluster": "the database cluster",
-    "AWS::EFS::FileSystem": "every file on the file system",
-    "AWS::Cognito::UserPool": "every user account",
-    "AWS::Kinesis::Stream": "the records in the stream",
-    "AWS::OpenSearchService::Domain": "the search indexes",
-    "AWS::Elasticsearch::Domain": "the search indexes",
-    "AWS::SQS::Queue": "messages waiting in the queue",
-    "AWS::SecretsManager::Secret": "the secret value",
-    "AWS::KMS::Key": "access to data encrypted with the key",
-    "AWS::ECR::Repository": "every image in the repository",
-    "AWS::Backup::BackupVault": "every recovery point",
-}
+# What replacing or deleting a stateful resource loses is declared by the section that makes
+# it (`STATEFUL` in cloudc/lower/<section>.py). Caches (ElastiCache) and log groups are left
+# out on purpose: a cache is rebuilt from its source and log retention is already bounded;
+# flagging them would bury the real warnings.
+
 
 # Keys of Metadata that cloudc writes for itself: differences there change no AWS resource.
 BOOKKEEPING = ("cloudc:origin", "cloudc:owner")
@@ -325,7 +309,7 @@ def mark_replacement(rc: ResourceChange, level: str, reason: str) -> None:
 
 def _stateful(rc: ResourceChange, body: dict[str, Any], policy: str, level: str) -> None:
     """Mark data loss when a stateful resource goes away, unless its policy keeps it."""
-    lost = STATEFUL.get(rc.old_type or rc.type)
+    lost = stateful_types().get(rc.old_type or rc.type)
     rc.policy = str(body.get(policy) or "")
     if not lost or not level:
         return

@@ -73,9 +73,10 @@ def check(cx: CheckContext) -> Iterable[Finding]:
 
 def _unreachable(cx: CheckContext, net: Component, needs: list[Need],
                  have: dict[str, Resource]) -> Iterable[Finding]:
-    mode = getattr(net.extra.get("spec"), "endpoints", True)
-    private_rts = {r.target for r in net.extra.get("route_tables", {}).get("private", [])
-                   if isinstance(r, Ref)}
+    vpc = net.vpc
+    mode = getattr(vpc.spec if vpc is not None else None, "endpoints", True)
+    tables = vpc.route_tables if vpc is not None else {}
+    private_rts = {r.target for r in tables.get("private", []) if isinstance(r, Ref)}
     for need in needs:
         who = f"`{need.consumer}` runs in private subnets without a NAT gateway"
         if not need.service:
@@ -108,7 +109,7 @@ def _endpoint_hint(service: str, mode: Any) -> str:
 
 
 def _cost(cx: CheckContext, net: Component) -> Iterable[Finding]:
-    auto: list[Need] = net.extra.get("auto_endpoints") or []
+    auto: list[Need] = list(net.vpc.auto_endpoints) if net.vpc is not None else []
     if not auto:
         return
     names = sorted({n.service for n in auto})
@@ -117,7 +118,7 @@ def _cost(cx: CheckContext, net: Component) -> Iterable[Finding]:
         by_consumer.setdefault(n.consumer, [])
         if n.service not in by_consumer[n.consumer]:
             by_consumer[n.consumer].append(n.service)
-    zones = int(net.extra.get("zones", 2))
+    zones = net.vpc.zones if net.vpc is not None else 2
     cost = monthly(len(names), zones)
     listed = f"network.endpoints: [{', '.join(names)}]"
     them = "them" if len(names) > 1 else "it"
@@ -152,7 +153,7 @@ def _dns(ir: IR, net: Component, have: dict[str, Resource]) -> Iterable[Finding]
     endpoints = _interface(have)
     if not endpoints:
         return
-    vpc = ir.resources.get(net.extra.get("vpc", ""))
+    vpc = ir.resources.get(net.vpc.vpc) if net.vpc is not None else None
     if vpc is not None:
         off = [k for k in ("EnableDnsSupport", "EnableDnsHostnames")
                if vpc.properties.get(k) is not True]

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from cloudc.capabilities import LoadBalancer
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub
 from cloudc.lower._certs import certificate
+from cloudc.lower._vpc import require_vpc, vpc_of
 from cloudc.lower._zones import note_outside, zone_for
-from cloudc.lower._vpc import require_vpc
 from cloudc.source import Path
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -38,7 +39,7 @@ def load_balancer(
     and "url" (https://domain, or http://the ALB's DNS name without a domain).
     `access_logs` is a bucket name (string or expression) to write access logs to.
     Consumers open their own security group to `security_group` on `port`.
-    The same facts are kept in `comp.extra["alb"]` for API routes and site routes.
+    The same facts are kept in `comp.load_balancer` for API routes and site routes.
     """
     net = require_vpc(ctx, path)
     vpc_id = net.attrs["vpc_id"]
@@ -69,7 +70,7 @@ def load_balancer(
     alb = ctx.add(comp, "Alb", "AWS::ElasticLoadBalancingV2::LoadBalancer", {
         "Type": "application",
         "Scheme": "internal" if internal else "internet-facing",
-        "Subnets": net.extra["private_subnets" if internal else "public_subnets"],
+        "Subnets": vpc_of(net).subnets("private" if internal else "public"),
         "SecurityGroups": [Ref(sg)],
         "LoadBalancerAttributes": attributes,
     }, path=path).logical_id
@@ -122,10 +123,10 @@ def load_balancer(
                      f"point it at the load balancer ({comp.key}) with a CNAME yourself")
     # How API Gateway (VPC link) and CloudFront reach this load balancer: read by `apis` and
     # `sites`, which never go through the service's own hostname.
-    comp.extra["alb"] = {"load_balancer": alb, "listener": listener, "security_group": sg,
-                         "internal": internal, "https": cert is not None,
-                         "domain": domain.lower().rstrip(".") if domain else None,
-                         "port": 443 if cert is not None else 80, "dns_name": dns_name}
+    comp.load_balancer = LoadBalancer(
+        load_balancer=alb, listener=listener, security_group=sg, internal=internal,
+        https=cert is not None, domain=domain.lower().rstrip(".") if domain else None,
+        port=443 if cert is not None else 80, dns_name=dns_name)
     return {"target_group": tg, "security_group": sg, "listener": listener,
             "load_balancer": alb, "dns_name": dns_name, "url": url}
 
@@ -134,3 +135,14 @@ def _domain_path(path: Path, ctx: Context) -> Path:
     """Point at the entry's `domain` key when it has one."""
     del ctx
     return tuple(path) + ("domain",)
+
+
+def web_acl_attachment(comp: Component, ctx: Context, at: Path) -> dict[str, Any] | None:
+    """Return {"arn": the load balancer} a regional web ACL is associated with."""
+    alb = ctx.ir.resources.get(ctx.logical(comp, "Alb"))
+    if alb is None or alb.type != "AWS::ElasticLoadBalancingV2::LoadBalancer":
+        ctx.diags.add("E3002", f"`{comp.key}` has no load balancer to protect",
+                      origin=ctx.origin(at), path=at,
+                      hint="give it a `port` (and a domain) so it is served by a load balancer")
+        return None
+    return {"arn": Ref(alb.logical_id)}

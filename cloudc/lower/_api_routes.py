@@ -9,12 +9,21 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
-from cloudc.ir import Component, GetAtt, Ref, Sub, pascal
+from cloudc.ir import Component, GetAtt, Ref, Sub, pascal, state_of
 from cloudc.schema.sections.apis import Api, Auth
 from cloudc.source import Path
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 WS_SPECIAL = ("$connect", "$disconnect", "$default")
+
+
+@dataclass
+class ApiState:
+    """What `declare` settles for an API and its lowering reads: stage, base path, execute ARN."""
+
+    stage: str
+    base: str
+    execution: Sub
 
 
 @dataclass
@@ -61,11 +70,11 @@ def parse_routes(comp: Component, spec: Api, ctx: Context) -> list[Route]:
         if target is None:  # reported by validate
             continue
         if target.section != "functions" and not (spec.type == "http"
-                                                   and "alb" in target.extra):
+                                                   and target.load_balancer is not None):
             what = "functions" if spec.type != "http" else \
                 "functions, and services and servers behind a load balancer"
             hint = "put a function in front of it, e.g. `functions.NAME`"
-            if spec.type == "rest" and "alb" in target.extra:
+            if spec.type == "rest" and target.load_balancer is not None:
                 hint = "use `type: http`: it reaches the load balancer through a VPC link"
             ctx.diags.add("E3002", f"`{ref}` ({target.kind}) cannot handle {spec.type} API routes "
                           f"yet: routes go to {what}", origin=ctx.origin(at), path=at,
@@ -203,7 +212,7 @@ def parse_auth(comp: Component, spec: Api, ctx: Context) -> Authorizer | None:
         ctx.diags.add("E3002", f"`{target.key}` ({target.kind}) is not a user pool",
                       origin=ctx.origin(at), path=at)
         return None
-    audience = list(target.extra.get("client_ids") or []) + audience
+    audience = list(target.user_pool.client_ids if target.user_pool else []) + audience
     return Authorizer("jwt", at, issuer=target.attrs["issuer"], audience=audience,
                       pool_arn=target.attrs["pool_arn"], scopes=given.scopes)
 
@@ -249,7 +258,7 @@ def permit(comp: Component, fn: Component, ctx: Context, at: Path) -> None:
     suffix = f"Permission{pascal(fn.name)}"
     if ctx.logical(comp, suffix) in ctx.ir.resources:
         return
-    execution = comp.extra["execution"]
+    execution = state_of(comp, ApiState).execution
     ctx.add(comp, suffix, "AWS::Lambda::Permission", {
         "Action": "lambda:InvokeFunction",
         "FunctionName": fn.attrs["name"],
@@ -266,7 +275,7 @@ def access_log_group(comp: Component, spec: Api, ctx: Context) -> Any | None:
     mon = getattr(ctx.config, "monitoring", None)
     retention = int(mon.log_retention_days) if mon is not None else 30
     log = ctx.add(comp, "AccessLogs", "AWS::Logs::LogGroup", {
-        "LogGroupName": f"/aws/apigateway/{comp.extra['physical']}",
+        "LogGroupName": f"/aws/apigateway/{comp.physical}",
         "RetentionInDays": retention,
     })
     return GetAtt(log.logical_id, "Arn")
@@ -278,10 +287,9 @@ def logging_account(comp: Component, ctx: Context) -> str:
     The setting is one per account and region; the first REST or WebSocket API owns it, and
     its role is retained so that deleting this app never breaks another app's logging.
     """
-    for other in ctx.ir.components.values():
-        lid = other.extra.get("logging_account")
-        if lid:
-            return str(lid)
+    for res in ctx.ir.resources.values():
+        if res.type == "AWS::ApiGateway::Account":
+            return res.logical_id
     role = ctx.add(comp, "LoggingRole", "AWS::IAM::Role", {
         "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
@@ -292,5 +300,4 @@ def logging_account(comp: Component, ctx: Context) -> str:
     role.deletion_policy = role.update_replace_policy = "Retain"
     account = ctx.add(comp, "LoggingAccount", "AWS::ApiGateway::Account",
                       {"CloudWatchRoleArn": GetAtt(role.logical_id, "Arn")})
-    comp.extra["logging_account"] = account.logical_id
     return account.logical_id

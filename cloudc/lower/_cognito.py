@@ -88,7 +88,7 @@ def provider(comp: Component, key: str, social: Social, ctx: Context) -> str:
         details["oidc_issuer"] = social.issuer or ""
         details["attributes_request_method"] = "GET"
     ctx.add(comp, f"Provider{pascal(key)}", "AWS::Cognito::UserPoolIdentityProvider", {
-        "UserPoolId": Ref(comp.extra["pool"]), "ProviderName": name,
+        "UserPoolId": Ref(comp.primary), "ProviderName": name,
         "ProviderType": provider_type, "ProviderDetails": details,
         "AttributeMapping": dict(social.attributes)}, path=path)
     return name
@@ -108,7 +108,7 @@ def resource_servers(comp: Component, spec: Pool, ctx: Context) -> list[str]:
     for server in distinct(scopes, ctx, comp.path + ("clients",)):
         names = scopes[server]
         res = ctx.add(comp, f"Server{pascal(server)}", "AWS::Cognito::UserPoolResourceServer", {
-            "UserPoolId": Ref(comp.extra["pool"]), "Identifier": server, "Name": server,
+            "UserPoolId": Ref(comp.primary), "Identifier": server, "Name": server,
             "Scopes": [{"ScopeName": n, "ScopeDescription": n} for n in names]})
         made.append(res.logical_id)
     return made
@@ -158,7 +158,7 @@ def client(comp: Component, name: str, spec: Client, providers: dict[str, str],
                 chosen.append(got)
         supported = chosen
     props: dict[str, Any] = {
-        "UserPoolId": Ref(comp.extra["pool"]),
+        "UserPoolId": Ref(comp.primary),
         "ClientName": ctx.physical(f"{comp.name}-{name}", 128),
         "GenerateSecret": spec.generate_secret,
         "ExplicitAuthFlows": [*(FLOWS[f] for f in spec.auth_flows if not machine),

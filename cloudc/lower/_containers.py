@@ -240,7 +240,7 @@ def mounts(comp: Component, spec: Service, ctx: Context
             ctx.diags.add("E2005", f"mount path `{container_path}` is not absolute",
                           origin=ctx.origin(path), path=path)
             continue
-        access_points = target.extra.get("access_points", {})
+        access_points = target.mountable.access_points if target.mountable else {}
         auth: dict[str, Any] = {"IAM": "ENABLED"}
         if len(parts) == 3:
             if parts[2] not in access_points:

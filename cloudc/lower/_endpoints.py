@@ -27,6 +27,7 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import IR, Component, GetAtt, Ref, Resource, Sub, collect_targets, pascal
+from cloudc.lower._vpc import vpc_of
 from cloudc.source import Path
 
 GATEWAY = {"s3": "Amazon S3", "dynamodb": "DynamoDB"}
@@ -122,10 +123,10 @@ def private_compute(ir: IR) -> dict[str, list[Resource]]:
     public IP reaches the internet through the internet gateway).
     """
     net = ir.components.get("network")
-    if net is None or net.extra.get("nat") != "none":
+    if net is None or net.vpc is None or net.vpc.nat != "none":
         return {}
-    private = {r.target for r in net.extra.get("private_subnets", []) if isinstance(r, Ref)}
-    public = {r.target for r in net.extra.get("public_subnets", []) if isinstance(r, Ref)}
+    private = {r.target for r in net.vpc.private_subnets if isinstance(r, Ref)}
+    public = {r.target for r in net.vpc.public_subnets if isinstance(r, Ref)}
     out: dict[str, list[Resource]] = {}
     for res in ir.resources.values():
         if res.type not in COMPUTE:
@@ -313,16 +314,16 @@ def provide(ir: IR, ctx: Context) -> None:
     private subnets without NAT needs (`true`), in the private subnets with one security group
     that admits HTTPS from the VPC. Automatic ones are recorded for the cost warning."""
     net = ir.components.get("network")
-    spec = net.extra.get("spec") if net is not None else None
+    spec = net.vpc.spec if net is not None and net.vpc is not None else None
     if net is None or spec is None or spec.endpoints is False:
         return
     names: list[str] = []
     if isinstance(spec.endpoints, list):
         names = [n for n in spec.endpoints if n not in GATEWAY]
-    elif net.extra.get("nat") == "none":
+    elif vpc_of(net).nat == "none":
         auto = [n for n in analyse(ir, ctx.config, ctx.region) if n.service in INTERFACE]
         names = [n.service for n in auto]
-        net.extra["auto_endpoints"] = auto  # what needs each one, for the cost warning
+        vpc_of(net).auto_endpoints = auto  # what needs each one, for the cost warning
     if not names:
         return
     path = net.path + ("endpoints",)
@@ -342,6 +343,6 @@ def provide(ir: IR, ctx: Context) -> None:
             "VpcEndpointType": "Interface",
             "ServiceName": service_name(name),
             "PrivateDnsEnabled": True,
-            "SubnetIds": list(net.extra["private_subnets"]),
+            "SubnetIds": list(vpc_of(net).private_subnets),
             "SecurityGroupIds": [GetAtt(sg.logical_id, "GroupId")],
         }, path=path, group=group)

@@ -17,12 +17,20 @@ from __future__ import annotations
 from typing import Any
 
 from cloudc.context import Context
-from cloudc.ir import Component, GetAtt, Join, Ref, Sub, arn, pascal
+from cloudc.ir import Component, GetAtt, Join, Ref, Sub, arn, pascal, state_of
 from cloudc.lower._api_routes import (
-    Authorizer, Route, access_log_group, function_arn, invocation_uri, logging_account, permit,
-    protected, route_suffix,
+    ApiState,
+    Authorizer,
+    Route,
+    access_log_group,
+    function_arn,
+    invocation_uri,
+    logging_account,
+    permit,
+    protected,
+    route_suffix,
 )
-from cloudc.lower._vpc import require_vpc
+from cloudc.lower._vpc import require_vpc, vpc_of
 from cloudc.schema.sections.apis import Api
 from cloudc.source import Path
 
@@ -38,8 +46,8 @@ def lower_v2(comp: Component, spec: Api, ctx: Context, routes: list[Route],
              auth: Authorizer | None) -> None:
     """Emit an HTTP or WebSocket API with its routes, integrations, authorizer and stage."""
     ws = spec.type == "websocket"
-    api_id = Ref(comp.extra["api"])
-    props: dict[str, Any] = {"Name": comp.extra["physical"],
+    api_id = Ref(comp.primary)
+    props: dict[str, Any] = {"Name": comp.physical,
                              "ProtocolType": "WEBSOCKET" if ws else "HTTP",
                              "Description": f"{ctx.slug} {ctx.env}: {comp.name}"}
     if ws:
@@ -81,7 +89,7 @@ def lower_v2(comp: Component, spec: Api, ctx: Context, routes: list[Route],
         route_ids.append(route_res.logical_id)
     if authorizer is not None and spec.cors is not None:
         route_ids.extend(preflight_routes(comp, spec, ctx, routes))
-    sprops: dict[str, Any] = {"ApiId": api_id, "StageName": comp.extra["stage"],
+    sprops: dict[str, Any] = {"ApiId": api_id, "StageName": state_of(comp, ApiState).stage,
                               "AutoDeploy": True}
     log_arn = access_log_group(comp, spec, ctx)
     if log_arn is not None:
@@ -114,7 +122,7 @@ def _cors(comp: Component, spec: Api, ctx: Context) -> dict[str, Any]:
 
 
 def _authorizer_v2(comp: Component, spec: Api, ctx: Context, auth: Authorizer) -> str | None:
-    api_id = Ref(comp.extra["api"])
+    api_id = Ref(comp.primary)
     ws = spec.type == "websocket"
     props: dict[str, Any] = {"ApiId": api_id, "Name": f"{comp.name}-{auth.kind}"}
     if auth.kind == "jwt":
@@ -150,33 +158,34 @@ def _authorizer_v2(comp: Component, spec: Api, ctx: Context, auth: Authorizer) -
 def private_integration(comp: Component, spec: Api, ctx: Context, target: Component,
                         at: Path) -> str:
     """Add (once a target) the VPC-link integration to a load balancer; return its suffix."""
-    alb = target.extra["alb"]
+    alb = target.load_balancer
+    assert alb is not None
     suffix = f"Integration{pascal(target.section)}{pascal(target.name)}"
     if ctx.logical(comp, suffix) in ctx.ir.resources:
         return suffix
     link, link_sg = _vpc_link(comp, ctx, at)
-    port = int(alb["port"])
+    port = int(alb.port)
     sg = ctx.ir.resources[link_sg]
     rule = {"IpProtocol": "tcp", "FromPort": port, "ToPort": port,
-            "DestinationSecurityGroupId": GetAtt(alb["security_group"], "GroupId"),
+            "DestinationSecurityGroupId": GetAtt(alb.security_group, "GroupId"),
             "Description": f"to {target.key}'s load balancer"}
     sg.properties["SecurityGroupEgress"].append(rule)
     ctx.add(comp, f"Ingress{pascal(target.section)}{pascal(target.name)}",
             "AWS::EC2::SecurityGroupIngress", {
-                "GroupId": GetAtt(alb["security_group"], "GroupId"),
+                "GroupId": GetAtt(alb.security_group, "GroupId"),
                 "IpProtocol": "tcp", "FromPort": port, "ToPort": port,
                 "SourceSecurityGroupId": GetAtt(link_sg, "GroupId"),
                 "Description": f"from API {comp.name}'s VPC link"}, path=at)
     props: dict[str, Any] = {
-        "ApiId": Ref(comp.extra["api"]), "IntegrationType": "HTTP_PROXY",
+        "ApiId": Ref(comp.primary), "IntegrationType": "HTTP_PROXY",
         "IntegrationMethod": "ANY", "ConnectionType": "VPC_LINK",
-        "ConnectionId": Ref(link), "IntegrationUri": Ref(alb["listener"]),
+        "ConnectionId": Ref(link), "IntegrationUri": Ref(alb.listener),
         "PayloadFormatVersion": "1.0",
     }
-    if alb["https"] and alb["domain"]:
+    if alb.https and alb.domain:
         # The listener's certificate is for the service's domain: verify that name.
-        props["TlsConfig"] = {"ServerNameToVerify": alb["domain"]}
-    if comp.extra["stage"] != "$default":
+        props["TlsConfig"] = {"ServerNameToVerify": alb.domain}
+    if state_of(comp, ApiState).stage != "$default":
         # Private integrations would send `/STAGE/path`; send the route's path only.
         props["RequestParameters"] = {"overwrite:path": "$request.path"}
     ctx.add(comp, suffix, "AWS::ApiGatewayV2::Integration", props, path=at)
@@ -191,13 +200,13 @@ def _vpc_link(comp: Component, ctx: Context, at: Path) -> tuple[str, str]:
         return link, link_sg
     net = require_vpc(ctx, at)
     ctx.add(comp, "VpcLinkSecurityGroup", "AWS::EC2::SecurityGroup", {
-        "GroupDescription": f"{comp.extra['physical']} API Gateway VPC link",
+        "GroupDescription": f"{comp.physical} API Gateway VPC link",
         "VpcId": net.attrs["vpc_id"],
         "SecurityGroupEgress": [],
     }, path=at)
     ctx.add(comp, "VpcLink", "AWS::ApiGatewayV2::VpcLink", {
-        "Name": comp.extra["physical"],
-        "SubnetIds": net.extra["private_subnets"],
+        "Name": comp.physical,
+        "SubnetIds": vpc_of(net).private_subnets,
         "SecurityGroupIds": [GetAtt(link_sg, "GroupId")],
     }, path=at)
     return link, link_sg
@@ -254,7 +263,7 @@ def preflight_routes(comp: Component, spec: Api, ctx: Context, routes: list[Rout
     if not paths:
         return []
     at = comp.path + ("cors",)
-    api_id = Ref(comp.extra["api"])
+    api_id = Ref(comp.primary)
     name = ctx.physical(f"{comp.name}-preflight", 64)
     log_name = f"/aws/lambda/{name}"
     ctx.add(comp, "PreflightLogs", "AWS::Logs::LogGroup",
@@ -289,7 +298,7 @@ def preflight_routes(comp: Component, spec: Api, ctx: Context, routes: list[Rout
         "LoggingConfig": {"LogGroup": log_name},
     }, path=at)
     fn.depends_on.append(ctx.logical(comp, "PreflightLogs"))
-    execution = comp.extra["execution"]
+    execution = state_of(comp, ApiState).execution
     ctx.add(comp, "PreflightPermission", "AWS::Lambda::Permission", {
         "Action": "lambda:InvokeFunction",
         "FunctionName": Ref(fn.logical_id),

@@ -15,8 +15,9 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, statement
-from cloudc.lower._vpc import closed_security_group, require_vpc
+from cloudc.lower._vpc import closed_security_group, require_vpc, vpc_of
 from cloudc.schema.sections.databases import Database
+from cloudc.capabilities import Default, Dims, Metric, Widget
 
 ENGINES = {
     # engine: (CloudFormation Engine, default version, port, log exports, TLS-only parameter)
@@ -49,6 +50,35 @@ def family(engine: str, version: str) -> str:
     return f"{cfn}{major}"
 
 
+def _rds(instance_only: bool) -> Dims:
+    def dims(c: Component, ctx: Context) -> list[tuple[str, Any]] | None:
+        main = ctx.ir.resources.get(c.primary)
+        aurora = main is not None and main.type == "AWS::RDS::DBCluster"
+        if main is None or (instance_only and aurora):
+            return None
+        key = "DBClusterIdentifier" if aurora else "DBInstanceIdentifier"
+        return [(key, Ref(main.logical_id))]
+    return dims
+
+
+# What `monitoring` can watch on an RDS instance or Aurora cluster.
+METRICS = {
+    "cpu": Metric("AWS/RDS", "CPUUtilization", _rds(False), stat="Average"),
+    "connections": Metric("AWS/RDS", "DatabaseConnections", _rds(False), stat="Average"),
+    "freeable_memory": Metric("AWS/RDS", "FreeableMemory", _rds(False)),
+    "free_storage": Metric("AWS/RDS", "FreeStorageSpace", _rds(True), stat="Minimum",
+                           missing="Aurora storage grows by itself"),
+    "read_latency": Metric("AWS/RDS", "ReadLatency", _rds(False)),
+    "write_latency": Metric("AWS/RDS", "WriteLatency", _rds(False)),
+}
+ALARMS = (
+    Default("CpuAlarm", "cpu", "Average", ">=", 80, "CPU at 80% or more for 15 minutes", 3),
+    Default("StorageAlarm", "free_storage", "Minimum", "<", 2 * 1024**3,
+            "less than 2 GiB of storage left"),
+)
+DASHBOARD = Widget("RDS", ("cpu", "connections", "free_storage"))
+
+
 def declare(name: str, spec: Database, ctx: Context) -> Component:
     """Declare a database: endpoint attributes, what a link grants, and its ingress port."""
     path = ("databases", name)
@@ -58,7 +88,8 @@ def declare(name: str, spec: Database, ctx: Context) -> Component:
     main = ctx.logical(comp, "Cluster" if aurora else "Instance")
     sg = ctx.logical(comp, "SecurityGroup")
     db_name = spec.database_name or _db_name(name)
-    comp.extra.update(main=main, aurora=aurora, port=port, db_name=db_name)
+    comp.primary = main
+    comp.metrics, comp.alarms, comp.dashboard = dict(METRICS), ALARMS, DASHBOARD
     endpoint = GetAtt(main, "Endpoint.Address")
     secret_arn = GetAtt(main, "MasterUserSecret.SecretArn")
     resource_id = GetAtt(main, "DBClusterResourceId" if aurora else "DbiResourceId")
@@ -85,16 +116,9 @@ def declare(name: str, spec: Database, ctx: Context) -> Component:
                      "USER": spec.username, "SECRET_ARN": secret_arn}
     password = Sub("${arn}:password::", (("arn", secret_arn),))
     comp.ingress = (sg, port)
-    comp.extra["on_link"] = _containers_get_password(comp, password)
+    # Containers inject the password itself (from the managed secret); functions read it.
+    comp.container_secrets = {"PASSWORD": password}
     return comp
-
-
-def _containers_get_password(comp: Component, password: Any) -> Any:
-    """Give consumers that inject secrets (containers) the password as PASSWORD."""
-    def hook(consumer: Component, access: str, path: Any, ctx: Context) -> None:
-        if consumer.secrets is not None:
-            consumer.secrets.setdefault(f"{comp.env_prefix}_PASSWORD", password)
-    return hook
 
 
 def _db_name(name: str) -> str:
@@ -113,7 +137,7 @@ def lower(comp: Component, spec: Database, ctx: Context) -> None:
     net = require_vpc(ctx, path)
     engine, default_version, port, logs, tls = ENGINES[spec.engine]
     version = spec.version or default_version
-    aurora = comp.extra["aurora"]
+    aurora = spec.engine.startswith("aurora")
     what = ctx.physical(comp.name, 200)
     if not re.fullmatch(r"\d+(\.\d+)*(\.[a-z_]+\.\d+(\.\d+)*)?", version):
         ctx.diags.add("E2005", f"`{version}` is not an engine version (like "
@@ -124,7 +148,7 @@ def lower(comp: Component, spec: Database, ctx: Context) -> None:
     if public:
         ctx.warn("W1001", "database reachable from the internet (publicly_accessible)",
                  path + ("publicly_accessible",))
-    subnets = net.extra["public_subnets" if public else "isolated_subnets"]
+    subnets = vpc_of(net).subnets("public" if public else "isolated")
     ctx.add(comp, "SubnetGroup", "AWS::RDS::DBSubnetGroup", {
         "DBSubnetGroupDescription": f"{what} ({'public' if public else 'isolated'} subnets)",
         "SubnetIds": subnets,
@@ -182,7 +206,7 @@ def _instance(comp: Component, spec: Database, ctx: Context, common: dict[str, A
     storage = spec.storage_gb or 20
     props: dict[str, Any] = {
         "DBInstanceClass": instance,
-        "DBName": comp.extra["db_name"],
+        "DBName": comp.attrs["name"],
         **common,
         "DBParameterGroupName": Ref(pg.logical_id),
         "VPCSecurityGroups": _security_groups(comp, ctx),
@@ -234,7 +258,7 @@ def _aurora(comp: Component, spec: Database, ctx: Context, common: dict[str, Any
         ctx.warn("I1001", "Aurora storage grows by itself; storage_gb is ignored",
                  path + ("storage_gb" if spec.storage_gb is not None else "max_storage_gb",))
     props: dict[str, Any] = {
-        "DatabaseName": comp.extra["db_name"],
+        "DatabaseName": comp.attrs["name"],
         **common,
         "DBClusterParameterGroupName": Ref(cpg.logical_id),
         "VpcSecurityGroupIds": _security_groups(comp, ctx),

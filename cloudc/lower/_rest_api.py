@@ -13,9 +13,16 @@ import json
 from typing import Any
 
 from cloudc.context import Context
-from cloudc.ir import Component, GetAtt, Ref
+from cloudc.ir import Component, GetAtt, Ref, state_of
 from cloudc.lower._api_routes import (
-    Authorizer, Route, access_log_group, invocation_uri, logging_account, path_suffix, permit,
+    ApiState,
+    Authorizer,
+    Route,
+    access_log_group,
+    invocation_uri,
+    logging_account,
+    path_suffix,
+    permit,
     protected,
 )
 from cloudc.schema.sections.apis import Api
@@ -34,9 +41,9 @@ LOG_FORMAT = (
 def lower_rest(comp: Component, spec: Api, ctx: Context, routes: list[Route],
                auth: Authorizer | None) -> None:
     """Emit a regional REST API with one Lambda proxy method per route."""
-    api = comp.extra["api"]
+    api = comp.primary
     ctx.add(comp, "Api", "AWS::ApiGateway::RestApi", {
-        "Name": comp.extra["physical"],
+        "Name": comp.physical,
         "Description": f"{ctx.slug} {ctx.env}: {comp.name}",
         "EndpointConfiguration": {"Types": ["REGIONAL"]},
     })
@@ -74,7 +81,7 @@ def lower_rest(comp: Component, spec: Api, ctx: Context, routes: list[Route],
                          "AWS::ApiGateway::Deployment",
                          {"RestApiId": Ref(api), "Description": f"{comp.name} routes"})
     deployment.depends_on.extend(methods)
-    props = {"RestApiId": Ref(api), "StageName": comp.extra["stage"],
+    props = {"RestApiId": Ref(api), "StageName": state_of(comp, ApiState).stage,
              "DeploymentId": Ref(deployment.logical_id)}
     setting: dict[str, Any] = {"ResourcePath": "/*", "HttpMethod": "*", "MetricsEnabled": True}
     if spec.throttle is not None:
@@ -91,7 +98,7 @@ def lower_rest(comp: Component, spec: Api, ctx: Context, routes: list[Route],
 
 def _resource(comp: Component, ctx: Context, path: str, made: set[str]) -> Any:
     """Return the id of the resource for `path`, adding it and its parents as needed."""
-    api = comp.extra["api"]
+    api = comp.primary
     parent: Any = GetAtt(api, "RootResourceId")
     sofar = ""
     for seg in [s for s in path.strip("/").split("/") if s]:
@@ -106,7 +113,7 @@ def _resource(comp: Component, ctx: Context, path: str, made: set[str]) -> Any:
 
 
 def _authorizer(comp: Component, ctx: Context, auth: Authorizer) -> str | None:
-    props: dict[str, Any] = {"RestApiId": Ref(comp.extra["api"]), "Name": f"{comp.name}-auth",
+    props: dict[str, Any] = {"RestApiId": Ref(comp.primary), "Name": f"{comp.name}-auth",
                              "IdentitySource": "method.request.header.Authorization"}
     if auth.kind == "jwt":
         if auth.pool_arn is None:
@@ -150,7 +157,7 @@ def _cors(comp: Component, spec: Api, ctx: Context, with_methods: dict[str, set[
     if spec.cors.credentials:
         headers["Access-Control-Allow-Credentials"] = "'true'"
     made = []
-    api = comp.extra["api"]
+    api = comp.primary
     for path, verbs in with_methods.items():
         if "OPTIONS" in verbs:
             continue

@@ -15,7 +15,8 @@ def allow_service(comp: Component, service: str, ctx: Context) -> None:
     AWS-managed key allows) and names the service:
     https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
     """
-    topic = ctx.ir.resources[comp.extra["topic"]]
+    assert comp.topic is not None
+    topic = ctx.ir.resources[comp.topic.topic]
     key = ctx.ir.resources.get(ctx.logical(comp, "Key"))
     if key is None:
         account = Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")

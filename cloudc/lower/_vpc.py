@@ -3,6 +3,7 @@ closed security group for data stores."""
 
 from __future__ import annotations
 
+from cloudc.capabilities import Vpc
 from cloudc.context import Context
 from cloudc.ir import Component, Resource
 from cloudc.source import Path
@@ -44,5 +45,12 @@ def closed_security_group(comp: Component, ctx: Context, net: Component, descrip
 
 def mount_ready(comp: Component, ctx: Context) -> list[str]:
     """Return the mount targets' logical IDs: consumers that mount at start depend on them."""
-    zones = len(require_vpc(ctx, comp.path).extra["private_subnets"])
+    zones = len(vpc_of(require_vpc(ctx, comp.path)).private_subnets)
     return [ctx.logical(comp, f"MountTarget{z + 1}") for z in range(zones)]
+
+
+def vpc_of(net: Component) -> Vpc:
+    """Return the network component's subnets, zones and NAT mode (see `require_vpc`)."""
+    if net.vpc is None:
+        raise TypeError(f"{net.key} is not the network")
+    return net.vpc

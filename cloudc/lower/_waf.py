@@ -11,10 +11,11 @@ balancer and a service that uses a key from `security` never form a stack cycle.
 from __future__ import annotations
 
 import ipaddress
+from types import ModuleType
 from typing import Any
 
 from cloudc.context import Context
-from cloudc.ir import Component, GetAtt, Ref, Sub, arn, pascal
+from cloudc.ir import Component, GetAtt, arn, pascal
 from cloudc.schema.sections.security import Waf
 
 GROUP = "waf"
@@ -34,7 +35,6 @@ MANAGED = {
     "bot-control": ("AWSManagedRulesBotControlRuleSet", 50),
 }
 FREE_WCU = 1500
-TARGETS = ("sites", "apis", "services", "servers")
 
 
 def web_acls(comp: Component, waf: Waf | list[Waf], ctx: Context) -> None:
@@ -53,14 +53,24 @@ def web_acls(comp: Component, waf: Waf | list[Waf], ctx: Context) -> None:
         _web_acl(comp, entry, path, ctx)
 
 
+def _protectable() -> dict[str, ModuleType]:
+    """Return the sections a web ACL can protect: those whose module says how to attach one
+    (`web_acl_attachment(comp, ctx, at)`, and `WEB_ACL_SCOPE = "CLOUDFRONT"` for CloudFront)."""
+    from cloudc.lower import lowering_modules, lowering_order
+
+    mods = lowering_modules()
+    return {s: mods[s] for s in lowering_order() if hasattr(mods[s], "web_acl_attachment")}
+
+
 def _target(entry: Waf, path: Any, ctx: Context) -> Component | None:
     section = entry.scope.split(".", 1)[0]
     spath = path + ("scope",)
-    if section not in TARGETS:
+    targets = _protectable()
+    if section not in targets:
+        labels = [getattr(m, "WEB_ACL_LABEL", f"{s}.NAME") for s, m in targets.items()]
         ctx.diags.add("E3002", f"`{entry.scope}` cannot be protected by WAF",
                       origin=ctx.origin(spath), path=spath,
-                      hint="scope takes sites.NAME, apis.NAME (REST), services.NAME or "
-                           "servers.NAME")
+                      hint=f"scope takes {', '.join(labels[:-1])} or {labels[-1]}")
         return None
     return ctx.component(entry.scope)  # None: an undeclared name is reported by validate
 
@@ -70,7 +80,8 @@ def _web_acl(comp: Component, entry: Waf, path: Any, ctx: Context) -> None:
     if target is None:
         return
     spath = path + ("scope",)
-    cloudfront = target.section == "sites"
+    mod = _protectable()[target.section]
+    cloudfront = getattr(mod, "WEB_ACL_SCOPE", "REGIONAL") == "CLOUDFRONT"
     if cloudfront and ctx.region != "us-east-1":
         ctx.diags.add("E3005", f"a web ACL for CloudFront (`{entry.scope}`) must be created in "
                       f"us-east-1, but project.region is {ctx.region}, and CloudFormation cannot "
@@ -79,7 +90,8 @@ def _web_acl(comp: Component, entry: Waf, path: Any, ctx: Context) -> None:
                                        "ARN on the distribution, or protect an API or load "
                                        "balancer in this region instead")
         return
-    attach = _attachment(target, spath, ctx)
+    # Where the ACL goes: a distribution's config (CloudFront) or {"arn": the resource's ARN}.
+    attach: dict[str, Any] | None = mod.web_acl_attachment(target, ctx, spath)
     if attach is None:
         return
     scope = "CLOUDFRONT" if cloudfront else "REGIONAL"
@@ -194,38 +206,3 @@ def _addresses(entry: Waf, path: Any, ctx: Context) -> tuple[list[str], list[str
             continue
         (v6 if net.version == 6 else v4).append(str(net))
     return sorted(set(v4)), sorted(set(v6))
-
-
-def _attachment(target: Component, spath: Any, ctx: Context) -> dict[str, Any] | None:
-    """Return where the ACL goes: the distribution config (sites) or {"arn": resource ARN}."""
-    if target.section == "sites":
-        dist = ctx.ir.resources.get(target.extra.get("distribution", ""))
-        if dist is None:
-            return None  # the site did not lower (its own error is reported)
-        config = dist.properties.get("DistributionConfig")
-        if not isinstance(config, dict):
-            return None
-        if config.get("WebACLId"):
-            ctx.diags.add("E3005", f"`{target.key}` already has a web ACL",
-                          origin=ctx.origin(spath), path=spath)
-            return None
-        return config
-    if target.section == "apis":
-        stage = ctx.ir.resources.get(ctx.logical(target, "Stage"))
-        if stage is None or stage.type != "AWS::ApiGateway::Stage":
-            ctx.diags.add("E3005", f"`{target.key}` is not a REST API: WAF protects API Gateway "
-                          "REST stages only, not HTTP or WebSocket APIs",
-                          origin=ctx.origin(spath), path=spath,
-                          hint=f"set `apis.{target.name}.type: rest`, or route it through a "
-                               "site (CloudFront) and protect the site")
-            return None
-        return {"arn": Sub("arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/${api}"
-                           "/stages/${stage}", (("api", Ref(target.extra["api"])),
-                                                ("stage", Ref(stage.logical_id))))}
-    alb = ctx.ir.resources.get(ctx.logical(target, "Alb"))
-    if alb is None or alb.type != "AWS::ElasticLoadBalancingV2::LoadBalancer":
-        ctx.diags.add("E3002", f"`{target.key}` has no load balancer to protect",
-                      origin=ctx.origin(spath), path=spath,
-                      hint="give it a `port` (and a domain) so it is served by a load balancer")
-        return None
-    return {"arn": Ref(alb.logical_id)}

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from cloudc.context import Context
-from cloudc.ir import Component, Ref, Sub, pascal
+from cloudc.ir import Component, Ref, Sub, pascal, state_of
 from cloudc.source import Path
 
 ZONES = "dns"  # the section whose zone these helpers read
 ZONES_PATH: Path = (ZONES,)
+
+
+@dataclass
+class Zone:
+    """The `dns` component's state: the zone's name, and whether the delegation note is out."""
+
+    name: str
+    delegation_noted: bool = False
 
 
 # The hosted zone id every CloudFront distribution's alias target uses (fixed by AWS).
@@ -26,10 +35,11 @@ def note_delegation(ctx: Context, domain: str) -> None:
     comp = ctx.component(ZONES)
     if comp is None or "zone_id" not in comp.attrs or not isinstance(comp.attrs["zone_id"], Ref):
         return
-    if comp.extra.get("delegation_noted"):
+    state = state_of(comp, Zone)
+    if state.delegation_noted:
         return
-    comp.extra["delegation_noted"] = True
-    zone = comp.extra["zone"]
+    state.delegation_noted = True
+    zone = state.name
     path = ZONES_PATH + ("zone",)
     ctx.diags.add(
         "I1001", f"the hosted zone `{zone}` is created by this deploy and validates the "
@@ -54,7 +64,7 @@ def covers(zone: str, domain: str) -> bool:
 def zone_for(ctx: Context, domain: str) -> Any | None:
     """Return the id expression of the declared zone that covers `domain`, or None."""
     comp = ctx.component(ZONES)
-    if comp is None or not covers(comp.extra["zone"], domain):
+    if comp is None or not covers(state_of(comp, Zone).name, domain):
         return None
     zone_id = comp.attrs.get("zone_id")
     if isinstance(zone_id, Sub) and not zone_id.template:
@@ -65,7 +75,7 @@ def zone_for(ctx: Context, domain: str) -> Any | None:
 def note_outside(ctx: Context, domain: str, path: Path, what: str) -> None:
     """Tell the user that `domain` gets no DNS records because no declared zone covers it."""
     comp = ctx.component(ZONES)
-    where = f"outside the zone `{comp.extra['zone']}`" if comp is not None \
+    where = f"outside the zone `{state_of(comp, Zone).name}`" if comp is not None \
         else "in no declared `dns` zone"
     ctx.diags.add("I1001", f"`{domain}` is {where}: no DNS records are made for it; "
                   f"{what}", origin=ctx.origin(path), path=path)

@@ -9,9 +9,10 @@ the API's own). Shared here: route parsing, authorizers, access logs and the cus
 import re
 from typing import Any
 
+from cloudc.capabilities import CdnOrigin
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, statement
-from cloudc.lower._api_routes import check_public, parse_auth, parse_routes
+from cloudc.lower._api_routes import ApiState, check_public, parse_auth, parse_routes
 from cloudc.lower._certs import certificate
 from cloudc.lower._http_api import lower_v2
 from cloudc.lower._rest_api import lower_rest
@@ -20,6 +21,7 @@ from cloudc.schema.sections.apis import Api
 from cloudc.source import Path
 
 SECTION = "apis"
+AFTER = ("services", "servers")  # routes reach their load balancers
 
 
 def declare(name: str, spec: Api, ctx: Context) -> Component:
@@ -35,8 +37,8 @@ def declare(name: str, spec: Api, ctx: Context) -> Component:
     base = "" if stage == "$default" else f"/{stage}"
     execution = Sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${id}",
                     (("id", api_id),))
-    comp.extra.update(physical=ctx.physical(name, 128), api=lid, stage=stage, base=base,
-                      execution=execution, host=host)
+    comp.physical, comp.primary = ctx.physical(name, 128), lid
+    comp.state = ApiState(stage, base, execution)
     scheme = "wss" if spec.type == "websocket" else "https"
     endpoint = Sub(f"https://${{id}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}{base}",
                    (("id", api_id),))
@@ -55,7 +57,7 @@ def declare(name: str, spec: Api, ctx: Context) -> Component:
     }
     if spec.domain:
         comp.attrs["domain"] = Sub(spec.domain.lower())
-    comp.extra["cdn_origin"] = {"domain": host, "path": base}
+    comp.cdn_origin = CdnOrigin(host, base)
     if spec.type == "websocket":
         # Post to, read and close client connections: the callback URL is `endpoint`.
         manage = statement(["execute-api:ManageConnections"],
@@ -106,9 +108,29 @@ def _domain(comp: Component, spec: Api, ctx: Context) -> None:
                                       "SecurityPolicy": "TLS_1_2"}],
     }, path=at)
     ctx.add(comp, "ApiMapping", "AWS::ApiGatewayV2::ApiMapping", {
-        "ApiId": Ref(comp.extra["api"]),
+        "ApiId": Ref(comp.primary),
         "DomainName": Ref(name.logical_id),
         "Stage": Ref(ctx.logical(comp, "Stage")),
     }, path=at)
     alias_records(comp, ctx, domain, GetAtt(name.logical_id, "RegionalDomainName"),
                   GetAtt(name.logical_id, "RegionalHostedZoneId"), at, ipv6=False)
+
+
+# --- web ACL (security.waf) -------------------------------------------------------------------
+
+WEB_ACL_LABEL = "apis.NAME (REST)"
+
+
+def web_acl_attachment(comp: Component, ctx: Context, at: Path) -> dict[str, Any] | None:
+    """Return {"arn": the REST stage's ARN}; WAF protects no HTTP or WebSocket API."""
+    stage = ctx.ir.resources.get(ctx.logical(comp, "Stage"))
+    if stage is None or stage.type != "AWS::ApiGateway::Stage":
+        ctx.diags.add("E3005", f"`{comp.key}` is not a REST API: WAF protects API Gateway "
+                      "REST stages only, not HTTP or WebSocket APIs",
+                      origin=ctx.origin(at), path=at,
+                      hint=f"set `apis.{comp.name}.type: rest`, or route it through a "
+                           "site (CloudFront) and protect the site")
+        return None
+    return {"arn": Sub("arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/${api}"
+                       "/stages/${stage}", (("api", Ref(comp.primary)),
+                                            ("stage", Ref(stage.logical_id))))}

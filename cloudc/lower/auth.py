@@ -7,11 +7,13 @@ to the pool (its id in their environment) with no cycle.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from cloudc.capabilities import UserPool
 from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
-from cloudc.ir import Component, GetAtt, Ref, Sub, pascal, statement
+from cloudc.ir import Component, GetAtt, Ref, Sub, pascal, state_of, statement
 from cloudc.lower._cognito import client, distinct, provider, resource_servers
 from cloudc.lower._names import cognito_prefix
 from cloudc.lower._zones import CLOUDFRONT_ZONE_ID, alias_records
@@ -20,6 +22,8 @@ from cloudc.schema.sections.auth import Domain, IdentityPool, Pool
 from cloudc.source import Path
 
 SECTION = "auth"
+# Resource types whose replacement or deletion loses data, and what is lost (`cloudc diff`).
+STATEFUL = {"AWS::Cognito::UserPool": "every user account"}
 READ = ["cognito-idp:AdminGetUser", "cognito-idp:ListUsers"]
 WRITE = ["cognito-idp:AdminCreateUser", "cognito-idp:AdminUpdateUserAttributes",
          "cognito-idp:AdminDeleteUser"]
@@ -33,6 +37,14 @@ TRIGGER_KEYS = {
 }
 
 
+
+@dataclass
+class _Names:
+    """What `declare` names and `lower` emits: app clients (name -> logical ID), domain prefix."""
+
+    clients: dict[str, str]
+    prefix: str
+
 def declare(name: str, spec: Pool, ctx: Context) -> Component:
     """Declare a pool's attributes (used by `apis` authorizers) and what a link grants."""
     path: Path = (SECTION, name)
@@ -41,8 +53,8 @@ def declare(name: str, spec: Pool, ctx: Context) -> Component:
     pool_arn = GetAtt(pool, "Arn")
     clients = {c: ctx.logical(comp, f"Client{pascal(c)}")
                for c in distinct(spec.clients, ctx, path + ("clients",))}
-    comp.extra.update(pool=pool, clients=clients,
-                      client_ids=[Ref(lid) for lid in clients.values()])
+    comp.primary = pool
+    comp.user_pool = UserPool(pool, [Ref(lid) for lid in clients.values()])
     comp.attrs = {
         "id": Ref(pool),
         "pool_id": Ref(pool),
@@ -58,7 +70,7 @@ def declare(name: str, spec: Pool, ctx: Context) -> Component:
         comp.attrs["url"] = Sub(f"https://{custom}")
     elif _hosted_ui(spec):
         comp.attrs["url"] = Sub(f"https://{prefix}.auth.${{AWS::Region}}.amazoncognito.com")
-    comp.extra["prefix"] = prefix
+    comp.state = _Names(clients, prefix)
     comp.grants = {"read": [statement(READ, [pool_arn])],
                    "write": [statement(WRITE, [pool_arn])]}
     comp.link_env = {"POOL_ID": Ref(pool), "POOL_ARN": pool_arn,
@@ -69,7 +81,7 @@ def declare(name: str, spec: Pool, ctx: Context) -> Component:
         comp.statements = []
         comp.links = [(*link_target(link), path + ("identity_pool", "link", i))
                       for i, link in enumerate(spec.identity_pool.link)]
-        comp.extra["role"] = ctx.logical(comp, "AuthenticatedRole")
+        comp.role = ctx.logical(comp, "AuthenticatedRole")
     return comp
 
 
@@ -110,7 +122,7 @@ def lower(comp: Component, spec: Pool, ctx: Context) -> None:
     providers = {key: provider(comp, key, spec.social[key], ctx)
                  for key in distinct(spec.social, ctx, path + ("social",))}
     servers = resource_servers(comp, spec, ctx)
-    for name in comp.extra["clients"]:
+    for name in state_of(comp, _Names).clients:
         client(comp, name, spec.clients[name], providers, servers, ctx)
     if _hosted_ui(spec):
         _domain(comp, spec, ctx)
@@ -195,7 +207,7 @@ def _email(spec: Pool, ctx: Context, path: Path) -> dict[str, Any]:
     out: dict[str, Any] = {
         "EmailSendingAccount": "DEVELOPER",
         "From": f"{spec.email.name} <{address}>" if spec.email.name else address,
-        "SourceArn": sender.extra["identity_arn"],
+        "SourceArn": sender.sender.identity_arn if sender.sender else None,
         "ConfigurationSet": sender.attrs["configuration_set"],
     }
     if spec.email.reply_to:
@@ -212,7 +224,7 @@ def _triggers(comp: Component, spec: Pool, props: dict[str, Any], ctx: Context) 
     for trigger, ref in spec.triggers.items():
         where = comp.path + ("triggers", trigger)
         fn = ctx.component(ref)
-        if fn is None or "function" not in fn.extra:
+        if fn is None or fn.invoke is None:
             names = [c.name for c in ctx.ir.components.values() if c.section == "functions"]
             ctx.diags.add("E3001" if fn is None else "E3002",
                           f"`{ref}` is not a declared function", origin=ctx.origin(where),
@@ -222,9 +234,9 @@ def _triggers(comp: Component, spec: Pool, props: dict[str, Any], ctx: Context) 
         # By computed ARN: Cognito does not need the function to exist yet.
         config[TRIGGER_KEYS[trigger]] = getattr(fn_arn, "derived", None) or fn_arn
         ctx.add(comp, f"{pascal(trigger)}Permission", "AWS::Lambda::Permission", {
-            "Action": "lambda:InvokeFunction", "FunctionName": Ref(fn.extra["function"]),
+            "Action": "lambda:InvokeFunction", "FunctionName": Ref(fn.invoke.function),
             "Principal": "cognito-idp.amazonaws.com",
-            "SourceArn": GetAtt(comp.extra["pool"], "Arn")}, path=where, group="functions")
+            "SourceArn": GetAtt(comp.primary, "Arn")}, path=where, group="functions")
     if config:
         props["LambdaConfig"] = config
 
@@ -235,7 +247,7 @@ def _domain(comp: Component, spec: Pool, ctx: Context) -> None:
     path = comp.path + ("domain",)
     if not custom:
         ctx.add(comp, "Domain", "AWS::Cognito::UserPoolDomain", {
-            "UserPoolId": Ref(comp.extra["pool"]), "Domain": Sub(comp.extra["prefix"])})
+            "UserPoolId": Ref(comp.primary), "Domain": Sub(state_of(comp, _Names).prefix)})
         return
     cert: Any = spec.domain.certificate_arn if isinstance(spec.domain, Domain) else None
     if cert is None:
@@ -247,7 +259,7 @@ def _domain(comp: Component, spec: Pool, ctx: Context) -> None:
         if cert is None:
             return
     res = ctx.add(comp, "Domain", "AWS::Cognito::UserPoolDomain", {
-        "UserPoolId": Ref(comp.extra["pool"]), "Domain": custom,
+        "UserPoolId": Ref(comp.primary), "Domain": custom,
         "CustomDomainConfig": {"CertificateArn": cert}}, path=path)
     alias_records(comp, ctx, custom, GetAtt(res.logical_id, "CloudFrontDistribution"),
                   CLOUDFRONT_ZONE_ID, path, ipv6=False)
@@ -259,9 +271,10 @@ def _domain(comp: Component, spec: Pool, ctx: Context) -> None:
 def _identity_pool(comp: Component, spec: Pool, ctx: Context) -> None:
     """Add an identity pool trusting this user pool, and the role signed-in users assume."""
     path = comp.path + ("identity_pool",)
-    pool = comp.extra["pool"]
+    pool = comp.primary
+    clients = state_of(comp, _Names).clients
     providers = [{"ClientId": Ref(lid), "ProviderName": GetAtt(pool, "ProviderName"),
-                  "ServerSideTokenCheck": True} for name, lid in comp.extra["clients"].items()
+                  "ServerSideTokenCheck": True} for name, lid in clients.items()
                  if "client_credentials" not in spec.clients[name].flows]
     if not providers:
         ctx.diags.add("E3005", "an identity pool needs an app client for users under `clients`",

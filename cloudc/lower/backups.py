@@ -15,6 +15,9 @@ from cloudc.lower._keys import key_arn
 from cloudc.schema.sections.backups import Plan
 
 SECTION = "backups"
+AFTER = ("storage",)  # a bucket must be versioned to be backed up
+# Resource types whose replacement or deletion loses data, and what is lost (`cloudc diff`).
+STATEFUL = {"AWS::Backup::BackupVault": "every recovery point"}
 SUPPORTED = ("databases", "file_systems", "storage")
 POLICY = "arn:${AWS::Partition}:iam::aws:policy/"
 
@@ -24,7 +27,7 @@ def declare(name: str, spec: Plan, ctx: Context) -> Component:
     path = (SECTION, name)
     comp = Component(SECTION, name, "backup plan", path, ctx.origin(path))
     vault = ctx.physical(name, 50)
-    comp.extra.update(vault=vault)
+    comp.physical = vault  # the vault's name
     comp.attrs = {
         "id": Ref(ctx.logical(comp, "Plan")),
         "vault": Ref(ctx.logical(comp, "Vault"), derived=Sub(vault)),
@@ -40,7 +43,7 @@ def lower(comp: Component, spec: Plan, ctx: Context) -> None:
     """Emit the vault, the plan's rule, the role and the selection."""
     path = comp.path
     arns, s3 = _resources(comp, spec, ctx)
-    vault_props: dict[str, Any] = {"BackupVaultName": comp.extra["vault"]}
+    vault_props: dict[str, Any] = {"BackupVaultName": comp.physical}
     key = key_arn(ctx, spec.key, path + ("key",)) if spec.key else None
     if key is not None:
         vault_props["EncryptionKeyArn"] = key
@@ -126,7 +129,7 @@ def _resources(comp: Component, spec: Plan, ctx: Context) -> tuple[list[Any], bo
             continue
         if section == "storage":
             s3 = True
-            bucket = ctx.ir.resources.get(target.extra.get("bucket", ""))
+            bucket = ctx.ir.resources.get(target.bucket)
             versioned = bucket is not None and bucket.properties.get(
                 "VersioningConfiguration", {}).get("Status") == "Enabled"
             if not versioned:

@@ -13,7 +13,7 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, statement
-from cloudc.lower._vpc import closed_security_group, require_vpc
+from cloudc.lower._vpc import closed_security_group, require_vpc, vpc_of
 from cloudc.schema.sections.caches import Cache
 
 SECTION = "caches"
@@ -29,7 +29,7 @@ def declare(name: str, spec: Cache, ctx: Context) -> Component:
     sg = ctx.logical(comp, "SecurityGroup")
     memcached = spec.engine == "memcached"
     main = ctx.logical(comp, "Cluster" if memcached else "ReplicationGroup")
-    comp.extra.update(main=main, port=port)
+    comp.primary = main
     if memcached:
         host = GetAtt(main, "ConfigurationEndpoint.Address")
     else:
@@ -53,17 +53,9 @@ def declare(name: str, spec: Cache, ctx: Context) -> Component:
         comp.grants = {level: [statement(["secretsmanager:GetSecretValue"], [Ref(secret)])]
                        for level in ("read", "write")}
         token = Sub("${arn}:token::", (("arn", Ref(secret)),))
-        comp.extra["on_link"] = _containers_get_token(comp, token)
+        comp.container_secrets = {"AUTH_TOKEN": token}  # containers inject the token
     comp.ingress = (sg, port)
     return comp
-
-
-def _containers_get_token(comp: Component, token: Any) -> Any:
-    """Give consumers that inject secrets (containers) the AUTH token as AUTH_TOKEN."""
-    def hook(consumer: Component, access: str, path: Any, ctx: Context) -> None:
-        if consumer.secrets is not None:
-            consumer.secrets.setdefault(f"{comp.env_prefix}_AUTH_TOKEN", token)
-    return hook
 
 
 def lower(comp: Component, spec: Cache, ctx: Context) -> None:
@@ -73,7 +65,7 @@ def lower(comp: Component, spec: Cache, ctx: Context) -> None:
     what = ctx.physical(comp.name, 200)
     subnet_group = ctx.add(comp, "SubnetGroup", "AWS::ElastiCache::SubnetGroup", {
         "Description": f"{what} (isolated subnets)",
-        "SubnetIds": net.extra["isolated_subnets"],
+        "SubnetIds": vpc_of(net).isolated_subnets,
     })
     sg = closed_security_group(comp, ctx, net, f"{what} cache; linked compute only")
     version = spec.version or VERSIONS[spec.engine]

@@ -6,11 +6,20 @@ import importlib
 from types import ModuleType
 from typing import Any
 
+from cloudc.capabilities import Default, EventSource, Metric, Widget
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, arn, statement
 from cloudc.schema.sections.databases import Database
+from cloudc.lower._metrics import named
 
 SECTION = "databases"
+# Resource types whose replacement or deletion loses data, and what is lost (`cloudc diff`).
+STATEFUL = {
+    "AWS::DynamoDB::Table": "every item in the table",
+    "AWS::DynamoDB::GlobalTable": "every item in the table",
+    "AWS::RDS::DBInstance": "the database",
+    "AWS::RDS::DBCluster": "the database cluster",
+}
 
 KEY_TYPES = {"string": "S", "number": "N", "binary": "B"}
 STREAM_VIEWS = {"new_image": "NEW_IMAGE", "old_image": "OLD_IMAGE",
@@ -31,6 +40,24 @@ def _rds() -> ModuleType | None:
         return importlib.import_module("cloudc.lower._rds")
     except ImportError:
         return None
+
+_TB = named("TableName")
+# What `monitoring` can watch on a DynamoDB table.
+METRICS = {
+    "read_throttles": Metric("AWS/DynamoDB", "ReadThrottleEvents", _TB),
+    "write_throttles": Metric("AWS/DynamoDB", "WriteThrottleEvents", _TB),
+    # ThrottledRequests is published per operation only; this sums the table's throttles.
+    "throttled_requests": Metric("AWS/DynamoDB", "ThrottledRequests", _TB,
+                                 parts=("read_throttles", "write_throttles")),
+    "consumed_read_capacity": Metric("AWS/DynamoDB", "ConsumedReadCapacityUnits", _TB),
+    "consumed_write_capacity": Metric("AWS/DynamoDB", "ConsumedWriteCapacityUnits", _TB),
+}
+ALARMS = (
+    Default("ThrottlesAlarm", "throttled_requests", "Sum", ">", 0,
+            "reads or writes were throttled"),
+)
+DASHBOARD = Widget("DynamoDB", ("consumed_read_capacity", "consumed_write_capacity",
+                                "read_throttles", "write_throttles"))
 
 
 def declare(name: str, spec: Database, ctx: Context) -> Component | None:
@@ -65,7 +92,8 @@ def _declare_table(name: str, spec: Database, ctx: Context) -> Component:
     lid = ctx.logical(comp, "Table")
     table_arn = arn("dynamodb", f"table/{physical}")
     indexes = Sub(f"{table_arn.template}/index/*")
-    comp.extra.update(physical=physical, table=lid)
+    comp.physical, comp.primary = physical, lid
+    comp.metrics, comp.alarms, comp.dashboard = dict(METRICS), ALARMS, DASHBOARD
     comp.attrs = {
         "id": Ref(lid, derived=Sub(physical)),
         "name": Ref(lid, derived=Sub(physical)),
@@ -78,13 +106,11 @@ def _declare_table(name: str, spec: Database, ctx: Context) -> Component:
         stream_arn = GetAtt(lid, "StreamArn")
         comp.attrs["stream_arn"] = stream_arn
         # As SAM's DynamoDBStreamReadPolicy: reads on this stream, listing on this table's.
-        comp.extra["consume"] = {
-            "arn": stream_arn,
-            "statements": [statement(STREAM_READ, [stream_arn]),
-                           statement(["dynamodb:ListStreams"],
-                                     [Sub(f"{table_arn.template}/stream/*")])],
-            "starting_position": "LATEST",
-        }
+        comp.event_source = EventSource(
+            stream_arn,
+            [statement(STREAM_READ, [stream_arn]),
+             statement(["dynamodb:ListStreams"], [Sub(f"{table_arn.template}/stream/*")])],
+            starting_position="LATEST")
     return comp
 
 
@@ -98,7 +124,7 @@ def _lower_table(comp: Component, spec: Database, ctx: Context) -> None:
     attributes: dict[str, str] = {}
     _attributes(attributes, spec.keys, path + ("keys",), ctx)
     props: dict[str, Any] = {
-        "TableName": comp.extra["physical"],
+        "TableName": comp.physical,
         "AttributeDefinitions": [],
         "KeySchema": _key_schema(spec.keys),
     }

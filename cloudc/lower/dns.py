@@ -6,9 +6,9 @@ Other sections use `zone_for(ctx, domain)` to find the zone a domain lives in, a
 
 from __future__ import annotations
 
-
 from cloudc.context import Context
-from cloudc.ir import Component, GetAtt, Ref, Sub
+from cloudc.ir import Component, GetAtt, Ref, Sub, state_of
+from cloudc.lower._zones import Zone
 from cloudc.schema.sections.dns import Dns
 from cloudc.source import Path
 
@@ -22,7 +22,7 @@ def declare(name: str, spec: Dns, ctx: Context) -> Component:
     path: Path = (SECTION,)
     comp = Component(SECTION, name, "hosted-zone", path, ctx.origin(path))
     zone = spec.zone.strip().rstrip(".").lower()
-    comp.extra["zone"] = zone
+    comp.state = Zone(zone)
     comp.attrs = {"name": Sub(zone)}
     if spec.lookup:
         if spec.zone_id is None:
@@ -51,14 +51,14 @@ def lower(comp: Component, spec: Dns, ctx: Context) -> None:
     if spec.lookup:
         return
     ctx.add(comp, "Zone", "AWS::Route53::HostedZone", {
-        "Name": comp.extra["zone"],
+        "Name": state_of(comp, Zone).name,
         "HostedZoneConfig": {"Comment": f"{ctx.slug} {ctx.env} (cloudc)"},
     }, stateful=True)
     # The registrar must delegate to these before anything in the zone resolves (and before
     # ACM can validate a certificate through it): the root stack shows them.
     ctx.ir.outputs.setdefault(NAME_SERVERS_OUTPUT, (
         comp.attrs["name_servers"],
-        f"Name servers of the hosted zone {comp.extra['zone']}: set them at its registrar",
+        f"Name servers of the hosted zone {state_of(comp, Zone).name}: set them at its registrar",
         ctx.origin(SECTION_PATH + ("zone",))))
 
 

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from cloudc.capabilities import Sender
 from cloudc.context import Context
-from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, pascal, statement
-from cloudc.lower._zones import zone_for
+from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, pascal, state_of, statement
 from cloudc.lower._topic_keys import allow_service
+from cloudc.lower._zones import zone_for
 from cloudc.schema.sections.email import Domain, Inbound
 from cloudc.source import Path
 
 SECTION = "email"
+AFTER = ("storage", "topics")  # inbound mail: a bucket's policy; events: a topic's key
 SEND = ["ses:SendEmail", "ses:SendRawEmail"]
 SEND_TEMPLATED = ["ses:SendTemplatedEmail", "ses:SendBulkTemplatedEmail"]
 TTL = "1800"
 SPF = '"v=spf1 include:amazonses.com ~all"'
 
+
+
+@dataclass
+class _Domain:
+    """The names `declare` gives an e-mail domain's resources, which `lower` uses."""
+
+    domain: str
+    config_set_name: str
+    templates: dict[str, str]
 
 def declare(name: str, spec: Domain, ctx: Context) -> Component | None:
     """Declare a domain's identity, configuration set, and what a link to it grants."""
@@ -36,8 +48,8 @@ def declare(name: str, spec: Domain, ctx: Context) -> Component | None:
     identity_arn = arn("ses", f"identity/{domain}")
     cs_arn = arn("ses", f"configuration-set/{cs_name}")
     templates = {t: ctx.physical(f"{domain}-{t}", 64) for t in spec.templates}
-    comp.extra.update(domain=domain, identity=identity, config_set=config_set,
-                      config_set_name=cs_name, identity_arn=identity_arn, templates=templates)
+    comp.state = _Domain(domain, cs_name, templates)
+    comp.sender = Sender(identity_arn)
     comp.attrs = {
         "id": Ref(identity, derived=Sub(domain)),
         "domain": Ref(identity, derived=Sub(domain)),
@@ -60,14 +72,14 @@ def declare(name: str, spec: Domain, ctx: Context) -> Component | None:
 def lower(comp: Component, spec: Domain, ctx: Context) -> None:
     """Emit the configuration set, the DKIM identity, its DNS records, inbound rules, templates."""
     path = comp.path
-    domain = comp.extra["domain"]
+    domain = state_of(comp, _Domain).domain
     mail_from = (spec.mail_from or f"bounce.{domain}").rstrip(".").lower()
     if mail_from == domain or not mail_from.endswith("." + domain):
         ctx.diags.add("E2005", f"`mail_from` must be a subdomain of {domain}",
                       origin=ctx.origin(path + ("mail_from",)), path=path + ("mail_from",),
                       hint=f"e.g. bounce.{domain}")
     cs = ctx.add(comp, "ConfigurationSet", "AWS::SES::ConfigurationSet", {
-        "Name": comp.extra["config_set_name"],
+        "Name": state_of(comp, _Domain).config_set_name,
         "DeliveryOptions": {"TlsPolicy": "REQUIRE" if spec.tls_required else "OPTIONAL"},
         "ReputationOptions": {"ReputationMetricsEnabled": True},
         "SendingOptions": {"SendingEnabled": True},
@@ -116,7 +128,7 @@ def _event_destinations(comp: Component, spec: Domain, cs: str, ctx: Context) ->
             "Name": "cloudwatch", "Enabled": True, "MatchingEventTypes": list(spec.events),
             "CloudWatchDestination": {"DimensionConfigurations": [{
                 "DimensionName": "ses:configuration-set", "DimensionValueSource": "messageTag",
-                "DefaultDimensionValue": comp.extra["config_set_name"]}]},
+                "DefaultDimensionValue": state_of(comp, _Domain).config_set_name}]},
         }}, path=comp.path + ("events",))
     if spec.events_to is None:
         return
@@ -124,7 +136,7 @@ def _event_destinations(comp: Component, spec: Domain, cs: str, ctx: Context) ->
     topic = _target(ctx, spec.events_to, "topics", where)
     if topic is None or "arn" not in topic.attrs:
         return
-    if topic.extra.get("fifo"):
+    if topic.topic is not None and topic.topic.fifo:
         ctx.diags.add("E3005", f"SES publishes events to standard topics only; `{topic.key}` "
                       "is a FIFO topic", origin=ctx.origin(where), path=where,
                       hint="name a topic without `fifo: true`")
@@ -142,7 +154,7 @@ def _event_destinations(comp: Component, spec: Domain, cs: str, ctx: Context) ->
 def _records(comp: Component, spec: Domain, identity: str,
              mail_from: str) -> list[tuple[str, Any, str, list[Any]]]:
     """Return (logical suffix, name, type, values) of every DNS record the domain needs."""
-    domain = comp.extra["domain"]
+    domain = state_of(comp, _Domain).domain
     out: list[tuple[str, Any, str, list[Any]]] = [
         (f"Dkim{i}Record", GetAtt(identity, f"DkimDNSTokenName{i}"), "CNAME",
          [GetAtt(identity, f"DkimDNSTokenValue{i}")]) for i in (1, 2, 3)
@@ -190,7 +202,7 @@ def _target(ctx: Context, ref: str, section: str, path: Path) -> Component | Non
 def _inbound(comp: Component, inbound: Inbound, ctx: Context) -> None:
     """Receive mail: a receipt rule set with one rule storing to S3 and/or invoking a function."""
     path = comp.path + ("inbound",)
-    domain = comp.extra["domain"]
+    domain = state_of(comp, _Domain).domain
     if inbound.bucket is None and inbound.function is None:
         ctx.diags.add("E3005", "inbound mail needs a `bucket`, a `function`, or both",
                       origin=ctx.origin(path), path=path)
@@ -211,7 +223,7 @@ def _inbound(comp: Component, inbound: Inbound, ctx: Context) -> None:
     stored: Component | None = None
     if inbound.bucket is not None:
         bucket = _target(ctx, inbound.bucket, "storage", path + ("bucket",))
-        if bucket is not None and "bucket" in bucket.extra:
+        if bucket is not None and bucket.bucket:
             prefix = inbound.prefix
             actions.append({"S3Action": {"BucketName": bucket.attrs["name"],
                                          "ObjectKeyPrefix": prefix}})
@@ -219,7 +231,7 @@ def _inbound(comp: Component, inbound: Inbound, ctx: Context) -> None:
                 stored = bucket
     if inbound.function is not None:
         fn = _target(ctx, inbound.function, "functions", path + ("function",))
-        if fn is not None and "function" in fn.extra:
+        if fn is not None and fn.invoke is not None:
             perm = ctx.add(comp, "InboundPermission", "AWS::Lambda::Permission", {
                 "Action": "lambda:InvokeFunction", "FunctionName": fn.attrs["name"],
                 "Principal": "ses.amazonaws.com", "SourceAccount": Pseudo("AWS::AccountId"),
@@ -319,7 +331,7 @@ def _allow_ses_puts(bucket: Component, prefix: str, rule_arn: Sub, ctx: Context,
 def _template(comp: Component, name: str, tpl: Any, ctx: Context) -> None:
     """Emit one SES template, reading `./file` parts relative to the config."""
     path = comp.path + ("templates", name)
-    parts: dict[str, Any] = {"TemplateName": comp.extra["templates"][name],
+    parts: dict[str, Any] = {"TemplateName": state_of(comp, _Domain).templates[name],
                              "SubjectPart": tpl.subject}
     for key, prop in (("html", "HtmlPart"), ("text", "TextPart")):
         value = getattr(tpl, key)

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from cloudc.capabilities import Mountable
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, arn, pascal, statement
-from cloudc.lower._vpc import closed_security_group, require_vpc
+from cloudc.lower._vpc import closed_security_group, require_vpc, vpc_of
 from cloudc.schema.sections.file_systems import FileSystem
 
 SECTION = "file_systems"
+# Resource types whose replacement or deletion loses data, and what is lost (`cloudc diff`).
+STATEFUL = {"AWS::EFS::FileSystem": "every file on the file system"}
 NFS = 2049
 
 
@@ -29,7 +32,6 @@ def declare(name: str, spec: FileSystem, ctx: Context) -> Component:
     fs_id = Ref(fs)
     fs_arn = arn("elasticfilesystem", "file-system/${id}")
     fs_arn = Sub(fs_arn.template, (("id", fs_id),))
-    comp.extra.update(file_system=fs, access_points={})
     comp.attrs = {"id": fs_id, "arn": GetAtt(fs, "Arn"),
                   "security_group": GetAtt(sg, "GroupId")}
     points = {}
@@ -38,7 +40,7 @@ def declare(name: str, spec: FileSystem, ctx: Context) -> Component:
         points[ap_name] = {"id": Ref(ap), "arn": GetAtt(ap, "Arn"),
                            "path": spec.access_points[ap_name].path}
         comp.attrs[f"{ap_name.replace('-', '_')}_access_point"] = Ref(ap)
-    comp.extra["access_points"] = points
+    comp.mountable = Mountable(fs, points)
     condition: dict[str, Any] = {}
     if points:
         arns = [p["arn"] for p in points.values()]
@@ -84,7 +86,7 @@ def lower(comp: Component, spec: FileSystem, ctx: Context) -> None:
     fs = ctx.add(comp, "FileSystem", "AWS::EFS::FileSystem", props, stateful=True)
     if spec.retain is not None:
         fs.deletion_policy = fs.update_replace_policy = "Retain" if spec.retain else "Delete"
-    for z, subnet in enumerate(net.extra["private_subnets"]):
+    for z, subnet in enumerate(vpc_of(net).private_subnets):
         ctx.add(comp, f"MountTarget{z + 1}", "AWS::EFS::MountTarget", {
             "FileSystemId": Ref(fs.logical_id),
             "SubnetId": subnet,

@@ -4,13 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from cloudc.capabilities import Default, Invocable, Metric, Widget
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, statement
 from cloudc.schema.sections.functions import Event, Function
+from cloudc.lower._metrics import named
 
 SECTION = "functions"
+AFTER = ("storage",)  # bucket events add a notification to the bucket
 S3_EVENTS = {"created": "s3:ObjectCreated:*", "removed": "s3:ObjectRemoved:*",
              "restored": "s3:ObjectRestore:*"}
+
+_FN = named("FunctionName")
+# What `monitoring` can watch on a function.
+METRICS = {
+    "errors": Metric("AWS/Lambda", "Errors", _FN),
+    "throttles": Metric("AWS/Lambda", "Throttles", _FN),
+    "invocations": Metric("AWS/Lambda", "Invocations", _FN),
+    "duration": Metric("AWS/Lambda", "Duration", _FN, stat="Average"),
+    "concurrent_executions": Metric("AWS/Lambda", "ConcurrentExecutions", _FN),
+    "iterator_age": Metric("AWS/Lambda", "IteratorAge", _FN, stat="Maximum"),
+}
+ALARMS = (
+    Default("ErrorsAlarm", "errors", "Sum", ">", 0, "invocations failed"),
+    Default("ThrottlesAlarm", "throttles", "Sum", ">", 0, "invocations were throttled"),
+)
+DASHBOARD = Widget("Lambda", ("invocations", "errors", "throttles", "duration"))
 
 
 def declare(name: str, spec: Function, ctx: Context) -> Component:
@@ -20,12 +39,12 @@ def declare(name: str, spec: Function, ctx: Context) -> Component:
     physical = ctx.physical(name, 64)
     fn = ctx.logical(comp, "Function")
     fn_arn = arn("lambda", f"function:{physical}")
-    comp.extra.update(physical=physical, function=fn, role=ctx.logical(comp, "Role"))
+    comp.physical, comp.role = physical, ctx.logical(comp, "Role")
     comp.attrs = {
         "id": Ref(fn, derived=Sub(physical)),
         "name": Ref(fn, derived=Sub(physical)),
         "arn": GetAtt(fn, "Arn", derived=fn_arn),
-        "role_arn": GetAtt(comp.extra["role"], "Arn"),
+        "role_arn": GetAtt(comp.role, "Arn"),
         "log_group": Sub(f"/aws/lambda/{physical}"),
     }
     comp.grants = {"read": [statement(["lambda:InvokeFunction"], [fn_arn])],
@@ -34,7 +53,8 @@ def declare(name: str, spec: Function, ctx: Context) -> Component:
     comp.statements = []
     comp.environment = {}
     comp.links = [(*_link(link), path + ("link", i)) for i, link in enumerate(spec.link)]
-    comp.extra["invoke"] = {"arn": comp.attrs["arn"], "name": comp.attrs["name"]}
+    comp.invoke = Invocable(fn, comp.attrs["arn"], comp.attrs["name"])
+    comp.metrics, comp.alarms, comp.dashboard = dict(METRICS), ALARMS, DASHBOARD
     return comp
 
 
@@ -47,7 +67,7 @@ def _link(link: Any) -> tuple[str, str]:
 def lower(comp: Component, spec: Function, ctx: Context) -> None:
     """Emit the role, log group, function and one set of resources per event."""
     path = comp.path
-    physical = comp.extra["physical"]
+    physical = comp.physical
     log_group_name = f"/aws/lambda/{physical}"
     retention = spec.log_retention_days or _retention(ctx)
     log = ctx.add(comp, "Logs", "AWS::Logs::LogGroup",
@@ -63,7 +83,6 @@ def lower(comp: Component, spec: Function, ctx: Context) -> None:
     if vpc is not None:
         managed.append(Sub(
             "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"))
-    comp.extra["managed_policies"] = managed
     role_props: dict[str, Any] = {
         "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
@@ -84,7 +103,7 @@ def lower(comp: Component, spec: Function, ctx: Context) -> None:
         "MemorySize": spec.memory,
         "Timeout": spec.timeout,
         "Architectures": [spec.architecture],
-        "Role": GetAtt(comp.extra["role"], "Arn"),
+        "Role": GetAtt(comp.role, "Arn"),
         "Environment": {"Variables": comp.environment},
         "LoggingConfig": {"LogGroup": Ref(log.logical_id)},
     }
@@ -121,22 +140,22 @@ def _vpc(comp: Component, spec: Function, ctx: Context) -> dict[str, Any] | None
                       path=comp.path + ("vpc",), hint="remove `vpc: false`")
     if spec.vpc is False or (spec.vpc is None and not inside):
         return None
-    from cloudc.lower._vpc import require_vpc
+    from cloudc.lower._vpc import require_vpc, vpc_of
 
     net = require_vpc(ctx, comp.path)
-    if net.extra["nat"] == "none":
+    if vpc_of(net).nat == "none":
         ctx.warn("I1001", "this function runs in private subnets without a NAT gateway: it "
                  "reaches what it links to in the VPC, and AWS APIs only through VPC endpoints "
                  "(see `network.endpoints`), never the internet", comp.path,
                  hint="`network: { vpc: { nat: single } }` gives it a way out")
     sg = ctx.add(comp, "SecurityGroup", "AWS::EC2::SecurityGroup", {
-        "GroupDescription": f"{comp.extra['physical']} function",
+        "GroupDescription": f"{comp.physical} function",
         "VpcId": net.attrs["vpc_id"],
         "SecurityGroupEgress": [{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0",
                                  "Description": "outbound (AWS APIs, linked resources)"}],
     })
     comp.security_group = sg.logical_id
-    return {"SubnetIds": net.extra["private_subnets"],
+    return {"SubnetIds": vpc_of(net).private_subnets,
             "SecurityGroupIds": [GetAtt(sg.logical_id, "GroupId")]}
 
 
@@ -147,7 +166,7 @@ def _mounts(comp: Component, ctx: Context) -> list[tuple[dict[str, Any], list[st
         target = ctx.component(key)
         if target is None or target.section != "file_systems":
             continue
-        points = target.extra.get("access_points") or {}
+        points = target.mountable.access_points if target.mountable else {}
         if not points:
             ctx.diags.add("E3005", f"a function mounts `{key}` through an access point, and it "
                           "has none", origin=ctx.origin(path), path=path,
@@ -183,7 +202,7 @@ def _target(ctx: Context, section: str, ref: str, path: tuple[Any, ...], need: s
         ctx.diags.add("E3001", f"`{key}` is not declared", origin=ctx.origin(path), path=path,
                       hint=did_you_mean(key.split(".", 1)[-1], names))
         return None
-    if need not in comp.extra:
+    if getattr(comp, need) is None:
         ctx.diags.add("E3002", f"`{key}` cannot be used as a {section[:-1]} event source",
                       origin=ctx.origin(path), path=path)
         return None
@@ -192,15 +211,15 @@ def _target(ctx: Context, section: str, ref: str, path: tuple[Any, ...], need: s
 
 def _event(comp: Component, spec: Function, event: Event, i: int, ctx: Context) -> None:
     path = comp.path + ("events", i)
-    fn = comp.extra["function"]
+    fn = _function(comp)
     n = str(i + 1)
     assert comp.statements is not None
     if event.queue is not None:
         qname = event.queue if isinstance(event.queue, str) else event.queue.name
-        target = _target(ctx, "queues", qname, path + ("queue",), "consume")
+        target = _target(ctx, "queues", qname, path + ("queue",), "event_source")
         if target is None:
             return
-        vt = target.extra.get("visibility_timeout")
+        vt = target.event_source.visibility_timeout if target.event_source else None
         if isinstance(vt, int) and vt < spec.timeout:
             ctx.diags.add("E3005", f"queue `{target.name}` has a visibility timeout of {vt}s, "
                           f"shorter than this function's timeout of {spec.timeout}s; AWS rejects "
@@ -214,21 +233,21 @@ def _event(comp: Component, spec: Function, event: Event, i: int, ctx: Context) 
         key = event.stream if "." in event.stream else (
             f"streams.{event.stream}" if ctx.component(f"streams.{event.stream}")
             else f"databases.{event.stream}")
-        target = _target(ctx, key.split(".")[0], key, path + ("stream",), "consume")
+        target = _target(ctx, key.split(".")[0], key, path + ("stream",), "event_source")
         if target is not None:
             _mapping(comp, target, n, path, ctx, event.batch_size or 100, event)
     elif event.topic is not None:
-        target = _target(ctx, "topics", event.topic, path + ("topic",), "topic_arn")
+        target = _target(ctx, "topics", event.topic, path + ("topic",), "topic")
         if target is None:
             return
         sub: dict[str, Any] = {"Protocol": "lambda", "Endpoint": GetAtt(fn, "Arn"),
-                               "TopicArn": target.extra["topic_arn"]}
+                               "TopicArn": _topic_arn(target)}
         if event.filter:
             sub["FilterPolicy"] = event.filter
         ctx.add(comp, f"Event{n}Subscription", "AWS::SNS::Subscription", sub, path=path)
         ctx.add(comp, f"Event{n}Permission", "AWS::Lambda::Permission", {
             "Action": "lambda:InvokeFunction", "FunctionName": Ref(fn),
-            "Principal": "sns.amazonaws.com", "SourceArn": target.extra["topic_arn"]}, path=path)
+            "Principal": "sns.amazonaws.com", "SourceArn": _topic_arn(target)}, path=path)
     elif event.schedule is not None:
         rule = ctx.add(comp, f"Event{n}Rule", "AWS::Events::Rule", {
             "ScheduleExpression": event.schedule, "State": "ENABLED",
@@ -245,7 +264,7 @@ def _event(comp: Component, spec: Function, event: Event, i: int, ctx: Context) 
             "Action": "lambda:InvokeFunction", "FunctionName": Ref(fn),
             "Principal": "s3.amazonaws.com", "SourceArn": target.attrs["arn"].derived,
             "SourceAccount": Pseudo("AWS::AccountId")}, path=path)
-        bucket = ctx.ir.resources[target.extra["bucket"]]
+        bucket = ctx.ir.resources[target.bucket]
         config = bucket.properties.setdefault("NotificationConfiguration", {})
         lambdas = config.setdefault("LambdaConfigurations", [])
         rules = []
@@ -264,15 +283,16 @@ def _event(comp: Component, spec: Function, event: Event, i: int, ctx: Context) 
 def _mapping(comp: Component, target: Component, n: str, path: tuple[Any, ...], ctx: Context,
              batch: int, event: Event) -> None:
     assert comp.statements is not None
-    source = target.extra["consume"]
-    comp.statements.extend(source["statements"])
+    source = target.event_source
+    assert source is not None
+    comp.statements.extend(source.statements)
     props: dict[str, Any] = {
-        "EventSourceArn": source["arn"],
-        "FunctionName": Ref(comp.extra["function"]),
+        "EventSourceArn": source.arn,
+        "FunctionName": Ref(_function(comp)),
         "BatchSize": batch,
     }
-    if source.get("starting_position"):
-        props["StartingPosition"] = source["starting_position"]
+    if source.starting_position:
+        props["StartingPosition"] = source.starting_position
     else:
         props["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
     window = getattr(event.queue, "batch_window", 0)
@@ -280,13 +300,13 @@ def _mapping(comp: Component, target: Component, n: str, path: tuple[Any, ...], 
         props["MaximumBatchingWindowInSeconds"] = window
     res = ctx.add(comp, f"Event{n}Mapping", "AWS::Lambda::EventSourceMapping", props, path=path)
     # The role's policy must exist before Lambda checks it can read the source.
-    res.depends_on.append(comp.extra["role"])
+    res.depends_on.append(comp.role)
 
 
 def _url(comp: Component, spec: Function, ctx: Context) -> None:
     assert spec.url is not None
     path = comp.path + ("url",)
-    props: dict[str, Any] = {"TargetFunctionArn": GetAtt(comp.extra["function"], "Arn"),
+    props: dict[str, Any] = {"TargetFunctionArn": GetAtt(_function(comp), "Arn"),
                              "AuthType": "AWS_IAM" if spec.url.auth == "iam" else "NONE"}
     if spec.url.cors:
         props["Cors"] = {"AllowOrigins": spec.url.cors}
@@ -295,5 +315,16 @@ def _url(comp: Component, spec: Function, ctx: Context) -> None:
     if spec.url.auth == "none":
         ctx.warn("W1001", "function URL without authentication", path + ("auth",))
         ctx.add(comp, "UrlPermission", "AWS::Lambda::Permission", {
-            "Action": "lambda:InvokeFunctionUrl", "FunctionName": Ref(comp.extra["function"]),
+            "Action": "lambda:InvokeFunctionUrl", "FunctionName": Ref(_function(comp)),
             "Principal": "*", "FunctionUrlAuthType": "NONE"}, path=path)
+
+
+def _function(comp: Component) -> str:
+    """Return the logical ID of this function's AWS::Lambda::Function."""
+    assert comp.invoke is not None
+    return comp.invoke.function
+
+
+def _topic_arn(topic: Component) -> Any:
+    assert topic.topic is not None
+    return topic.topic.arn

@@ -5,8 +5,9 @@ the `monitoring` nested stack. A default alarm is owned by the resource it watch
 `FunctionsWorkerErrorsAlarm`), so adding or removing one function adds or removes only that
 function's alarms; user alarms, the notify topic and the dashboard are owned by `monitoring`.
 
-Metric names per resource kind are in `METRICS`; a section can add its own by setting
-`comp.extra["metrics"]` (same shape) and `comp.extra["alarms"]` (same shape as `DEFAULTS`).
+Monitoring knows no section: each section declares, on its components, the metrics they
+publish (`comp.metrics`, name -> `capabilities.Metric`), their default alarms (`comp.alarms`)
+and their dashboard widget (`comp.dashboard`).
 """
 
 from __future__ import annotations
@@ -14,178 +15,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cloudc.capabilities import Metric, TopicFacts
 from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
-from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, pascal
+from cloudc.ir import Component, Pseudo, Ref, Sub, arn, pascal
 from cloudc.schema.sections.monitoring import Alarm, Monitoring
-from cloudc.lower._metrics import Default, Dims, Metric
 
 SECTION = "monitoring"
+AFTER = "*"  # alarms and the dashboard watch every other section
 
-
-def _named(dim: str) -> Dims:
-    return lambda c, ctx: [(dim, str(c.extra["physical"]))]
-
-
-def _dlq(c: Component, ctx: Context) -> list[tuple[str, Any]] | None:
-    dlq = ctx.ir.resources.get(str(c.extra.get("dlq", "")))
-    return [("QueueName", str(dlq.properties["QueueName"]))] if dlq is not None else None
-
-
-def _bucket(storage_type: str) -> Dims:
-    # The name carries ${AWS::AccountId} and ${AWS::Region} (lower/_names.py).
-    return lambda c, ctx: [("BucketName", Sub(str(c.extra["physical"]))),
-                           ("StorageType", storage_type)]
-
-
-def _alb(c: Component, ctx: Context) -> list[tuple[str, Any]] | None:
-    alb = ctx.logical(c, "Alb")
-    if alb not in ctx.ir.resources:
-        return None
-    return [("LoadBalancer", GetAtt(alb, "LoadBalancerFullName"))]
-
-
-def _target_group(c: Component, ctx: Context) -> list[tuple[str, Any]] | None:
-    tg = ctx.logical(c, "TargetGroup")
-    lb = _alb(c, ctx)
-    if lb is None or tg not in ctx.ir.resources:
-        return None
-    return [("TargetGroup", GetAtt(tg, "TargetGroupFullName")), *lb]
-
-
-def _ecs(c: Component, ctx: Context) -> list[tuple[str, Any]] | None:
-    service = ctx.ir.resources.get(str(c.extra.get("service", "")))
-    cluster = service.properties.get("Cluster") if service is not None else None
-    if not isinstance(cluster, Ref) or "physical" not in c.extra:
-        return None
-    return [("ClusterName", cluster), ("ServiceName", str(c.extra["physical"]))]
-
-
-def _rds(instance_only: bool) -> Dims:
-    def dims(c: Component, ctx: Context) -> list[tuple[str, Any]] | None:
-        main = str(c.extra.get("main", ""))
-        if main not in ctx.ir.resources or (instance_only and c.extra.get("aurora")):
-            return None
-        key = "DBClusterIdentifier" if c.extra.get("aurora") else "DBInstanceIdentifier"
-        return [(key, Ref(main))]
-    return dims
-
-
-_fn, _q, _t, _tb = (_named("FunctionName"), _named("QueueName"), _named("TopicName"),
-                    _named("TableName"))
-_elb = "AWS/ApplicationELB"
-_LB_METRICS = {
-    "http_5xx": Metric(_elb, "HTTPCode_Target_5XX_Count", _alb),
-    "http_4xx": Metric(_elb, "HTTPCode_Target_4XX_Count", _alb),
-    "elb_5xx": Metric(_elb, "HTTPCode_ELB_5XX_Count", _alb),
-    "requests": Metric(_elb, "RequestCount", _alb),
-    "response_time": Metric(_elb, "TargetResponseTime", _alb),
-    "unhealthy_hosts": Metric(_elb, "UnHealthyHostCount", _target_group),
-    "healthy_hosts": Metric(_elb, "HealthyHostCount", _target_group),
-}
-
-METRICS: dict[str, dict[str, Metric]] = {
-    "function": {
-        "errors": Metric("AWS/Lambda", "Errors", _fn),
-        "throttles": Metric("AWS/Lambda", "Throttles", _fn),
-        "invocations": Metric("AWS/Lambda", "Invocations", _fn),
-        "duration": Metric("AWS/Lambda", "Duration", _fn),
-        "concurrent_executions": Metric("AWS/Lambda", "ConcurrentExecutions", _fn),
-        "iterator_age": Metric("AWS/Lambda", "IteratorAge", _fn),
-    },
-    "queue": {
-        "age_of_oldest_message": Metric("AWS/SQS", "ApproximateAgeOfOldestMessage", _q),
-        "messages_visible": Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", _q),
-        "messages_in_flight": Metric("AWS/SQS", "ApproximateNumberOfMessagesNotVisible", _q),
-        "messages_sent": Metric("AWS/SQS", "NumberOfMessagesSent", _q),
-        "messages_received": Metric("AWS/SQS", "NumberOfMessagesReceived", _q),
-        "messages_deleted": Metric("AWS/SQS", "NumberOfMessagesDeleted", _q),
-        "dlq_messages_visible": Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", _dlq),
-    },
-    "topic": {
-        "messages_published": Metric("AWS/SNS", "NumberOfMessagesPublished", _t),
-        "notifications_delivered": Metric("AWS/SNS", "NumberOfNotificationsDelivered", _t),
-        "notifications_failed": Metric("AWS/SNS", "NumberOfNotificationsFailed", _t),
-    },
-    "table": {
-        "read_throttles": Metric("AWS/DynamoDB", "ReadThrottleEvents", _tb),
-        "write_throttles": Metric("AWS/DynamoDB", "WriteThrottleEvents", _tb),
-        # ThrottledRequests is published per operation only; this sums the table's throttles.
-        "throttled_requests": Metric("AWS/DynamoDB", "ThrottledRequests", _tb,
-                                     parts=("read_throttles", "write_throttles")),
-        "consumed_read_capacity": Metric("AWS/DynamoDB", "ConsumedReadCapacityUnits", _tb),
-        "consumed_write_capacity": Metric("AWS/DynamoDB", "ConsumedWriteCapacityUnits", _tb),
-    },
-    "service": {
-        **_LB_METRICS,
-        "cpu": Metric("AWS/ECS", "CPUUtilization", _ecs),
-        "memory": Metric("AWS/ECS", "MemoryUtilization", _ecs),
-    },
-    "server": dict(_LB_METRICS),
-    "database": {
-        "cpu": Metric("AWS/RDS", "CPUUtilization", _rds(False)),
-        "connections": Metric("AWS/RDS", "DatabaseConnections", _rds(False)),
-        "freeable_memory": Metric("AWS/RDS", "FreeableMemory", _rds(False)),
-        "free_storage": Metric("AWS/RDS", "FreeStorageSpace", _rds(True)),
-        "read_latency": Metric("AWS/RDS", "ReadLatency", _rds(False)),
-        "write_latency": Metric("AWS/RDS", "WriteLatency", _rds(False)),
-    },
-    "stream": {
-        "iterator_age": Metric("AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds",
-                               _named("StreamName")),
-        "incoming_records": Metric("AWS/Kinesis", "IncomingRecords", _named("StreamName")),
-        "write_throttles": Metric("AWS/Kinesis", "WriteProvisionedThroughputExceeded",
-                                  _named("StreamName")),
-        "read_throttles": Metric("AWS/Kinesis", "ReadProvisionedThroughputExceeded",
-                                 _named("StreamName")),
-    },
-    "bucket": {
-        "size_bytes": Metric("AWS/S3", "BucketSizeBytes", _bucket("StandardStorage"),
-                             period=86400),
-        "objects": Metric("AWS/S3", "NumberOfObjects", _bucket("AllStorageTypes"),
-                          period=86400),
-    },
-}
-
-
-DEFAULTS: dict[str, tuple[Default, ...]] = {
-    "function": (
-        Default("ErrorsAlarm", "errors", "Sum", ">", 0, "invocations failed"),
-        Default("ThrottlesAlarm", "throttles", "Sum", ">", 0, "invocations were throttled"),
-    ),
-    "queue": (
-        Default("AgeAlarm", "age_of_oldest_message", "Maximum", ">=", 900,
-                "the oldest message has waited 15 minutes or more"),
-        Default("DlqAlarm", "dlq_messages_visible", "Maximum", ">", 0,
-                "messages are waiting in the dead-letter queue"),
-    ),
-    "table": (
-        Default("ThrottlesAlarm", "throttled_requests", "Sum", ">", 0,
-                "reads or writes were throttled"),
-    ),
-    "service": (
-        Default("Http5xxAlarm", "http_5xx", "Sum", ">=", 10,
-                "the service answered 10 or more 5xx responses in 5 minutes"),
-        Default("UnhealthyAlarm", "unhealthy_hosts", "Maximum", ">", 0,
-                "targets failed their health check", 2),
-        Default("CpuAlarm", "cpu", "Average", ">=", 90, "CPU at 90% or more for 15 minutes", 3),
-    ),
-    "server": (
-        Default("Http5xxAlarm", "http_5xx", "Sum", ">=", 10,
-                "the servers answered 10 or more 5xx responses in 5 minutes"),
-        Default("UnhealthyAlarm", "unhealthy_hosts", "Maximum", ">", 0,
-                "instances failed their health check", 2),
-    ),
-    "database": (
-        Default("CpuAlarm", "cpu", "Average", ">=", 80, "CPU at 80% or more for 15 minutes", 3),
-        Default("StorageAlarm", "free_storage", "Minimum", "<", 2 * 1024**3,
-                "less than 2 GiB of storage left"),
-    ),
-    "stream": (
-        Default("IteratorAgeAlarm", "iterator_age", "Maximum", ">=", 600_000,
-                "consumers are 10 minutes or more behind"),
-    ),
-}
 
 COMPARISON = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold",
               "<": "LessThanThreshold", "<=": "LessThanOrEqualToThreshold"}
@@ -200,7 +38,8 @@ def declare(name: str, spec: Monitoring, ctx: Context) -> Component:
         physical = ctx.physical("monitoring-alarms", 256)
         lid = ctx.logical(comp, "Topic")
         topic_arn = Ref(lid, derived=arn("sns", physical))
-        comp.extra.update(physical=physical, topic=lid, topic_arn=topic_arn)
+        comp.physical = physical
+        comp.topic = TopicFacts(lid, topic_arn)
         comp.attrs = {"topic_arn": topic_arn}
     return comp
 
@@ -210,14 +49,14 @@ def lower(comp: Component, spec: Monitoring, ctx: Context) -> None:
     actions: list[Any] = []
     if spec.notify:
         _notify(comp, spec, ctx)
-        actions = [Ref(comp.extra["topic"])]
+        actions = [Ref(comp.topic.topic if comp.topic else "")]
     enabled = _enabled_kinds(spec, ctx)
     watched = [c for c in ctx.ir.components.values() if c is not comp]
     for target in watched:
         if target.section not in enabled:
             continue
-        for d in _defaults(target):
-            metric = _metrics(target).get(d.metric)
+        for d in target.alarms:
+            metric = target.metrics.get(d.metric)
             if metric is None or metric.dims(target, ctx) is None:
                 continue
             alarm_name = ctx.physical(
@@ -231,14 +70,6 @@ def lower(comp: Component, spec: Monitoring, ctx: Context) -> None:
             _user_alarm(comp, name, user, actions, ctx)
     if spec.dashboard:
         _dashboard(comp, watched, ctx)
-
-
-def _metrics(target: Component) -> dict[str, Metric]:
-    return {**METRICS.get(target.kind, {}), **target.extra.get("metrics", {})}
-
-
-def _defaults(target: Component) -> tuple[Default, ...]:
-    return tuple(DEFAULTS.get(target.kind, ())) + tuple(target.extra.get("alarms", ()))
 
 
 def _enabled_kinds(spec: Monitoring, ctx: Context) -> set[str]:
@@ -293,7 +124,7 @@ def _notify(comp: Component, spec: Monitoring, ctx: Context) -> None:
         "TargetKeyId": Ref(key.logical_id),
     }, path=(SECTION, "notify"))
     ctx.add(comp, "Topic", "AWS::SNS::Topic", {
-        "TopicName": comp.extra["physical"],
+        "TopicName": comp.physical,
         "DisplayName": f"{ctx.slug} {ctx.env} alarms"[:100],
         "KmsMasterKeyId": Ref(key.logical_id),
     }, path=(SECTION, "notify"))
@@ -302,7 +133,7 @@ def _notify(comp: Component, spec: Monitoring, ctx: Context) -> None:
         if n.webhook is not None:  # a chat webhook: posted to by a forwarding function
             from cloudc.lower._webhook import forwarder
 
-            forwarder(comp, f"Notify{i + 1}", Ref(comp.extra["topic"]),
+            forwarder(comp, f"Notify{i + 1}", Ref(comp.topic.topic if comp.topic else ""),
                       ctx.value(n.webhook, where + ("webhook",)), ctx, where + ("webhook",),
                       name=f"monitoring-webhook-{i + 1}")
             continue
@@ -312,7 +143,7 @@ def _notify(comp: Component, spec: Monitoring, ctx: Context) -> None:
             protocol, endpoint = "https", n.https
         ctx.add(comp, f"Notify{i + 1}", "AWS::SNS::Subscription", {
             "Protocol": protocol, "Endpoint": ctx.value(endpoint, where),
-            "TopicArn": Ref(comp.extra["topic"]),
+            "TopicArn": Ref(comp.topic.topic if comp.topic else ""),
         }, path=where)
 
 
@@ -325,7 +156,7 @@ def _alarm(name: str, description: str, target: Component, metric: Metric, stati
     if metric.parts:
         metrics = []
         for i, part in enumerate(metric.parts):
-            m = _metrics(target)[part]
+            m = target.metrics[part]
             metrics.append({"Id": f"m{i + 1}", "ReturnData": False, "MetricStat": {
                 "Metric": _metric_spec(m, target, ctx), "Period": period, "Stat": statistic}})
         expression = " + ".join(f"FILL(m{i + 1}, 0)" for i in range(len(metric.parts)))
@@ -376,7 +207,7 @@ def _user_alarm(comp: Component, name: str, user: Alarm, actions: list[Any],
         ctx.diags.add("E3001", f"`{key}` is not declared", origin=ctx.origin(where), path=where,
                       hint=did_you_mean(key, names))
         return
-    known = _metrics(target)
+    known = target.metrics
     metric = known.get(metric_name)
     if metric is None:
         ctx.diags.add("E3004", f"`{key}` ({target.kind}) has no metric `{metric_name}`",
@@ -386,11 +217,7 @@ def _user_alarm(comp: Component, name: str, user: Alarm, actions: list[Any],
                           else f"cloudc knows no metrics of {target.kind} resources yet"))
         return
     if metric.dims(target, ctx) is None:
-        why = {"dlq_messages_visible": "it has no dead-letter queue",
-               "free_storage": "Aurora storage grows by itself"}.get(
-                   metric_name, "it has no load balancer" if metric.namespace == _elb
-                   else "it does not publish it")
-        ctx.diags.add("E3005", f"`{key}` has no `{metric_name}`: {why}",
+        ctx.diags.add("E3005", f"`{key}` has no `{metric_name}`: {metric.missing}",
                       origin=ctx.origin(where), path=where)
         return
     props = _alarm(ctx.physical(name, 255), f"{user.metric} {user.comparison} {user.threshold:g}",
@@ -403,30 +230,15 @@ def _user_alarm(comp: Component, name: str, user: Alarm, actions: list[Any],
             path=(SECTION, "alarms", name))
 
 
-DASHBOARD = {
-    "function": ("Lambda", ["invocations", "errors", "throttles", "duration"]),
-    "queue": ("SQS", ["messages_visible", "age_of_oldest_message", "dlq_messages_visible"]),
-    "topic": ("SNS", ["messages_published", "notifications_failed"]),
-    "table": ("DynamoDB", ["consumed_read_capacity", "consumed_write_capacity",
-                           "read_throttles", "write_throttles"]),
-    "service": ("ECS", ["requests", "http_5xx", "response_time", "cpu", "memory"]),
-    "server": ("EC2", ["requests", "http_5xx", "response_time", "unhealthy_hosts"]),
-    "database": ("RDS", ["cpu", "connections", "free_storage"]),
-    "stream": ("Kinesis", ["incoming_records", "iterator_age"]),
-}
-AVERAGED = ("duration", "response_time", "cpu", "memory", "connections")
-PEAKS = ("age_of_oldest_message", "messages_visible", "dlq_messages_visible", "iterator_age",
-         "unhealthy_hosts")
-MINIMA = ("free_storage",)
-
-
 def _dashboard(comp: Component, watched: list[Component], ctx: Context) -> None:
     """Emit one dashboard: a widget per watched resource, in declaration order."""
     widgets = []
     variables: list[tuple[str, Any]] = []
     for target in watched:
-        title, names = DASHBOARD.get(target.kind, ("", []))
-        known = _metrics(target)
+        if target.dashboard is None:
+            continue
+        title, names = target.dashboard.title, target.dashboard.metrics
+        known = target.metrics
         lines = []
         for n in names:
             m = known.get(n)
@@ -444,9 +256,7 @@ def _dashboard(comp: Component, watched: list[Component], ctx: Context) -> None:
                         variables.append((known_vars[v], v))
                     v = f"${{{known_vars[v]}}}"
                 line += [k, v]
-            stat = ("Average" if n in AVERAGED else "Maximum" if n in PEAKS
-                    else "Minimum" if n in MINIMA else "Sum")
-            line.append({"stat": stat, "label": n})
+            line.append({"stat": m.stat, "label": n})
             lines.append(line)
         if not lines:
             continue

@@ -29,9 +29,10 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from cloudc.capabilities import Vpc
 from cloudc.context import Context
-from cloudc.ir import (Component, GetAtt, GetAZs, Pseudo, Ref, Select, Sub, arn,
-                       statement)
+from cloudc.ir import Component, GetAtt, GetAZs, Pseudo, Ref, Select, Sub, arn, statement
+from cloudc.lower._vpc import vpc_of
 from cloudc.schema.sections.network import Network
 from cloudc.source import Path
 
@@ -66,16 +67,15 @@ def _declare(spec: Network, ctx: Context, path: Path) -> Component:
     zones = int(spec.vpc.zones)
     vpc = ctx.logical(comp, "Vpc")
     comp.attrs = {"vpc_id": Ref(vpc), "id": Ref(vpc), "cidr": spec.vpc.cidr}
-    for tier in TIERS:
-        comp.extra[f"{tier}_subnets"] = [
-            Ref(ctx.logical(comp, f"{tier.capitalize()}Subnet{z + 1}")) for z in range(zones)
-        ]
-    comp.extra.update(zones=zones, nat=spec.vpc.nat, vpc=vpc, spec=spec)
-    comp.extra["route_tables"] = {
+    tiers = {tier: [Ref(ctx.logical(comp, f"{tier.capitalize()}Subnet{z + 1}"))
+                    for z in range(zones)] for tier in TIERS}
+    comp.vpc = Vpc(vpc=vpc, zones=zones, nat=spec.vpc.nat, spec=spec,
+                   public_subnets=tiers["public"], private_subnets=tiers["private"],
+                   isolated_subnets=tiers["isolated"], route_tables={
         "public": [Ref(ctx.logical(comp, "PublicRouteTable"))],
         "private": [Ref(ctx.logical(comp, f"PrivateRouteTable{z + 1}")) for z in range(zones)],
         "isolated": [Ref(ctx.logical(comp, "IsolatedRouteTable"))],
-    }
+    })
     return comp
 
 
@@ -109,7 +109,7 @@ def lower(comp: Component, spec: Network, ctx: Context) -> None:
                       path=vpc_path + ("cidr",),
                       hint="each zone takes a fixed slot per subnet tier; /16 leaves room to grow")
         return
-    zones = comp.extra["zones"]
+    zones = vpc_of(comp).zones
     plan = subnet_cidrs(cidr, zones)
     name = ctx.physical("vpc", 255)
     add = _adder(comp, ctx, path)
@@ -176,7 +176,7 @@ def _nat(comp: Component, spec: Network, ctx: Context, add: Any, private_rts: li
     if nat == "none":
         return
     nat_path = comp.path + ("vpc", "nat")
-    count = 1 if nat == "single" else comp.extra["zones"]
+    count = 1 if nat == "single" else vpc_of(comp).zones
     cost = "about $32 a month each" if count > 1 else "about $32 a month"
     ctx.warn("W1002", f"{count} NAT gateway{'s' if count > 1 else ''} ({cost}, plus $0.045 a GB "
              "processed)", nat_path,

@@ -4,15 +4,51 @@ from __future__ import annotations
 
 from typing import Any
 
+from cloudc.capabilities import (
+    Default, EventSource, Metric, PublishTarget, QueueFacts, Widget,
+)
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, arn, statement
 from cloudc.schema.sections.queues import Queue
+from cloudc.lower._metrics import named
 
 SECTION = "queues"
+# Resource types whose replacement or deletion loses data, and what is lost (`cloudc diff`).
+# Messages waiting in a queue (or its dead-letter queue) are work not yet done.
+STATEFUL = {"AWS::SQS::Queue": "messages waiting in the queue"}
 
 CONSUME = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
            "sqs:GetQueueAttributes"]
 SEND = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"]
+
+_Q = named("QueueName")
+
+
+def _dlq(c: Component, ctx: Context) -> list[tuple[str, Any]] | None:
+    dlq = ctx.ir.resources.get(c.queue.dlq or "") if c.queue is not None else None
+    return [("QueueName", str(dlq.properties["QueueName"]))] if dlq is not None else None
+
+
+# What `monitoring` can watch on a queue.
+METRICS = {
+    "age_of_oldest_message": Metric("AWS/SQS", "ApproximateAgeOfOldestMessage", _Q,
+                                    stat="Maximum"),
+    "messages_visible": Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", _Q,
+                               stat="Maximum"),
+    "messages_in_flight": Metric("AWS/SQS", "ApproximateNumberOfMessagesNotVisible", _Q),
+    "messages_sent": Metric("AWS/SQS", "NumberOfMessagesSent", _Q),
+    "messages_received": Metric("AWS/SQS", "NumberOfMessagesReceived", _Q),
+    "messages_deleted": Metric("AWS/SQS", "NumberOfMessagesDeleted", _Q),
+    "dlq_messages_visible": Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", _dlq,
+                                   stat="Maximum", missing="it has no dead-letter queue"),
+}
+ALARMS = (
+    Default("AgeAlarm", "age_of_oldest_message", "Maximum", ">=", 900,
+            "the oldest message has waited 15 minutes or more"),
+    Default("DlqAlarm", "dlq_messages_visible", "Maximum", ">", 0,
+            "messages are waiting in the dead-letter queue"),
+)
+DASHBOARD = Widget("SQS", ("messages_visible", "age_of_oldest_message", "dlq_messages_visible"))
 
 
 def declare(name: str, spec: Queue, ctx: Context) -> Component:
@@ -24,7 +60,9 @@ def declare(name: str, spec: Queue, ctx: Context) -> Component:
     lid = ctx.logical(comp, "Queue")
     q_arn = arn("sqs", physical)
     url = Sub(f"https://sqs.${{AWS::Region}}.${{AWS::URLSuffix}}/${{AWS::AccountId}}/{physical}")
-    comp.extra.update(physical=physical, queue=lid)
+    comp.physical = physical
+    comp.queue = QueueFacts(lid)
+    comp.metrics, comp.alarms, comp.dashboard = dict(METRICS), ALARMS, DASHBOARD
     comp.attrs = {
         "id": Ref(lid, derived=url),
         "url": Ref(lid, derived=url),
@@ -33,17 +71,16 @@ def declare(name: str, spec: Queue, ctx: Context) -> Component:
     }
     comp.grants = {"read": [statement(CONSUME, [q_arn])], "write": [statement(SEND, [q_arn])]}
     comp.link_env = {"URL": url, "ARN": q_arn, "NAME": Sub(physical)}
-    comp.extra["consume"] = {"arn": comp.attrs["arn"], "statements": [statement(CONSUME, [q_arn])],
-                             "starting_position": None}
-    comp.extra["visibility_timeout"] = spec.visibility_timeout
-    comp.extra["publish"] = {"arn": q_arn, "statements": [statement(["sqs:SendMessage"], [q_arn])]}
+    comp.event_source = EventSource(comp.attrs["arn"], [statement(CONSUME, [q_arn])],
+                                    visibility_timeout=spec.visibility_timeout)
+    comp.publish = PublishTarget(q_arn, [statement(["sqs:SendMessage"], [q_arn])])
     return comp
 
 
 def lower(comp: Component, spec: Queue, ctx: Context) -> None:
     """Emit the queue and, when asked, its dead-letter queue."""
     props: dict[str, Any] = {
-        "QueueName": comp.extra["physical"],
+        "QueueName": comp.physical,
         "VisibilityTimeout": spec.visibility_timeout,
         "MessageRetentionPeriod": spec.retention_days * 86400,
     }
@@ -72,5 +109,6 @@ def lower(comp: Component, spec: Queue, ctx: Context) -> None:
         }
         comp.attrs["dlq_arn"] = GetAtt(dlq.logical_id, "Arn", derived=arn("sqs", dlq_name))
         comp.attrs["dlq_url"] = Ref(dlq.logical_id)
-        comp.extra["dlq"] = dlq.logical_id
+        assert comp.queue is not None
+        comp.queue.dlq = dlq.logical_id
     ctx.add(comp, "Queue", "AWS::SQS::Queue", props)

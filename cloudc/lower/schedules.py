@@ -16,6 +16,7 @@ from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, statement
 from cloudc.schema.sections.schedules import Schedule
 
 SECTION = "schedules"
+AFTER = ("queues",)  # a FIFO queue target needs a message group
 
 
 def declare(name: str, spec: Schedule, ctx: Context) -> Component:
@@ -24,7 +25,7 @@ def declare(name: str, spec: Schedule, ctx: Context) -> Component:
     comp = Component(SECTION, name, "schedule", path, ctx.origin(path))
     physical = ctx.physical(name, 64)
     lid = ctx.logical(comp, "Schedule")
-    comp.extra.update(physical=physical, schedule=lid, role=ctx.logical(comp, "Role"))
+    comp.physical, comp.primary, comp.role = physical, lid, ctx.logical(comp, "Role")
     comp.attrs = {
         "id": Ref(lid, derived=Sub(physical)),
         "name": Ref(lid, derived=Sub(physical)),
@@ -49,13 +50,13 @@ def lower(comp: Component, spec: Schedule, ctx: Context) -> None:
         "Policies": [{"PolicyName": "target", "PolicyDocument": {
             "Version": "2012-10-17", "Statement": statements}}],
     })
-    tgt: dict[str, Any] = {"Arn": target_arn, "RoleArn": GetAtt(comp.extra["role"], "Arn")}
+    tgt: dict[str, Any] = {"Arn": target_arn, "RoleArn": GetAtt(comp.role, "Arn")}
     tgt.update(extra)
     if spec.input is not None:
         text = json.dumps(spec.input, sort_keys=True, separators=(",", ":"), default=str)
         tgt["Input"] = ctx.value(text, path + ("input",), weak=True)
     ctx.add(comp, "Schedule", "AWS::Scheduler::Schedule", {
-        "Name": comp.extra["physical"],
+        "Name": comp.physical,
         "ScheduleExpression": expression,
         "ScheduleExpressionTimezone": spec.timezone,
         "FlexibleTimeWindow": {"Mode": "OFF"},
@@ -92,19 +93,19 @@ def _target(spec: Schedule, path: tuple[Any, ...],
         ctx.diags.add("E3001", f"`{spec.target}` is not declared", origin=ctx.origin(where),
                       path=where, hint=did_you_mean(spec.target.split(".", 1)[-1], names))
         return None
-    if "invoke" in target.extra:
+    if target.invoke is not None:
         fn_arn = target.attrs["arn"]
         return fn_arn, [statement(["lambda:InvokeFunction"], [fn_arn.derived or fn_arn])], {}
-    if target.section == "workflows" and "state_machine" in target.extra:
+    if target.section == "workflows" and target.primary:
         sm_arn = target.attrs["arn"]
         return sm_arn, [statement(["states:StartExecution"], [sm_arn.derived or sm_arn])], {}
-    if "publish" in target.extra:
-        pub = target.extra["publish"]
+    if target.publish is not None:
+        pub = target.publish
         extra: dict[str, Any] = {}
-        queue = ctx.ir.resources.get(target.extra.get("queue", ""))
+        queue = ctx.ir.resources.get(target.queue.queue) if target.queue is not None else None
         if queue is not None and queue.properties.get("FifoQueue"):
             extra["SqsParameters"] = {"MessageGroupId": spec.target.split(".", 1)[1]}
-        return target.attrs.get("arn", pub["arn"]), list(pub["statements"]), extra
+        return target.attrs.get("arn", pub.arn), list(pub.statements), extra
     ctx.diags.add("E3002", f"`{spec.target}` ({target.kind}) cannot be a schedule target",
                   origin=ctx.origin(where), path=where,
                   hint="targets are functions, queues, topics and workflows")

@@ -15,10 +15,15 @@ from typing import Any
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, arn, statement
 from cloudc.lower._keys import key_arn
-from cloudc.lower._vpc import closed_security_group, require_vpc
+from cloudc.lower._vpc import closed_security_group, require_vpc, vpc_of
 from cloudc.schema.sections.search import SearchDomain
 
 SECTION = "search"
+# Resource types whose replacement or deletion loses data, and what is lost (`cloudc diff`).
+STATEFUL = {
+    "AWS::OpenSearchService::Domain": "the search indexes",
+    "AWS::Elasticsearch::Domain": "the search indexes",
+}
 READ = ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost"]
 WRITE = ["es:ESHttpDelete", "es:ESHttpPatch", "es:ESHttpPost", "es:ESHttpPut"]
 TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
@@ -36,7 +41,7 @@ def declare(name: str, spec: SearchDomain, ctx: Context) -> Component:
     d_arn = arn("es", f"domain/{physical}")
     paths = Sub(d_arn.template + "/*")
     endpoint = GetAtt(lid, "DomainEndpoint")
-    comp.extra.update(physical=physical, domain=lid)
+    comp.physical, comp.primary = physical, lid
     comp.attrs = {
         "id": Ref(lid, derived=Sub(physical)),
         "name": Ref(lid, derived=Sub(physical)),
@@ -72,7 +77,7 @@ def lower(comp: Component, spec: SearchDomain, ctx: Context) -> None:
         if key is not None:
             at_rest["KmsKeyId"] = key
     props: dict[str, Any] = {
-        "DomainName": comp.extra["physical"],
+        "DomainName": comp.physical,
         "EngineVersion": spec.version,
         "ClusterConfig": cluster,
         "EBSOptions": {"EBSEnabled": True, "VolumeType": "gp3", "VolumeSize": spec.storage_gb},
@@ -95,7 +100,7 @@ def lower(comp: Component, spec: SearchDomain, ctx: Context) -> None:
         }
     if spec.vpc:
         net = require_vpc(ctx, path)
-        subnets = net.extra["private_subnets"]
+        subnets = vpc_of(net).private_subnets
         if zones > len(subnets):
             ctx.diags.add("E3005", f"the domain spreads over {zones} zones but the VPC has "
                           f"{len(subnets)}", origin=ctx.origin(path + ("zones",)),
@@ -123,7 +128,7 @@ def _master(comp: Component, ref: str, path: Any, ctx: Context) -> Any:
                       origin=ctx.origin(path), path=path,
                       hint="give the master as a role ARN, or use a separate admin function")
         return ""
-    role = target.extra.get("role") if target is not None else None
+    role = (target.role or None) if target is not None else None
     if target is None or not role or role not in ctx.ir.resources:
         ctx.diags.add("E3002", f"`{ref}` is not an IAM role ARN or compute with a role",
                       origin=ctx.origin(path), path=path,

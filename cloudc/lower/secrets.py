@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable
+from typing import Any
 
+from cloudc.capabilities import SecretReference
 from cloudc.context import Context
 from cloudc.ir import Component, Ref, Sub, arn, statement
 from cloudc.schema.sections.secrets import Secret
 
 SECTION = "secrets"
+# Resource types whose replacement or deletion loses data, and what is lost (`cloudc diff`).
+STATEFUL = {"AWS::SecretsManager::Secret": "the secret value"}
 
 READ = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
 SSM_READ = ["ssm:GetParameter", "ssm:GetParameters"]
@@ -47,17 +50,13 @@ def _declare_generated(comp: Component, ctx: Context) -> None:
     # Secrets Manager appends `-` and six random characters to the name in the ARN.
     pattern = arn("secretsmanager", f"secret:{physical}-??????")
     by_name = Ref(lid, derived=Sub(physical))
-    comp.extra.update(physical=physical, secret=lid)
+    comp.physical, comp.primary = physical, lid
     comp.attrs = {"id": Ref(lid), "arn": Ref(lid), "name": Sub(physical)}
     comp.grants = {"read": [statement(READ, [pattern])]}
     comp.link_env = {"ARN": Ref(lid), "NAME": Sub(physical)}
-    comp.extra["on_link"] = _containers_get_value(comp, Ref(lid))
-
-    def dynamic(suffix: str) -> Any:
-        # In the secret's own stack this is its ARN; elsewhere its name, with no parameter.
-        return Sub("{{resolve:secretsmanager:${Secret}" + suffix + "}}", (("Secret", by_name),))
-
-    comp.extra["dynamic"] = dynamic
+    comp.container_secrets = {"VALUE": Ref(lid)}
+    # In the secret's own stack this is its ARN; elsewhere its name, with no parameter.
+    comp.secret = SecretReference(by_name, var="Secret")
 
 
 def _declare_ssm(comp: Component, name: str, ctx: Context) -> None:
@@ -65,8 +64,8 @@ def _declare_ssm(comp: Component, name: str, ctx: Context) -> None:
     comp.attrs = {"id": Sub(name), "name": Sub(name), "arn": param_arn}
     comp.grants = {"read": [statement(SSM_READ, [param_arn])]}
     comp.link_env = {"ARN": param_arn, "NAME": Sub(name)}
-    comp.extra["on_link"] = _containers_get_value(comp, param_arn)
-    comp.extra["dynamic"] = _static(comp, f"{{{{resolve:ssm-secure:{name}}}}}", ctx, ssm=True)
+    comp.container_secrets = {"VALUE": param_arn}
+    comp.secret = SecretReference(name, ssm=True)
 
 
 def _declare_arn(comp: Component, secret_arn: str, ctx: Context) -> None:
@@ -79,16 +78,16 @@ def _declare_arn(comp: Component, secret_arn: str, ctx: Context) -> None:
     full = _FULL_ARN.match(secret_arn) is not None
     if isinstance(value, str):
         grant: Any = Sub(secret_arn if full else f"{secret_arn}-??????")
-        comp.extra["dynamic"] = _static(comp, secret_arn, ctx, ssm=False)
+        comp.secret = SecretReference(secret_arn)
         value = Sub(secret_arn)
     else:
         grant = value if full else _around("", value, "-??????")
-        comp.extra["dynamic"] = lambda suffix: _around(
-            "{{resolve:secretsmanager:", value, suffix + "}}")
+        comp.secret = SecretReference(value)
     comp.attrs = {"id": value, "arn": value}
     comp.grants = {"read": [statement(READ, [grant])]}
     comp.link_env = {"ARN": value}
-    comp.extra["on_link"] = _containers_get_value(comp, value)
+    # Containers inject the value (by its ARN); functions read it with the ARN in `..._ARN`.
+    comp.container_secrets = {"VALUE": value}
 
 
 def _around(head: str, value: Any, tail: str) -> Sub:
@@ -96,30 +95,6 @@ def _around(head: str, value: Any, tail: str) -> Sub:
     if isinstance(value, Sub):
         return Sub(head + value.template + tail, value.vars)
     return Sub(head + "${Value}" + tail, (("Value", value),))
-
-
-def _containers_get_value(comp: Component, value_from: Any) -> Callable[..., None]:
-    """Give consumers that inject secrets (containers) the value as VALUE, by its ARN.
-
-    Functions get no VALUE: they read the secret at run time with the ARN in `..._ARN`.
-    """
-    def hook(consumer: Component, access: str, path: Any, ctx: Context) -> None:
-        if consumer.secrets is not None:
-            consumer.secrets.setdefault(f"{comp.env_prefix}_VALUE", value_from)
-    return hook
-
-
-def _static(comp: Component, ref: str, ctx: Context, *, ssm: bool) -> Callable[[str], Any]:
-    def dynamic(suffix: str) -> Any:
-        if ssm:
-            if suffix:
-                ctx.diags.add("E3005", f"secret `{comp.name}` is an SSM parameter, which has "
-                              "no JSON keys", origin=comp.origin, path=comp.path,
-                              hint=f"use `${{secret:{comp.name}}}`")
-            return ref
-        return f"{{{{resolve:secretsmanager:{ref}{suffix}}}}}"
-
-    return dynamic
 
 
 def lower(comp: Component, spec: Secret, ctx: Context) -> None:
@@ -152,7 +127,7 @@ def lower(comp: Component, spec: Secret, ctx: Context) -> None:
         rule["GenerateStringKey"] = gen.key
         rule["SecretStringTemplate"] = json.dumps(template, sort_keys=True,
                                                   separators=(",", ":"))
-    props: dict[str, Any] = {"Name": comp.extra["physical"]}
+    props: dict[str, Any] = {"Name": comp.physical}
     if spec.description:
         props["Description"] = spec.description
     props["GenerateSecretString"] = rule

@@ -12,13 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from cloudc.context import Context
-from cloudc.ir import Component, GetAtt, Ref, Sub, pascal, statement
+from cloudc.ir import Component, GetAtt, Ref, Sub, pascal, state_of, statement
 from cloudc.lower._certs import certificate
 from cloudc.lower._keys import key_logical
 from cloudc.lower._waf import web_acls
 from cloudc.schema.sections.security import Key, Security
 
 SECTION = "security"
+AFTER = ("sites", "apis", "services", "servers")  # web ACLs attach to them
+# Resource types whose replacement or deletion loses data, and what is lost (`cloudc diff`).
+STATEFUL = {"AWS::KMS::Key": "access to data encrypted with the key"}
 
 # Every action a key policy may allow on a key, listed (not `kms:*`), so IAM can delegate each.
 KEY_ACTIONS = sorted([
@@ -73,7 +76,7 @@ def _declare_key(name: str, spec: Key, ctx: Context) -> Component:
     kc.grants = {"read": [statement(READ, [key_arn])], "write": [statement(WRITE, [key_arn])]}
     kc.link_env = {"ARN": key_arn, "ALIAS": Sub(alias)}
     kc.tags = dict(spec.tags)
-    kc.extra.update(alias=alias, spec=spec)
+    kc.physical, kc.state = alias, spec
     return kc
 
 
@@ -81,7 +84,7 @@ def lower(comp: Component, spec: Security, ctx: Context) -> None:
     """Emit the keys and aliases, the web ACLs and the certificates."""
     for name in spec.keys:
         kc = ctx.ir.components[f"{SECTION}.keys.{name}"]
-        _key(kc, kc.extra["spec"], ctx)
+        _key(kc, state_of(kc, Key), ctx)
     for name, cert in spec.certificates.items():
         arn = certificate(comp, ctx, cert.domains, (SECTION, "certificates", name, "domains"),
                           suffix=f"Certificate{pascal(name)}")
@@ -118,4 +121,4 @@ def _key(kc: Component, spec: Key, ctx: Context) -> None:
     # Data encrypted with a deleted key is lost: keys are kept like stateful data.
     key = ctx.add(kc, "Key", "AWS::KMS::Key", props, stateful=True)
     ctx.add(kc, "Alias", "AWS::KMS::Alias",
-            {"AliasName": kc.extra["alias"], "TargetKeyId": Ref(key.logical_id)})
+            {"AliasName": kc.physical, "TargetKeyId": Ref(key.logical_id)})

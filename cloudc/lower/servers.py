@@ -15,11 +15,13 @@ from cloudc import recipes as recipe_book
 from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
 from cloudc.ir import Base64, Component, Expr, GetAtt, Join, Ref, Sub, arn, statement
-from cloudc.lower._alb import load_balancer
-from cloudc.lower._vpc import require_vpc
+from cloudc.lower._alb import load_balancer, web_acl_attachment
+from cloudc.lower._vpc import require_vpc, vpc_of
 from cloudc.schema.base import link_target
 from cloudc.schema.sections.servers import Server
 from cloudc.source import Path
+from cloudc.capabilities import Default, Metric, Widget
+from cloudc.lower._metrics import LOAD_BALANCER
 
 SECTION = "servers"
 SSM_CORE = "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
@@ -35,6 +37,16 @@ IMAGES = {
 WEB_SERVERS = ("nginx", "caddy")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
+# What `monitoring` can watch on servers: their load balancer's metrics; `lower` adds EC2's.
+METRICS = dict(LOAD_BALANCER)
+ALARMS = (
+    Default("Http5xxAlarm", "http_5xx", "Sum", ">=", 10,
+            "the servers answered 10 or more 5xx responses in 5 minutes"),
+    Default("UnhealthyAlarm", "unhealthy_hosts", "Maximum", ">", 0,
+            "instances failed their health check", 2),
+)
+DASHBOARD = Widget("EC2", ("requests", "http_5xx", "response_time", "unhealthy_hosts"))
+
 
 def declare(name: str, spec: Server, ctx: Context) -> Component:
     """Declare a server group: its attributes and its own links."""
@@ -46,7 +58,8 @@ def declare(name: str, spec: Server, ctx: Context) -> Component:
     comp.links = [(*link_target(link), path + ("link", i)) for i, link in enumerate(spec.link)]
     comp.security_group = ctx.logical(comp, "SecurityGroup")
     role = ctx.logical(comp, "Role")
-    comp.extra.update(role=role, physical=ctx.physical(name, 128))
+    comp.role, comp.physical = role, ctx.physical(name, 128)
+    comp.metrics, comp.alarms, comp.dashboard = dict(METRICS), ALARMS, DASHBOARD
     comp.attrs = {
         "role_arn": GetAtt(role, "Arn"),
         "role_name": Ref(role),
@@ -121,7 +134,7 @@ def lower(comp: Component, spec: Server, ctx: Context) -> None:
     net = require_vpc(ctx, path)
     port = target_port(spec)
     alb_wanted = _behind_alb(spec)
-    if alb_wanted and net.extra["zones"] < 2:
+    if alb_wanted and vpc_of(net).zones < 2:
         ctx.diags.add("E3005", "a load balancer needs subnets in at least 2 zones, and the VPC "
                       "has 1", origin=ctx.origin(path), path=path,
                       hint="set network.vpc.zones to 2 or more")
@@ -135,8 +148,8 @@ def lower(comp: Component, spec: Server, ctx: Context) -> None:
         lb = load_balancer(comp, ctx, port=port, health_check=spec.health_check,
                            domain=spec.domain, path=path, target_type="instance")
         comp.attrs["url"] = lb["url"]
-    private = net.extra["nat"] != "none" and not spec.public
-    if net.extra["nat"] == "none" and not spec.public:
+    private = vpc_of(net).nat != "none" and not spec.public
+    if vpc_of(net).nat == "none" and not spec.public:
         ctx.diags.add("I1001", "the VPC has no NAT gateway, so these instances run in public "
                       "subnets with public IPs (to install packages); only their load "
                       "balancer can reach them" if lb else "the VPC has no NAT gateway, so "
@@ -157,7 +170,6 @@ def lower(comp: Component, spec: Server, ctx: Context) -> None:
     else:
         _instance(comp, spec, ctx, net, template, sg, lb, port, private)
     _monitoring(comp, spec, ctx)
-    comp.extra["after_links"] = lambda c: _user_data(comp, spec, c, template)
 
 
 def _check(comp: Component, spec: Server, ctx: Context) -> bool:
@@ -233,7 +245,7 @@ def _security_group(comp: Component, spec: Server, ctx: Context, net: Component,
             ctx.warn("W1001", "this public server has no TLS: add a `domain` and the caddy or "
                      "lets-encrypt recipe to serve HTTPS", comp.path + ("public",))
     props: dict[str, Any] = {
-        "GroupDescription": f"{comp.extra['physical']} instances",
+        "GroupDescription": f"{comp.physical} instances",
         "VpcId": net.attrs["vpc_id"],
         "SecurityGroupEgress": [{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0",
                                  "Description": "packages, AWS APIs and linked resources"}],
@@ -254,7 +266,7 @@ def _role(comp: Component, ctx: Context) -> str:
             "Version": "2012-10-17", "Statement": comp.statements}}],
     })
     return ctx.add(comp, "InstanceProfile", "AWS::IAM::InstanceProfile",
-                   {"Roles": [Ref(comp.extra["role"])]}).logical_id
+                   {"Roles": [Ref(comp.role)]}).logical_id
 
 
 def _architecture(spec: Server) -> str:
@@ -302,7 +314,7 @@ def _launch_template(comp: Component, spec: Server, ctx: Context, profile: str, 
         "Monitoring": {"Enabled": bool(spec.detailed_monitoring)},
         "UserData": "",
         "TagSpecifications": [
-            {"ResourceType": kind, "Tags": [{"Key": "Name", "Value": comp.extra["physical"]}]}
+            {"ResourceType": kind, "Tags": [{"Key": "Name", "Value": comp.physical}]}
             for kind in ("instance", "volume")
         ],
     }
@@ -313,7 +325,7 @@ def _launch_template(comp: Component, spec: Server, ctx: Context, profile: str, 
     if spec.ssh_key:
         data["KeyName"] = spec.ssh_key
     return ctx.add(comp, "LaunchTemplate", "AWS::EC2::LaunchTemplate", {
-        "LaunchTemplateName": comp.extra["physical"],
+        "LaunchTemplateName": comp.physical,
         "LaunchTemplateData": data,
     }).logical_id
 
@@ -328,7 +340,7 @@ def _group(comp: Component, spec: Server, ctx: Context, net: Component, template
         "MaxSize": str(hi),
         "LaunchTemplate": {"LaunchTemplateId": Ref(template),
                            "Version": GetAtt(template, "LatestVersionNumber")},
-        "VPCZoneIdentifier": net.extra["private_subnets" if private else "public_subnets"],
+        "VPCZoneIdentifier": vpc_of(net).subnets("private" if private else "public"),
         "HealthCheckType": "ELB" if lb else "EC2",
         "HealthCheckGracePeriod": 600,
         "MetricsCollection": [{"Granularity": "1Minute"}],
@@ -357,7 +369,7 @@ def _group(comp: Component, spec: Server, ctx: Context, net: Component, template
 
 def _instance(comp: Component, spec: Server, ctx: Context, net: Component, template: str,
               sg: str, lb: dict[str, Any] | None, port: int, private: bool) -> None:
-    subnets = net.extra["private_subnets" if private else "public_subnets"]
+    subnets = vpc_of(net).subnets("private" if private else "public")
     instance = ctx.add(comp, "Instance", "AWS::EC2::Instance", {
         "LaunchTemplate": {"LaunchTemplateId": Ref(template),
                            "Version": GetAtt(template, "LatestVersionNumber")},
@@ -372,7 +384,7 @@ def _instance(comp: Component, spec: Server, ctx: Context, net: Component, templ
     if spec.public:
         eip = ctx.add(comp, "Eip", "AWS::EC2::EIP", {
             "Domain": "vpc", "InstanceId": Ref(instance),
-            "Tags": [{"Key": "Name", "Value": comp.extra["physical"]}]},
+            "Tags": [{"Key": "Name", "Value": comp.physical}]},
             path=comp.path + ("public",))
         if spec.domain:
             _a_record(comp, spec, ctx, eip.logical_id)
@@ -394,25 +406,31 @@ def _a_record(comp: Component, spec: Server, ctx: Context, eip: str) -> None:
 
 def _monitoring(comp: Component, spec: Server, ctx: Context) -> None:
     """Offer EC2 metrics to `monitoring` (cpu; status checks and their alarm for one instance)."""
-    from cloudc.lower._metrics import Default, Metric
-
-    if spec.scaling is not None:
-        dims = [("AutoScalingGroupName", Ref(ctx.logical(comp, "Group")))]
-    else:
-        dims = [("InstanceId", Ref(ctx.logical(comp, "Instance")))]
-    comp.extra["metrics"] = {
-        "cpu": Metric("AWS/EC2", "CPUUtilization", lambda c, x: dims),
-        "status_check_failed": Metric("AWS/EC2", "StatusCheckFailed", lambda c, x: dims),
-    }
+    dims = _group_dims if spec.scaling is not None else _instance_dims
+    comp.metrics.update({
+        "cpu": Metric("AWS/EC2", "CPUUtilization", dims),
+        "status_check_failed": Metric("AWS/EC2", "StatusCheckFailed", dims),
+    })
     if spec.scaling is None:  # a group replaces failed instances itself; one instance cannot
-        comp.extra["alarms"] = (Default("StatusCheckAlarm", "status_check_failed", "Maximum",
-                                        ">", 0, "the instance failed its status checks", 2),)
+        comp.alarms += (Default("StatusCheckAlarm", "status_check_failed", "Maximum",
+                                ">", 0, "the instance failed its status checks", 2),)
+
+
+def _group_dims(c: Component, ctx: Context) -> list[tuple[str, Any]]:
+    return [("AutoScalingGroupName", Ref(ctx.logical(c, "Group")))]
+
+
+def _instance_dims(c: Component, ctx: Context) -> list[tuple[str, Any]]:
+    return [("InstanceId", Ref(ctx.logical(c, "Instance")))]
 
 
 # --- user data ------------------------------------------------------------------------------
 
-def _user_data(comp: Component, spec: Server, ctx: Context, template: str) -> None:
+def after_links(comp: Component, spec: Server, ctx: Context) -> None:
     """Compose the user data once links have filled in the environment and secrets."""
+    template = ctx.logical(comp, "LaunchTemplate")
+    if template not in ctx.ir.resources:
+        return  # lowering stopped early (an error was reported)
     path = comp.path
     assert comp.environment is not None and comp.secrets is not None and \
         comp.statements is not None
@@ -440,7 +458,7 @@ def _user_data(comp: Component, spec: Server, ctx: Context, template: str) -> No
         text = ctx.value(spec.user_data, path + ("user_data",), weak=True)
         extra = hole(text) if isinstance(text, Expr) else text
     script = recipe_book.render(names, {
-        "name": comp.extra["physical"],
+        "name": comp.physical,
         "app_dir": spec.directory,
         "app_port": spec.app_port,
         "health_check": spec.health_check,
@@ -455,7 +473,7 @@ def _user_data(comp: Component, spec: Server, ctx: Context, template: str) -> No
     })
     lt = ctx.ir.resources[template]
     lt.properties["LaunchTemplateData"]["UserData"] = Base64(_sub(script, values))
-    role = ctx.ir.resources.get(comp.extra["role"])
+    role = ctx.ir.resources.get(comp.role)
     if role is not None:
         role.properties.pop("Policies", None)
         if comp.statements:
@@ -522,4 +540,5 @@ def _str(value: Any) -> str:
     return str(value)
 
 
-__all__ = ["SECTION", "Path", "declare", "lower", "recipes_of", "target_port"]
+__all__ = ["SECTION", "Path", "declare", "lower", "recipes_of", "target_port",
+           "web_acl_attachment"]  # security.waf protects the load balancer

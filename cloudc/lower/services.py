@@ -15,21 +15,61 @@ and tags never need to be overwritten. `cloudc deploy` builds and pushes `REPOSI
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Join, Pseudo, Ref, Sub, arn, statement
 from cloudc.lower import _containers as containers
-from cloudc.lower._vpc import require_vpc
+from cloudc.lower._vpc import require_vpc, vpc_of
 from cloudc.schema.base import link_target
 from cloudc.schema.sections.services import FARGATE_SIZES, HealthCheck, Service
+from cloudc.capabilities import Default, Metric, Widget
+from cloudc.lower._metrics import LOAD_BALANCER
+from cloudc.lower._alb import web_acl_attachment  # noqa: F401 - security.waf protects the ALB
 
 SECTION = "services"
+# Resource types whose replacement or deletion loses data, and what is lost (`cloudc diff`).
+STATEFUL = {"AWS::ECR::Repository": "every image in the repository"}
 ECR_PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
 # ecr:GetAuthorizationToken has no resource-level permission: AWS's managed execution policy
 # is the one place it is granted.
 EXECUTION_POLICY = "arn:${AWS::Partition}:iam::aws:policy/service-role/" \
                    "AmazonECSTaskExecutionRolePolicy"
+
+
+
+def _ecs(c: Component, ctx: Context) -> list[tuple[str, Any]] | None:
+    service = ctx.ir.resources.get(c.primary)
+    cluster = service.properties.get("Cluster") if service is not None else None
+    if not isinstance(cluster, Ref) or not c.physical:
+        return None
+    return [("ClusterName", cluster), ("ServiceName", str(c.physical))]
+
+
+# What `monitoring` can watch on a service: its load balancer's metrics and ECS's.
+METRICS = {
+    **LOAD_BALANCER,
+    "cpu": Metric("AWS/ECS", "CPUUtilization", _ecs, stat="Average"),
+    "memory": Metric("AWS/ECS", "MemoryUtilization", _ecs, stat="Average"),
+}
+ALARMS = (
+    Default("Http5xxAlarm", "http_5xx", "Sum", ">=", 10,
+            "the service answered 10 or more 5xx responses in 5 minutes"),
+    Default("UnhealthyAlarm", "unhealthy_hosts", "Maximum", ">", 0,
+            "targets failed their health check", 2),
+    Default("CpuAlarm", "cpu", "Average", ">=", 90, "CPU at 90% or more for 15 minutes", 3),
+)
+DASHBOARD = Widget("ECS", ("requests", "http_5xx", "response_time", "cpu", "memory"))
+
+@dataclass
+class _Container:
+    """What `after_links` completes: the container definition, the secrets the user named and
+    the execution role's statements (it must read exactly the secrets the container injects)."""
+
+    definition: dict[str, Any]
+    user_secrets: dict[str, Any]
+    exec_statements: list[Any]
 
 
 def declare(name: str, spec: Service, ctx: Context) -> Component:
@@ -38,7 +78,8 @@ def declare(name: str, spec: Service, ctx: Context) -> Component:
     comp = Component(SECTION, name, "service", path, ctx.origin(path))
     physical = ctx.physical(name, 255)
     service = ctx.logical(comp, "Service")
-    comp.extra.update(physical=physical, service=service, role=ctx.logical(comp, "TaskRole"))
+    comp.physical, comp.primary, comp.role = physical, service, ctx.logical(comp, "TaskRole")
+    comp.metrics, comp.alarms, comp.dashboard = dict(METRICS), ALARMS, DASHBOARD
     cluster = ctx.logical(_cluster_component(ctx), "Cluster")
     comp.attrs = {
         "id": Ref(service),
@@ -46,7 +87,7 @@ def declare(name: str, spec: Service, ctx: Context) -> Component:
         "service": GetAtt(service, "Name", derived=Sub(physical)),
         "cluster": Ref(cluster, derived=Sub(_cluster_name(ctx))),
         "log_group": Sub(f"/ecs/{physical}"),
-        "role_arn": GetAtt(comp.extra["role"], "Arn"),
+        "role_arn": GetAtt(comp.role, "Arn"),
         "security_group": GetAtt(ctx.logical(comp, "SecurityGroup"), "GroupId"),
     }
     if spec.load_balancer:
@@ -113,7 +154,7 @@ def lower(comp: Component, spec: Service, ctx: Context) -> None:
                       path=path + ("scaling", "max"))
     net = require_vpc(ctx, path)
     cluster = _cluster(ctx)
-    physical = comp.extra["physical"]
+    physical = comp.physical
     assert comp.statements is not None and comp.environment is not None
     image, pull = containers.image(comp, spec, ctx)
     log_name = f"/ecs/{physical}"
@@ -170,7 +211,7 @@ def lower(comp: Component, spec: Service, ctx: Context) -> None:
         "RuntimePlatform": {"CpuArchitecture": "ARM64" if spec.architecture == "arm64"
                             else "X86_64", "OperatingSystemFamily": "LINUX"},
         "ExecutionRoleArn": GetAtt(ctx.logical(comp, "ExecutionRole"), "Arn"),
-        "TaskRoleArn": GetAtt(comp.extra["role"], "Arn"),
+        "TaskRoleArn": GetAtt(comp.role, "Arn"),
         "ContainerDefinitions": [container],
     }
     if volumes:
@@ -180,8 +221,7 @@ def lower(comp: Component, spec: Service, ctx: Context) -> None:
         task.metadata["cloudc:image"] = pull["metadata"]
     # Links fill the environment and secrets in the link_permissions pass; only then is the
     # container's final Environment and Secrets list (and what the execution role reads) known.
-    comp.extra["after_links"] = lambda ctx: containers.finish_container(
-        comp, container, user_secrets, exec_statements)
+    comp.state = _Container(container, user_secrets, exec_statements)
 
     lb: dict[str, Any] | None = None
     if spec.load_balancer:
@@ -202,7 +242,7 @@ def lower(comp: Component, spec: Service, ctx: Context) -> None:
             "Description": "from the load balancer"}]
     ctx.add(comp, "SecurityGroup", "AWS::EC2::SecurityGroup", sg_props)
 
-    public_subnets = net.extra["nat"] == "none"
+    public_subnets = vpc_of(net).nat == "none"
     if public_subnets:
         ctx.warn("I1001", "the VPC has no NAT gateway, so tasks run in public subnets with a "
                  "public IP (to pull images and reach AWS APIs); their security group admits "
@@ -221,7 +261,7 @@ def lower(comp: Component, spec: Service, ctx: Context) -> None:
             "MaximumPercent": 200,
         },
         "NetworkConfiguration": {"AwsvpcConfiguration": {
-            "Subnets": net.extra["public_subnets" if public_subnets else "private_subnets"],
+            "Subnets": vpc_of(net).subnets("public" if public_subnets else "private"),
             "SecurityGroups": [GetAtt(ctx.logical(comp, "SecurityGroup"), "GroupId")],
             "AssignPublicIp": "ENABLED" if public_subnets else "DISABLED",
         }},
@@ -309,7 +349,7 @@ def _scaling(comp: Component, spec: Service, ctx: Context, cluster: str,
                       origin=ctx.origin(path + ("requests_per_target",)),
                       path=path + ("requests_per_target",))
         return
-    service = comp.extra["service"]
+    service = comp.primary
     # No RoleARN: Application Auto Scaling uses its ECS service-linked role.
     target = ctx.add(comp, "ScalableTarget", "AWS::ApplicationAutoScaling::ScalableTarget", {
         "ServiceNamespace": "ecs",
@@ -341,3 +381,11 @@ def _scaling(comp: Component, spec: Service, ctx: Context, cluster: str,
                 "ScaleOutCooldown": cooldown,
             },
         }, path=path)
+
+
+def after_links(comp: Component, spec: Service, ctx: Context) -> None:
+    """Write the container's final environment and secrets once links have filled them in."""
+    if isinstance(comp.state, _Container):  # None when lowering stopped early
+        done = comp.state
+        containers.finish_container(comp, done.definition, done.user_secrets,
+                                    done.exec_statements)

@@ -13,14 +13,15 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, statement
+from cloudc.lower._buckets import tls_only
 from cloudc.lower._certs import certificate
 from cloudc.lower._names import bucket_name
 from cloudc.lower._zones import CLOUDFRONT_ZONE_ID, alias_records
-from cloudc.lower._buckets import tls_only
 from cloudc.schema.sections.sites import Site
 from cloudc.source import Path
 
 SECTION = "sites"
+AFTER = ("services", "servers")  # routes reach their load balancers
 
 # AWS managed CloudFront policies (ids fixed by AWS).
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -39,7 +40,7 @@ def declare(name: str, spec: Site, ctx: Context) -> Component:
     physical = bucket_name(ctx, f"site-{name}")
     bucket = ctx.logical(comp, "Bucket")
     dist = ctx.logical(comp, "Distribution")
-    comp.extra.update(physical=physical, bucket=bucket, distribution=dist)
+    comp.physical, comp.bucket, comp.distribution = physical, bucket, dist
     bucket_arn = Sub(f"arn:${{AWS::Partition}}:s3:::{physical}")
     objects = Sub(f"arn:${{AWS::Partition}}:s3:::{physical}/*")
     cf_domain = GetAtt(dist, "DomainName")
@@ -72,7 +73,7 @@ def lower(comp: Component, spec: Site, ctx: Context) -> None:
     """Emit bucket, policy, origin access control, certificate, distribution and records."""
     path = comp.path
     bucket = ctx.add(comp, "Bucket", "AWS::S3::Bucket",
-                     {"BucketName": Sub(comp.extra["physical"])},
+                     {"BucketName": Sub(comp.physical)},
                      metadata={"cloudc:site-source": spec.source})
     oac = ctx.add(comp, "Oac", "AWS::CloudFront::OriginAccessControl", {
         "OriginAccessControlConfig": {
@@ -151,7 +152,7 @@ def lower(comp: Component, spec: Site, ctx: Context) -> None:
         "Effect": "Allow",
         "Principal": {"Service": "cloudfront.amazonaws.com"},
         "Action": "s3:GetObject",
-        "Resource": Sub(f"arn:${{AWS::Partition}}:s3:::{comp.extra['physical']}/*"),
+        "Resource": Sub(f"arn:${{AWS::Partition}}:s3:::{comp.physical}/*"),
         "Condition": {"StringEquals": {"AWS:SourceArn": dist_arn}},
     }
     ctx.add(comp, "BucketPolicy", "AWS::S3::BucketPolicy", {
@@ -255,28 +256,28 @@ def _routes(comp: Component, spec: Site, ctx: Context,
 def _origin(target: Component, ctx: Context, at: Path) -> dict[str, Any] | None:
     """Return how CloudFront reaches a route target: {"domain", "path", "protocol"}.
 
-    APIs say so in `extra["cdn_origin"]`. A service or servers behind a load balancer are
+    APIs say so in `cdn_origin`. A service or servers behind a load balancer are
     reached on the load balancer's own domain over HTTPS (its certificate is for that name),
     or, without a certificate, on the load balancer's DNS name over HTTP (warned): the HTTP
     listener of a load balancer with a certificate only redirects. An internal load balancer
     has no path from CloudFront (reported by the `sites_routes` check).
     """
-    given = target.extra.get("cdn_origin")
+    given = target.cdn_origin
     if given is not None:
-        return {"protocol": "https-only", **given}
-    alb = target.extra.get("alb")
+        return {"protocol": "https-only", "domain": given.domain, "path": given.path}
+    alb = target.load_balancer
     if alb is None:  # a single server on its own domain (it terminates TLS itself)
         url = target.attrs.get("url")
         if target.section == "servers" and isinstance(url, str) and url.startswith("https://"):
             return {"domain": url[len("https://"):].split("/")[0], "protocol": "https-only"}
         return None
-    if alb["internal"]:
+    if alb.internal:
         return None
-    if alb["https"] and alb["domain"]:
-        return {"domain": alb["domain"], "protocol": "https-only"}
+    if alb.https and alb.domain:
+        return {"domain": alb.domain, "protocol": "https-only"}
     ctx.warn("W1001", f"CloudFront reaches `{target.key}` over plain HTTP; give it a "
              "`domain` so that it gets a certificate", at)
-    return {"domain": alb["dns_name"], "protocol": "http-only"}
+    return {"domain": alb.dns_name, "protocol": "http-only"}
 
 
 def _ignored_for_app(comp: Component, spec: Site, ctx: Context) -> None:
@@ -349,3 +350,23 @@ def _function_code(spec: Site, rewrite: bool) -> str:
         "}",
     ]
     return "\n".join(lines) + "\n"
+
+
+# --- web ACL (security.waf) -------------------------------------------------------------------
+
+WEB_ACL_SCOPE = "CLOUDFRONT"
+
+
+def web_acl_attachment(comp: Component, ctx: Context, at: Path) -> dict[str, Any] | None:
+    """Return the distribution config a CloudFront web ACL is set on (`WebACLId`)."""
+    dist = ctx.ir.resources.get(comp.distribution)
+    if dist is None:
+        return None  # the site did not lower (its own error is reported)
+    config = dist.properties.get("DistributionConfig")
+    if not isinstance(config, dict):
+        return None
+    if config.get("WebACLId"):
+        ctx.diags.add("E3005", f"`{comp.key}` already has a web ACL",
+                      origin=ctx.origin(at), path=at)
+        return None
+    return config

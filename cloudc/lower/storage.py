@@ -6,11 +6,13 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, statement
+from cloudc.lower._buckets import tls_only
 from cloudc.lower._names import bucket_name
 from cloudc.schema.sections.storage import Bucket
-from cloudc.lower._buckets import tls_only
 
 SECTION = "storage"
+# Resource types whose replacement or deletion loses data, and what is lost (`cloudc diff`).
+STATEFUL = {"AWS::S3::Bucket": "every object in the bucket"}
 
 
 def declare(name: str, spec: Bucket, ctx: Context) -> Component:
@@ -20,8 +22,8 @@ def declare(name: str, spec: Bucket, ctx: Context) -> Component:
     bucket = ctx.logical(comp, "Bucket")
     physical = bucket_name(ctx, name)
     arn = Sub(f"arn:${{AWS::Partition}}:s3:::{physical}")
-    comp.extra["physical"] = physical
-    comp.extra["bucket"] = bucket
+    comp.physical = physical
+    comp.bucket = bucket
     comp.attrs = {
         "id": Ref(bucket, derived=Sub(physical)),
         "name": Ref(bucket, derived=Sub(physical)),
@@ -44,7 +46,7 @@ def declare(name: str, spec: Bucket, ctx: Context) -> Component:
 def lower(comp: Component, spec: Bucket, ctx: Context) -> None:
     """Emit the bucket and its TLS-only bucket policy."""
     path = comp.path
-    props: dict[str, Any] = {"BucketName": Sub(comp.extra["physical"])}
+    props: dict[str, Any] = {"BucketName": Sub(comp.physical)}
     if spec.encryption == "kms":
         props["BucketEncryption"] = {"ServerSideEncryptionConfiguration": [
             {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}, "BucketKeyEnabled": True}

@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from cloudc.capabilities import Default, EventSource, Metric, Widget
 from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
 from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, statement
 from cloudc.lower._keys import key_arn
-from cloudc.lower._metrics import Default, Metric
 from cloudc.schema.sections.streams import Catalog, Stream
 
 SECTION = "streams"
+# Resource types whose replacement or deletion loses data, and what is lost (`cloudc diff`).
+STATEFUL = {"AWS::Kinesis::Stream": "the records in the stream"}
 
 READ = ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords",
         "kinesis:GetShardIterator", "kinesis:ListShards"]
@@ -21,16 +23,21 @@ DELIVERY_READ = ["kinesis:DescribeStream", "kinesis:GetRecords", "kinesis:GetSha
                  "kinesis:ListShards"]
 
 def _stream_dims(c: Component, ctx: Context) -> list[tuple[str, str]]:
-    return [("StreamName", str(c.extra["physical"]))]
+    return [("StreamName", str(c.physical))]
 
 
 def _delivery_dims(c: Component, ctx: Context) -> list[tuple[str, str]]:
     return [("DeliveryStreamName", ctx.physical(c.name, 64))]
 
 
-# Metrics and default alarms beyond those `monitoring` has for every stream (iterator age,
-# incoming records, throttles): for `monitoring.alarms.*.metric: streams.NAME.METRIC`.
+# What `monitoring` can watch on a stream (`monitoring.alarms.*.metric: streams.NAME.METRIC`),
+# and on its delivery to S3 when it has one.
 STREAM_METRICS = {
+    "iterator_age": Metric("AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds", _stream_dims,
+                           stat="Maximum"),
+    "incoming_records": Metric("AWS/Kinesis", "IncomingRecords", _stream_dims),
+    "write_throttles": Metric("AWS/Kinesis", "WriteProvisionedThroughputExceeded", _stream_dims),
+    "read_throttles": Metric("AWS/Kinesis", "ReadProvisionedThroughputExceeded", _stream_dims),
     "incoming_bytes": Metric("AWS/Kinesis", "IncomingBytes", _stream_dims),
 }
 DELIVERY_METRICS = {
@@ -39,6 +46,8 @@ DELIVERY_METRICS = {
     "delivery_records": Metric("AWS/Firehose", "DeliveryToS3.Records", _delivery_dims),
 }
 STREAM_ALARMS = (
+    Default("IteratorAgeAlarm", "iterator_age", "Maximum", ">=", 600_000,
+            "consumers are 10 minutes or more behind"),
     Default("WriteThrottlesAlarm", "write_throttles", "Sum", ">", 0, "writes were throttled"),
 )
 EXTENSIONS = {"GZIP": ".gz"}
@@ -52,7 +61,7 @@ def declare(name: str, spec: Stream, ctx: Context) -> Component:
     physical = ctx.physical(name, 128)
     lid = ctx.logical(comp, "Stream")
     s_arn = arn("kinesis", f"stream/{physical}")
-    comp.extra.update(physical=physical, stream=lid)
+    comp.physical, comp.primary = physical, lid
     comp.attrs = {
         "id": Ref(lid, derived=Sub(physical)),
         "name": Ref(lid, derived=Sub(physical)),
@@ -67,14 +76,14 @@ def declare(name: str, spec: Stream, ctx: Context) -> Component:
             write.append(statement(["kms:GenerateDataKey"], [key]))
     comp.grants = {"read": read, "write": write}
     comp.link_env = {"NAME": Sub(physical), "ARN": s_arn}
-    comp.extra["consume"] = {"arn": comp.attrs["arn"], "statements": read,
-                             "starting_position": "LATEST"}
-    comp.extra["metrics"] = dict(STREAM_METRICS)
-    comp.extra["alarms"] = STREAM_ALARMS
+    comp.event_source = EventSource(comp.attrs["arn"], read, starting_position="LATEST")
+    comp.metrics = dict(STREAM_METRICS)
+    comp.alarms = STREAM_ALARMS
+    comp.dashboard = Widget("Kinesis", ("incoming_records", "iterator_age"))
     if spec.deliver_to is not None:
-        comp.extra["metrics"].update(DELIVERY_METRICS)
+        comp.metrics.update(DELIVERY_METRICS)
         # Alarm when delivered data is older than one buffer interval plus 15 minutes.
-        comp.extra["alarms"] = STREAM_ALARMS + (Default(
+        comp.alarms = STREAM_ALARMS + (Default(
             "DeliveryFreshnessAlarm", "delivery_freshness", "Maximum", ">=",
             spec.buffer_seconds + 900, "records have waited too long to reach S3"),)
     return comp
@@ -84,7 +93,7 @@ def lower(comp: Component, spec: Stream, ctx: Context) -> None:
     """Emit the stream and, with `deliver_to`, its Firehose delivery and catalog."""
     path = comp.path
     props: dict[str, Any] = {
-        "Name": comp.extra["physical"],
+        "Name": comp.physical,
         "RetentionPeriodHours": spec.retention_hours,
     }
     if spec.shards is None:
@@ -114,7 +123,7 @@ def _bucket(ctx: Context, spec: Stream, path: tuple[Any, ...]) -> Component | No
         ctx.diags.add("E3002", f"`{ref}` is not a bucket: Firehose delivers to `storage.NAME`",
                       origin=ctx.origin(path), path=path)
         return None
-    if target is None or "bucket" not in target.extra:
+    if target is None or not target.bucket:
         names = [c.name for c in ctx.ir.components.values() if c.section == "storage"]
         ctx.diags.add("E3001", f"`{ref}` is not declared", origin=ctx.origin(path), path=path,
                       hint=did_you_mean(ref.split(".", 1)[1], names)
@@ -198,7 +207,7 @@ def _catalog(comp: Component, spec: Stream, catalog: Catalog, bucket: Component,
                           "Description": f"Records of the {comp.name} stream, delivered to S3."},
     }, path=path)
     comp.attrs["database"] = Ref(db.logical_id, derived=Sub(db_name))
-    bucket_name = bucket.extra["physical"]  # a Sub template: it carries account and region
+    bucket_name = bucket.physical  # a Sub template: it carries account and region
     if catalog.columns:
         _table(comp, spec, catalog, db, bucket_name, ctx)
     workgroup = ctx.physical(comp.name, 128)

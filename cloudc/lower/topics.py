@@ -14,13 +14,25 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from cloudc.capabilities import Metric, PublishTarget, TopicFacts, Widget
 from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
 from cloudc.ir import Component, GetAtt, Ref, Resource, Sub, arn, pascal, statement
 from cloudc.schema.sections.topics import Subscriber, Topic
+from cloudc.lower._metrics import named
 
 SECTION = "topics"
+AFTER = ("queues",)  # a queue subscriber gets the topics' policy; FIFO must match
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+
+_T = named("TopicName")
+# What `monitoring` can watch on a topic (no default alarms).
+METRICS = {
+    "messages_published": Metric("AWS/SNS", "NumberOfMessagesPublished", _T),
+    "notifications_delivered": Metric("AWS/SNS", "NumberOfNotificationsDelivered", _T),
+    "notifications_failed": Metric("AWS/SNS", "NumberOfNotificationsFailed", _T),
+}
+DASHBOARD = Widget("SNS", ("messages_published", "notifications_failed"))
 
 
 def declare(name: str, spec: Topic, ctx: Context) -> Component:
@@ -31,7 +43,7 @@ def declare(name: str, spec: Topic, ctx: Context) -> Component:
     physical = ctx.physical(name, 256 - len(suffix)) + suffix
     lid = ctx.logical(comp, "Topic")
     topic_arn = arn("sns", physical)
-    comp.extra.update(physical=physical, topic=lid, fifo=bool(spec.fifo))
+    comp.physical = physical
     comp.attrs = {
         "id": Ref(lid, derived=topic_arn),
         "arn": Ref(lid, derived=topic_arn),
@@ -41,14 +53,15 @@ def declare(name: str, spec: Topic, ctx: Context) -> Component:
     comp.grants = {"read": [statement(["sns:GetTopicAttributes"], [topic_arn])],
                    "write": [publish]}
     comp.link_env = {"ARN": topic_arn, "NAME": Sub(physical)}
-    comp.extra["topic_arn"] = comp.attrs["arn"]
-    comp.extra["publish"] = {"arn": topic_arn, "statements": [publish]}
+    comp.topic = TopicFacts(lid, comp.attrs["arn"], fifo=bool(spec.fifo))
+    comp.publish = PublishTarget(topic_arn, [publish])
+    comp.metrics, comp.dashboard = dict(METRICS), DASHBOARD
     return comp
 
 
 def lower(comp: Component, spec: Topic, ctx: Context) -> None:
     """Emit the topic and one subscription per subscriber."""
-    props: dict[str, Any] = {"TopicName": comp.extra["physical"]}
+    props: dict[str, Any] = {"TopicName": comp.physical}
     if spec.fifo:
         props["FifoTopic"] = True
     ctx.add(comp, "Topic", "AWS::SNS::Topic", props)
@@ -80,9 +93,9 @@ def _reference(comp: Component, sub: Subscriber, i: int, path: tuple[Any, ...], 
                       origin=ctx.origin(where), path=where, hint="remove one of the entries")
         return
     seen.add(key)
-    if target.section == "queues" and "queue" in target.extra:
+    if target.section == "queues" and target.queue is not None:
         _queue(comp, target, sub, where, ctx)
-    elif target.section == "functions" and "invoke" in target.extra:
+    elif target.section == "functions" and target.invoke is not None:
         _function(comp, target, sub, where, ctx)
     else:
         ctx.diags.add("E3002", f"`{key}` ({target.kind}) cannot subscribe to a topic",
@@ -92,19 +105,20 @@ def _reference(comp: Component, sub: Subscriber, i: int, path: tuple[Any, ...], 
 
 def _queue(comp: Component, target: Component, sub: Subscriber, path: tuple[Any, ...],
            ctx: Context) -> None:
-    queue = ctx.ir.resources.get(target.extra["queue"])
+    assert target.queue is not None and comp.topic is not None
+    queue = ctx.ir.resources.get(target.queue.queue)
     fifo_queue = bool(queue is not None and queue.properties.get("FifoQueue"))
-    if comp.extra["fifo"] and not fifo_queue:
+    if comp.topic.fifo and not fifo_queue:
         ctx.diags.add("E3005", f"FIFO topic `{comp.name}` can only deliver to FIFO queues; "
                       f"`{target.key}` is a standard queue", origin=ctx.origin(path), path=path,
                       hint=f"set queues.{target.name}.fifo: true")
         return
-    if fifo_queue and not comp.extra["fifo"]:
+    if fifo_queue and not comp.topic.fifo:
         ctx.diags.add("E3005", f"FIFO queue `{target.key}` can only subscribe to a FIFO topic",
                       origin=ctx.origin(path), path=path, hint=f"set topics.{comp.name}.fifo: true")
         return
     props: dict[str, Any] = {"Protocol": "sqs", "Endpoint": target.attrs["arn"],
-                             "TopicArn": Ref(comp.extra["topic"])}
+                             "TopicArn": Ref(_topic(comp))}
     _options(props, sub)
     ctx.add(comp, f"Queue{pascal(target.name)}Subscription", "AWS::SNS::Subscription", props,
             path=path)
@@ -113,7 +127,8 @@ def _queue(comp: Component, target: Component, sub: Subscriber, path: tuple[Any,
 
 def _allow_topic(comp: Component, target: Component, ctx: Context) -> None:
     """Let this topic send to the queue, in the queue's one topics policy."""
-    policy: Resource | None = target.extra.get("topics_policy")
+    # One policy on the queue for every topic that delivers to it (the first topic adds it).
+    policy: Resource | None = ctx.ir.resources.get(ctx.logical(target, "TopicsPolicy"))
     topic_arn = comp.attrs["arn"]
     if policy is None:
         st = {"Sid": "AllowTopics", "Effect": "Allow",
@@ -124,7 +139,6 @@ def _allow_topic(comp: Component, target: Component, ctx: Context) -> None:
             "Queues": [target.attrs["url"]],
             "PolicyDocument": {"Version": "2012-10-17", "Statement": [st]},
         }, group=SECTION)
-        target.extra["topics_policy"] = policy
         return
     sources = policy.properties["PolicyDocument"]["Statement"][0]["Condition"]["ArnEquals"]
     sources["aws:SourceArn"].append(topic_arn)
@@ -132,7 +146,7 @@ def _allow_topic(comp: Component, target: Component, ctx: Context) -> None:
 
 def _function(comp: Component, target: Component, sub: Subscriber, path: tuple[Any, ...],
               ctx: Context) -> None:
-    if comp.extra["fifo"]:
+    if comp.topic is not None and comp.topic.fifo:
         ctx.diags.add("E3005", f"FIFO topic `{comp.name}` can only deliver to SQS queues, not "
                       f"to `{target.key}`", origin=ctx.origin(path), path=path,
                       hint="subscribe a FIFO queue and consume it from the function")
@@ -141,7 +155,8 @@ def _function(comp: Component, target: Component, sub: Subscriber, path: tuple[A
         ctx.diags.add("E3005", "raw delivery applies to queues and HTTPS endpoints, not functions",
                       origin=ctx.origin(path), path=path)
         return
-    fn = target.extra["function"]
+    assert target.invoke is not None
+    fn = target.invoke.function
     stem = f"Topic{pascal(comp.name)}"
     props: dict[str, Any] = {"Protocol": "lambda", "Endpoint": target.attrs["arn"],
                              "TopicArn": comp.attrs["arn"]}
@@ -161,7 +176,7 @@ def _endpoint(comp: Component, sub: Subscriber, i: int, path: tuple[Any, ...],
                                                ("webhook", "webhook"), ("sms", "sms"))
                          if getattr(sub, k) is not None)
     where = path + (key,)
-    if comp.extra["fifo"]:
+    if comp.topic is not None and comp.topic.fifo:
         ctx.diags.add("E3005", f"FIFO topic `{comp.name}` can only deliver to SQS queues, not "
                       f"to {protocol}", origin=ctx.origin(where), path=where)
         return
@@ -177,7 +192,7 @@ def _endpoint(comp: Component, sub: Subscriber, i: int, path: tuple[Any, ...],
             ctx.diags.add("E3005", "a chat webhook takes the message text: `raw` and `filter` "
                           "do not apply", origin=ctx.origin(where), path=where)
             return
-        forwarder(comp, f"Subscriber{i + 1}", Ref(comp.extra["topic"]),
+        forwarder(comp, f"Subscriber{i + 1}", Ref(_topic(comp)),
                   ctx.value(endpoint, where), ctx, where,
                   name=f"{comp.name}-webhook-{i + 1}")
         return
@@ -187,7 +202,7 @@ def _endpoint(comp: Component, sub: Subscriber, i: int, path: tuple[Any, ...],
         return
     props: dict[str, Any] = {"Protocol": protocol,
                              "Endpoint": ctx.value(endpoint, where),
-                             "TopicArn": Ref(comp.extra["topic"])}
+                             "TopicArn": Ref(_topic(comp))}
     _options(props, sub)
     ctx.add(comp, f"Subscriber{i + 1}", "AWS::SNS::Subscription", props, path=path)
 
@@ -199,3 +214,7 @@ def _options(props: dict[str, Any], sub: Subscriber) -> None:
         props["RawMessageDelivery"] = True
 
 
+def _topic(comp: Component) -> str:
+    """Return the logical ID of this topic's AWS::SNS::Topic."""
+    assert comp.topic is not None
+    return comp.topic.topic

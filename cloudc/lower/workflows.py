@@ -33,7 +33,7 @@ def declare(name: str, spec: Workflow, ctx: Context) -> Component:
     sm = ctx.logical(comp, "StateMachine")
     sm_arn = arn("states", f"stateMachine:{physical}")
     executions = arn("states", f"execution:{physical}:*")
-    comp.extra.update(physical=physical, state_machine=sm, role=ctx.logical(comp, "Role"))
+    comp.physical, comp.primary, comp.role = physical, sm, ctx.logical(comp, "Role")
     comp.attrs = {
         "id": Ref(sm, derived=sm_arn),
         "arn": Ref(sm, derived=sm_arn),
@@ -57,7 +57,7 @@ def declare(name: str, spec: Workflow, ctx: Context) -> Component:
 def lower(comp: Component, spec: Workflow, ctx: Context) -> None:
     """Emit the role, optional log group, and the state machine."""
     path = comp.path
-    physical = comp.extra["physical"]
+    physical = comp.physical
     loaded = _definition(comp, spec, ctx)
     if loaded is None:
         return
@@ -67,7 +67,7 @@ def lower(comp: Component, spec: Workflow, ctx: Context) -> None:
     props: dict[str, Any] = {
         "StateMachineName": physical,
         "StateMachineType": TYPES[spec.type],
-        "RoleArn": GetAtt(comp.extra["role"], "Arn"),
+        "RoleArn": GetAtt(comp.role, "Arn"),
         "Definition": definition,
     }
     if substitutions:

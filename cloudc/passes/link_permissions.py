@@ -1,5 +1,5 @@
-"""Links -> least-privilege IAM statements, environment variables and network access
-(security-group ingress, and the VPC endpoints that private compute needs)."""
+"""Links -> least-privilege IAM statements, environment variables, container secrets and
+security-group ingress."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from typing import Any
 from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
 from cloudc.ir import IR, Component, GetAtt, pascal
-from cloudc.lower._endpoints import provide
 
 ACCESS = {"read": ("read",), "write": ("write",), "read-write": ("read", "write")}
 
 
 def link_permissions(ir: IR, ctx: Context) -> IR:
     """Grant each consumer exactly what its links need, and tell it where to find them."""
+    rules: dict[str, list[tuple[Component, str, int]]] = {}  # consumer -> ingress to open
     for comp in ir.components.values():
         for target_key, access, path in comp.links:
             target = ir.components.get(target_key)
@@ -24,20 +24,15 @@ def link_permissions(ir: IR, ctx: Context) -> IR:
                 ctx.diags.add("E3001", f"`{target_key}` is not declared", origin=ctx.origin(path),
                               path=path, hint=did_you_mean(target_key.split(".", 1)[-1], names))
                 continue
-            _apply(comp, target, access, path, ctx)
+            _apply(comp, target, access, path, ctx, rules)
         _finish(comp, ir)
-        after = comp.extra.get("after_links")
-        if after is not None:  # e.g. servers write their final environment into user data
-            after(ctx)
     for comp in list(ir.components.values()):
-        _ingress(comp, ir, ctx)
-    # Only now are every consumer's grants and container secrets final: give compute in
-    # private subnets without NAT the VPC endpoints its calls need (see lower/_endpoints.py).
-    provide(ir, ctx)
+        _ingress(comp, ir, ctx, rules.get(comp.key, []))
     return ir
 
 
-def _ingress(comp: Component, ir: IR, ctx: Context) -> None:
+def _ingress(comp: Component, ir: IR, ctx: Context,
+             rules: list[tuple[Component, str, int]]) -> None:
     """Open each linked target's security group to this consumer's security group alone.
 
     The rule belongs to the target (its logical ID is the target's plus the consumer's name)
@@ -47,7 +42,7 @@ def _ingress(comp: Component, ir: IR, ctx: Context) -> None:
     if comp.security_group is None:
         return
     seen: set[str] = set()
-    for target, sg, port, _owner in comp.extra.get("ingress", []):
+    for target, sg, port in rules:
         if target.key in seen or sg not in ir.resources \
                 or comp.security_group not in ir.resources:
             continue
@@ -61,7 +56,8 @@ def _ingress(comp: Component, ir: IR, ctx: Context) -> None:
         }, path=target.path, group=ir.resources[comp.security_group].group)
 
 
-def _apply(comp: Component, target: Component, access: str, path: Any, ctx: Context) -> None:
+def _apply(comp: Component, target: Component, access: str, path: Any, ctx: Context,
+           rules: dict[str, list[tuple[Component, str, int]]]) -> None:
     linkable = target.grants or target.link_env or target.ingress or target.link_secrets
     if not linkable:
         ctx.diags.add("E3002", f"`{target.key}` ({target.kind}) cannot be linked",
@@ -85,11 +81,10 @@ def _apply(comp: Component, target: Component, access: str, path: Any, ctx: Cont
                 sink.setdefault(f"{target.env_prefix}_{suffix}", value)
     if target.ingress is not None and comp.security_group is not None:
         sg, port = target.ingress
-        rule_owner = comp.key
-        comp.extra.setdefault("ingress", []).append((target, sg, port, rule_owner))
-    hook = target.extra.get("on_link")
-    if hook is not None:
-        hook(comp, access, path, ctx)
+        rules.setdefault(comp.key, []).append((target, sg, port))
+    if comp.secrets is not None:  # containers inject these values themselves
+        for suffix, value in target.container_secrets.items():
+            comp.secrets.setdefault(f"{target.env_prefix}_{suffix}", value)
 
 
 def _finish(comp: Component, ir: IR) -> None:
@@ -107,10 +102,10 @@ def _finish(comp: Component, ir: IR) -> None:
                 by_resource[key] = st
                 merged.append(st)
         comp.statements[:] = merged
-        role = ir.resources.get(comp.extra.get("role", ""))
+        role = ir.resources.get(comp.role)
         if role is not None and not comp.statements:
             role.properties.pop("Policies", None)
     if comp.environment is not None and not comp.environment:
-        fn = ir.resources.get(comp.extra.get("function", ""))
+        fn = ir.resources.get(comp.invoke.function) if comp.invoke is not None else None
         if fn is not None:
             fn.properties.pop("Environment", None)

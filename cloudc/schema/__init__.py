@@ -19,7 +19,6 @@ from cloudc.schema import sections as _sections
 from cloudc.schema.base import Model, Name
 
 SCHEMA_ID = "https://cloudc.dev/schemas/cloud.schema.json"
-EMAIL_SECTION = "email"  # keyed by domain, not by a plain name
 
 
 @lru_cache(maxsize=1)
@@ -59,7 +58,7 @@ def config_model() -> type[BaseModel]:
             ann = entry if required else Optional[entry]
             fields[mod.SECTION] = (ann, Field(default, description=doc))
         else:
-            key = str if mod.SECTION == EMAIL_SECTION else Name
+            key = str if getattr(mod, "DOTTED_KEYS", False) else Name
             fields[mod.SECTION] = (dict[key, entry], Field(default_factory=dict, description=doc))  # type: ignore[valid-type]
     fields["mode"] = (
         Literal["server", "serverless", "hybrid"],

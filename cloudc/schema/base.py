@@ -62,3 +62,18 @@ def link_target(link: Any) -> tuple[str, str]:
     if isinstance(link, LinkSpec):
         return link.to, link.access
     return str(link), "read-write"
+
+
+@dataclass(frozen=True)
+class FileField:
+    """A field that names a file or folder of the project, checked before lowering (paths.py).
+
+    A section lists its own in `PATHS`. `at` is the field's path below an entry (`"*"`
+    matches every key of a map); `only` narrows the values checked: `"dockerfile"` (values
+    that name a Dockerfile, not an image) or `"relative"` (values starting `./` or `../`).
+    """
+
+    at: tuple[str, ...]
+    kind: Literal["file", "folder"]
+    what: str  # how messages name it: "code folder"
+    only: Literal["", "dockerfile", "relative"] = ""

@@ -10,6 +10,7 @@ from cloudc.schema.base import Model, RefStr
 
 SECTION = "ai"
 ORDER = 110
+REFS = ("used_by",)  # fields whose values name other entries (`section.name`)
 
 ModelId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.:-]*\.[a-z0-9.:-]+$")]
 

@@ -10,6 +10,7 @@ from cloudc.schema.base import Bool, Model, NonNegInt, PosInt, RefStr, Tagged
 
 SECTION = "apis"
 ORDER = 70
+REFS = ("routes",)  # fields whose values name other entries (`section.name`)
 
 
 class Cors(Model):

@@ -10,6 +10,7 @@ from cloudc.schema.base import Bool, Link, Model, PosInt, RefStr, Tagged
 
 SECTION = "auth"
 ORDER = 120
+REFS = ("link",)  # fields whose values name other entries (`section.name`)
 
 TRIGGERS = (
     "pre_sign_up", "post_confirmation", "pre_authentication", "post_authentication",

@@ -8,6 +8,7 @@ from cloudc.schema.base import Bool, Model, PosInt, RefStr, Tagged
 
 SECTION = "backups"
 ORDER = 170
+REFS = ("resources",)  # fields whose values name other entries (`section.name`)
 
 
 class Lock(Model):

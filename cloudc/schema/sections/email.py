@@ -6,10 +6,13 @@ from typing import Literal
 
 from pydantic import Field
 
-from cloudc.schema.base import Bool, Model, RefStr, Tagged
+from cloudc.schema.base import Bool, FileField, Model, RefStr, Tagged
 
 SECTION = "email"
 ORDER = 110
+PATHS = tuple(FileField(("templates", "*", key), "file", "e-mail template", only="relative")
+              for key in ("html", "text"))
+DOTTED_KEYS = True  # keyed by domain, which contains dots
 
 Event = Literal["send", "reject", "bounce", "complaint", "delivery", "open", "click",
                 "renderingFailure", "deliveryDelay", "subscription"]

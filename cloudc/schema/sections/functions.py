@@ -6,10 +6,13 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from cloudc.schema.base import Bool, Link, Model, NonNegInt, PosInt, Tagged
+from cloudc.schema.base import Bool, FileField, Link, Model, NonNegInt, PosInt, Tagged
 
 SECTION = "functions"
 ORDER = 40
+PATHS = (FileField(("code",), "folder", "code folder"),)  # files and folders it names
+REFS = ("link",)  # fields whose values name other entries (`section.name`)
+FORBIDDEN_IN = ("server",)  # modes (`mode:`) that do not allow this section
 
 Runtime = Literal[
     "nodejs18.x", "nodejs20.x", "nodejs22.x",

@@ -10,6 +10,7 @@ from cloudc.schema.base import Bool, RefStr, Tagged
 
 SECTION = "schedules"
 ORDER = 50
+REFS = ("target",)  # fields whose values name other entries (`section.name`)
 
 
 class Schedule(Tagged):

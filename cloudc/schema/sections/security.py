@@ -11,6 +11,7 @@ from cloudc.schema.base import Bool, Model, Name, PosInt, RefStr, Tagged
 SECTION = "security"
 SINGLE = True
 ORDER = 190
+REFS = ("scope",)  # fields whose values name other entries (`section.name`)
 
 ManagedRule = Literal["common", "known-bad-inputs", "sql-injection", "linux", "unix", "windows",
                       "php", "wordpress", "admin-protection", "ip-reputation", "anonymous-ip",

@@ -6,10 +6,13 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from cloudc.schema.base import Bool, Link, Model, NonNegInt, PosInt, Tagged
+from cloudc.schema.base import Bool, FileField, Link, Model, NonNegInt, PosInt, Tagged
 
 SECTION = "servers"
 ORDER = 55
+PATHS = (FileField(("code",), "folder", "code folder"),)  # files and folders it names
+REFS = ("link",)  # fields whose values name other entries (`section.name`)
+FORBIDDEN_IN = ("serverless",)  # modes (`mode:`) that do not allow this section
 
 NAMED_IMAGES = ("ubuntu-24.04", "ubuntu-22.04", "amazon-linux-2023")
 

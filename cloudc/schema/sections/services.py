@@ -6,10 +6,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from cloudc.schema.base import Bool, Link, Model, NonNegInt, PosInt, Tagged
+from cloudc.schema.base import Bool, FileField, Link, Model, NonNegInt, PosInt, Tagged
 
 SECTION = "services"
 ORDER = 45
+PATHS = (FileField(("image",), "file", "Dockerfile", only="dockerfile"),)  # files it names
+REFS = ("link",)  # fields whose values name other entries (`section.name`)
+FORBIDDEN_IN = ("server",)  # modes (`mode:`) that do not allow this section
 
 # Fargate's allowed task sizes: cpu units -> memory (MiB) values.
 FARGATE_SIZES: dict[int, list[int]] = {

@@ -6,10 +6,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from cloudc.schema.base import Bool, RefStr, Tagged
+from cloudc.schema.base import Bool, FileField, RefStr, Tagged
 
 SECTION = "sites"
 ORDER = 80
+PATHS = (FileField(("source",), "folder", "site folder"),)  # files and folders it names
+REFS = ("routes",)  # fields whose values name other entries (`section.name`)
 
 
 class Site(Tagged):

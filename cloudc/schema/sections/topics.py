@@ -10,6 +10,7 @@ from cloudc.schema.base import Bool, Model, RefStr, Tagged
 
 SECTION = "topics"
 ORDER = 30
+REFS = ("subscribers", "to")  # fields whose values name other entries (`section.name`)
 
 
 class Subscriber(Model):

@@ -6,10 +6,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from cloudc.schema.base import Bool, Link, Model, PosInt, Tagged
+from cloudc.schema.base import Bool, FileField, Link, Model, PosInt, Tagged
 
 SECTION = "workflows"
 ORDER = 150
+PATHS = (FileField(("definition",), "file", "workflow definition"),)  # files and folders it names
+REFS = ("link",)  # fields whose values name other entries (`section.name`)
 
 
 class Logging(Model):
