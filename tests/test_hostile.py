@@ -760,3 +760,24 @@ def test_fuzz_mutants_never_crash_hang_or_leak(tmp_path: Path) -> None:
 
 
 _baseline_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def test_code_folder_never_zips_an_earlier_build(tmp_path: Path) -> None:
+    """`code: ./` beside the default `build/` output: the previous build is not shipped."""
+    (tmp_path / "index.mjs").write_text("export const handler = async () => ({});\n")
+    (tmp_path / "cloud.yaml").write_text(
+        "project: { name: Demo }\nfunctions:\n  api: { code: ./ }\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "cloudc", "-q", "build", "--env", "production"]
+    first = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
+                           timeout=60)
+    assert first.returncode == 0, first.stderr
+    assets = sorted((tmp_path / "build" / "production" / "assets").iterdir())
+    second = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert second.returncode == 0, second.stderr
+    assert sorted((tmp_path / "build" / "production" / "assets").iterdir()) == assets
+    import zipfile
+
+    with zipfile.ZipFile(assets[0]) as zf:
+        assert zf.namelist() == ["cloud.yaml", "index.mjs"]
