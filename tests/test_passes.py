@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import JS, build
 
 import cloudc.passes
 from cloudc.context import Context
 from cloudc.diagnostics import Diagnostics
 from cloudc.ir import IR, Expr
 from cloudc.passes import PASSES, Pass
-from helpers import JS, build
 
 FIXTURES = Path(__file__).parent / "passes"
 FILES = {"fn/index.js": JS, "dist/index.html": "hi\n"}
