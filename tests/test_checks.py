@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import helpers
 import pytest
 from click.testing import CliRunner
 
@@ -18,14 +19,10 @@ HEAD = "project: { name: Acme, region: us-east-1 }\n"
 
 def build(tmp: Path, body: str, env: str = "development", files: dict[str, str] | None = None
           ) -> Build:
-    """Write cloud.yaml (and a code folder) under tmp and compile it."""
-    (tmp / "fn").mkdir(exist_ok=True)
-    (tmp / "fn" / "index.js").write_text("exports.handler = async () => 1;\n")
-    (tmp / "site").mkdir(exist_ok=True)
-    for name, text in (files or {}).items():
-        (tmp / name).write_text(text)
-    (tmp / "cloud.yaml").write_text(HEAD + body)
-    return compile_config(tmp / "cloud.yaml", env)
+    """Write cloud.yaml (and a code folder, an empty site folder and `files`) and compile it."""
+    return helpers.build(tmp, body, env, head=HEAD, dry=False,
+                         files={"fn/index.js": "exports.handler = async () => 1;\n", "site/": "",
+                                **(files or {})})
 
 
 def found(b: Build, code: str) -> list[str]:

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
-from typing import Any
 
-from cloudc.compile import compile_config
-from helpers import all_resources as _resources, error_lines as _errors
+from helpers import JS, build
+from helpers import all_resources as _resources
+from helpers import error_lines as _errors
 
-
-def _build(tmp_path: Path, body: str, region: str = "us-east-1") -> Any:
-    (tmp_path / "fn").mkdir(exist_ok=True)
-    (tmp_path / "fn" / "index.js").write_text("exports.handler = async () => {}\n")
-    (tmp_path / "dist").mkdir(exist_ok=True)
-    (tmp_path / "dist" / "index.html").write_text("hi\n")
-    (tmp_path / "cloud.yaml").write_text(f"project: {{ name: Demo, region: {region} }}\n" + body)
-    return compile_config(tmp_path / "cloud.yaml", "production", dry=True)
+_build = partial(build, files={"fn/index.js": JS, "dist/index.html": "hi\n"})
 
 
 def test_key_alias_and_policy(tmp_path: Path) -> None:

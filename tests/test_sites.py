@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from cloudc.compile import compile_config
-from helpers import all_resources as _resources, error_lines as _errors
+from helpers import MJS, build
+from helpers import all_resources as _resources
+from helpers import error_lines as _errors
 
-
-def _build(tmp_path: Path, body: str, env: str = "production", region: str = "us-east-1") -> Any:
-    (tmp_path / "fn").mkdir(exist_ok=True)
-    (tmp_path / "fn" / "index.mjs").write_text("export const handler = async () => ({});\n")
-    (tmp_path / "dist").mkdir(exist_ok=True)  # a site's folder must exist (tests/test_hostile.py)
-    (tmp_path / "dist" / "index.html").write_text("hi\n")
-    (tmp_path / "cloud.yaml").write_text(
-        f"project: {{ name: Demo, region: {region} }}\n" + body)
-    return compile_config(tmp_path / "cloud.yaml", env, dry=True)
+# a site's folder must exist (tests/test_hostile.py)
+_build = partial(build, files={"fn/index.mjs": MJS, "dist/index.html": "hi\n"})
 
 
 def _notes(build: Any) -> list[str]:

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from cloudc.compile import compile_config
-from helpers import all_resources as _resources, error_lines as _errors
-
-
-def _build(tmp_path: Path, body: str, env: str = "production") -> Any:
-    (tmp_path / "fn").mkdir(exist_ok=True)
-    (tmp_path / "fn" / "index.js").write_text("exports.handler = async () => {}\n")
-    (tmp_path / "cloud.yaml").write_text("project: { name: Demo }\n" + body)
-    return compile_config(tmp_path / "cloud.yaml", env, dry=True)
+from helpers import all_resources as _resources
+from helpers import build as _build
+from helpers import error_lines as _errors
 
 
 def test_on_demand_and_provisioned(tmp_path: Path) -> None:
