@@ -25,7 +25,7 @@ def test_key_alias_and_policy(tmp_path: Path) -> None:
     assert not _errors(b)
     res = _resources(b)
     key = res["SecurityKeysDataKey"]
-    assert key["DeletionPolicy"] == "Retain"
+    assert key["DeletionPolicy"] == "RetainExceptOnCreate"
     assert key["Properties"]["EnableKeyRotation"] is True
     (st,) = key["Properties"]["KeyPolicy"]["Statement"]
     assert st["Resource"] == "*" and "kms:*" not in st["Action"] and "*" not in st["Action"]

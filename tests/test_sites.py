@@ -113,7 +113,7 @@ def test_dns_zone_and_lookup(tmp_path: Path) -> None:
     b = _build(tmp_path, body)
     assert not _errors(b)
     zone = b.nested["dns"]["Resources"]["DnsZone"]
-    assert zone["DeletionPolicy"] == "Retain"
+    assert zone["DeletionPolicy"] == "RetainExceptOnCreate" and zone["UpdateReplacePolicy"] == "Retain"
     out = b.nested["dns"]["Outputs"]["DnsZoneNameServers"]["Value"]
     assert out == {"Fn::Join": [",", {"Fn::GetAtt": ["DnsZone", "NameServers"]}]}
     looked = _build(tmp_path, "dns: { zone: acme.com, lookup: true, zone_id: ZABC123 }\n"

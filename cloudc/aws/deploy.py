@@ -27,14 +27,17 @@ NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
 
 # The artifacts bucket. Objects never expire: a rollback or a later update may still need an
 # old template or code zip, and content-hashed keys are never overwritten, so the bucket only
-# grows by what actually changed. Incomplete uploads and old versions are cleaned up.
+# grows by what actually changed. Incomplete uploads and old versions are cleaned up. The
+# bucket outlives its stack (RetainExceptOnCreate), except when the stack's own create rolls
+# back: then the bucket goes too, so deleting the failed stack and deploying again does not
+# fail on the bucket's fixed name ("already exists").
 BOOTSTRAP_TEMPLATE: dict[str, Any] = {
     "AWSTemplateFormatVersion": "2010-09-09",
     "Description": "cloudc artifacts bucket (templates and code), created by cloudc deploy",
     "Resources": {
         "ArtifactsBucket": {
             "Type": "AWS::S3::Bucket",
-            "DeletionPolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
             "UpdateReplacePolicy": "Retain",
             "Properties": {
                 "BucketName": {"Fn::Sub": "cloudc-artifacts-${AWS::AccountId}-${AWS::Region}"},
