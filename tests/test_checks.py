@@ -291,6 +291,24 @@ def test_side_file_overlay_close_to_a_base_entry(tmp_path: Path) -> None:
         "does not declare, next to `queues.orders`"]
 
 
+def test_vpc_search_domain_needs_the_service_linked_role(tmp_path: Path) -> None:
+    body = """\
+network: { vpc: { zones: 2, nat: none } }
+search:
+  public: { vpc: false }
+  logs: { count: 2 }
+  more: {}
+"""
+    b = build(tmp_path, body)
+    assert found(b, "W3190") == [
+        "5:3: `search.logs`: a domain in a VPC needs the service-linked role "
+        "AWSServiceRoleForAmazonOpenSearchService in the account; without it the domain's "
+        "create fails and the stack rolls back (`cloudc deploy` creates it when missing; with "
+        "another deploy tool run `aws iam create-service-linked-role --aws-service-name "
+        "opensearchservice.amazonaws.com` once per account, before the first deploy)"]
+    assert not found(build(tmp_path, "search:\n  public: { vpc: false }\n"), "W3190")
+
+
 def test_environment_name_close_to_a_built_in_one(tmp_path: Path) -> None:
     b = build(tmp_path, "queues:\n  jobs: {}\nenvironments:\n  prodution: {}\n  prod: {}\n")
     assert found(b, "W3121") == [
