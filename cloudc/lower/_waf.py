@@ -170,21 +170,22 @@ FORWARDED = {"HeaderName": "X-Forwarded-For", "FallbackBehavior": "MATCH"}
 def _rate_limit(target: Component, limit: int, rule: Callable[..., dict[str, Any]],
                 ctx: Context) -> int:
     """Add the rate-based rule(s) for `target`; return the capacity units they use."""
-    window = {"Limit": limit, "EvaluationWindowSec": 300}
+    def rate(key: str, **extra: Any) -> dict[str, Any]:
+        return {"RateBasedStatement": {"Limit": limit, "AggregateKeyType": key,
+                                       "EvaluationWindowSec": 300, **extra}}
+
     alb = ctx.ir.resources.get(ctx.logical(target, "Alb"))
     if alb is None or not _fronted(target, ctx):
-        rule("rate-limit", {"RateBasedStatement": {**window, "AggregateKeyType": "IP"}})
+        rule("rate-limit", rate("IP"))
         return 2
-    rule("rate-limit", {"RateBasedStatement": {
-        **window, "AggregateKeyType": "FORWARDED_IP", "ForwardedIPConfig": dict(FORWARDED)}})
+    rule("rate-limit", rate("FORWARDED_IP", ForwardedIPConfig=dict(FORWARDED)))
     if alb.properties.get("Scheme") == "internal":
         return 2
     no_header = {"NotStatement": {"Statement": {"SizeConstraintStatement": {
         "FieldToMatch": {"SingleHeader": {"Name": "x-forwarded-for"}},
         "ComparisonOperator": "GT", "Size": 0,
         "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}}}}
-    rule("rate-limit-direct", {"RateBasedStatement": {
-        **window, "AggregateKeyType": "IP", "ScopeDownStatement": no_header}})
+    rule("rate-limit-direct", rate("IP", ScopeDownStatement=no_header))
     return 5
 
 
