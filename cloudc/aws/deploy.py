@@ -158,7 +158,7 @@ def ensure_linked_roles(aws: Aws, templates: Iterable[dict[str, Any]], say: Say)
                 iam.create_service_linked_role(AWSServiceName=role.service)
         except AwsError as exc:
             # IAM says "... has been taken in this account" when it was made meanwhile.
-            if "has been taken" in str(exc) or error_code(exc.__cause__) == "EntityAlreadyExists":
+            if "has been taken" in str(exc) or error_code(exc.__cause__ or exc) == "EntityAlreadyExists":
                 continue
             raise AwsError(f"{exc}; ask an administrator to run `aws iam "
                            f"create-service-linked-role --aws-service-name {role.service}` "
@@ -173,7 +173,7 @@ def _role_exists(iam: Any, name: str) -> bool:
             iam.get_role(RoleName=name)
         return True
     except AwsError as exc:
-        if error_code(exc.__cause__) == "NoSuchEntity":
+        if error_code(exc.__cause__ or exc) == "NoSuchEntity":
             return False
         raise
 

@@ -11,7 +11,8 @@ balancer and a service that uses a key from `security` never form a stack cycle.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, arn, pascal
