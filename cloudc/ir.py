@@ -138,6 +138,11 @@ def arn(service: str, resource: str, *, region: bool = True, account: bool = Tru
     return Sub(f"arn:${{AWS::Partition}}:{service}:{r}:{a}:{resource}")
 
 
+# The DeletionPolicy of kept data: retained, except when the stack operation that created it
+# rolls back. https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html
+RETAIN_ON_DELETE = "RetainExceptOnCreate"
+
+
 @dataclass(eq=False, slots=True)
 class Resource:
     """One CloudFormation resource, owned by a declared config entry (`section.name`)."""
@@ -154,6 +159,16 @@ class Resource:
     update_policy: dict[str, Any] | None = None  # e.g. AutoScalingRollingUpdate
     metadata: dict[str, Any] = field(default_factory=dict)
     stateful: bool = False
+
+    def retain(self, keep: bool = True) -> None:
+        """Keep the resource when its stack deletes or replaces it (`keep`), or delete it.
+
+        Deletion uses `RetainExceptOnCreate`: when the operation that created the resource rolls
+        back (a failed first deploy), CloudFormation deletes it, so a retry does not fail with
+        "already exists" on its name. UpdateReplacePolicy does not accept that value: `Retain`.
+        """
+        self.deletion_policy = RETAIN_ON_DELETE if keep else "Delete"
+        self.update_replace_policy = "Retain" if keep else "Delete"
 
 
 @dataclass(eq=False)

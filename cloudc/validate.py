@@ -63,9 +63,35 @@ def _report(exc: ValidationError, res: Resolved, diags: Diagnostics) -> None:
         elif etype.endswith("_type") or etype.endswith("_parsing") or etype == "union_tag_invalid":
             diags.add("E2003", f"expected {_type_word(etype, err)}, got {_describe(value)}",
                       origin=res.origins.get(path), path=path)
+        elif path == SLUG and res.origins.exact(SLUG) is None:
+            _derived_slug(res, diags)
         else:
             msg = str(err["msg"]).removeprefix("Value error, ")
             diags.add("E2005", msg, origin=res.origins.get(path), path=path)
+
+
+SLUG: Path = ("project", "slug")
+SLUG_MAX = 31  # the schema's slug pattern: a letter, then at most 30 of [a-z0-9-]
+
+
+def _derived_slug(res: Resolved, diags: Diagnostics) -> None:
+    """Report a slug derived from `project.name` (the user wrote no slug) at the name."""
+    name = str(res.data["project"].get("name", ""))
+    slug = str(res.data["project"].get("slug", ""))
+    shown = name if len(name) <= 60 else name[:57] + "..."
+    if len(slug) > SLUG_MAX:
+        why = f"is {len(slug)} characters (at most {SLUG_MAX})"
+    else:
+        why = f"(`{slug}`) does not start with a letter"
+    short = slug if slug[:1].isalpha() else "app-" + slug
+    if len(short) > SLUG_MAX:  # cut at a word boundary when there is one
+        cut = short[:SLUG_MAX + 1]
+        short = cut.rsplit("-", 1)[0] if "-" in cut else cut[:SLUG_MAX]
+    path = ("project", "name")
+    diags.add("E2005", f"the slug derived from the name `{shown}` {why}; set `project.slug`",
+              origin=res.origins.get(path), path=path,
+              hint=f"add `slug: {short}` under `project`: lowercase letters, digits and `-`, "
+                   f"starting with a letter, at most {SLUG_MAX}; physical names start with it")
 
 
 def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Path, bool]:

@@ -26,7 +26,7 @@ def test_pool_defaults_attrs_and_retention(tmp_path: Path) -> None:
                                "pool: '${auth.users.pool_arn}' }\n")
     assert not _errors(b)
     pool = _res(b)["AuthUsersPool"]
-    assert pool["DeletionPolicy"] == "Retain"
+    assert pool["DeletionPolicy"] == "RetainExceptOnCreate" and pool["UpdateReplacePolicy"] == "Retain"
     props = pool["Properties"]
     assert props["MfaConfiguration"] == "OFF"
     assert props["DeletionProtection"] == "ACTIVE"

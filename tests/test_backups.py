@@ -15,7 +15,7 @@ def test_plan_selection_and_role(tmp_path: Path) -> None:
                          "backups: { daily: { resources: [databases.t, storage.docs] } }\n")
     assert not _errors(b)
     res = b.nested["backups"]["Resources"]
-    assert res["BackupsDailyVault"]["DeletionPolicy"] == "Retain"
+    assert res["BackupsDailyVault"]["DeletionPolicy"] == "RetainExceptOnCreate"
     rule = res["BackupsDailyPlan"]["Properties"]["BackupPlan"]["BackupPlanRule"][0]
     assert rule["Lifecycle"] == {"DeleteAfterDays": 35}
     sel = res["BackupsDailySelection"]["Properties"]["BackupSelection"]

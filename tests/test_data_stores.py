@@ -111,7 +111,7 @@ functions: { api: { code: ./fn, link: [file_systems.shared] } }
     assert not _errors(b)
     res = _resources(b)
     fs = res["FileSystemsSharedFileSystem"]
-    assert fs["Properties"]["Encrypted"] and fs["DeletionPolicy"] == "Retain"
+    assert fs["Properties"]["Encrypted"] and fs["DeletionPolicy"] == "RetainExceptOnCreate"
     assert fs["Properties"]["BackupPolicy"] == {"Status": "ENABLED"}
     assert {"FileSystemsSharedMountTarget1", "FileSystemsSharedMountTarget2"} <= set(res)
     ap = res["FileSystemsSharedAccessPointApp"]["Properties"]

@@ -13,7 +13,7 @@ def test_secure_domain_in_vpc(tmp_path: Path) -> None:
     assert not _errors(b)
     d = b.nested["search"]["Resources"]["SearchLogsDomain"]
     p = d["Properties"]
-    assert d["DeletionPolicy"] == "Retain"
+    assert d["DeletionPolicy"] == "RetainExceptOnCreate" and d["UpdateReplacePolicy"] == "Retain"
     assert p["EncryptionAtRestOptions"]["Enabled"] and p["NodeToNodeEncryptionOptions"]["Enabled"]
     assert p["DomainEndpointOptions"]["EnforceHTTPS"]
     assert p["DomainEndpointOptions"]["TLSSecurityPolicy"].startswith("Policy-Min-TLS-1-2")

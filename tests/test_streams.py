@@ -30,8 +30,14 @@ def test_delivery_role_is_exact(tmp_path: Path) -> None:
     assert s3["BufferingHints"]["IntervalInSeconds"] == 60
     assert s3["CompressionFormat"] == "GZIP"
     assert "!{firehose:error-output-type}" in s3["ErrorOutputPrefix"]
-    stmts = res["StreamsClicksDeliveryRole"]["Properties"]["Policies"][0]["PolicyDocument"][
-        "Statement"]
+    # The policy is its own resource the delivery stream waits for: Firehose checks that the
+    # role can read the stream at create time, and an inline policy may not have propagated.
+    assert "Policies" not in res["StreamsClicksDeliveryRole"]["Properties"]
+    policy = res["StreamsClicksDeliveryPolicy"]
+    assert policy["Type"] == "AWS::IAM::Policy"
+    assert policy["Properties"]["Roles"] == [{"Ref": "StreamsClicksDeliveryRole"}]
+    assert "StreamsClicksDeliveryPolicy" in res["StreamsClicksDelivery"]["DependsOn"]
+    stmts = policy["Properties"]["PolicyDocument"]["Statement"]
     actions = {a for s in stmts for a in s["Action"]}
     assert actions == {"kinesis:DescribeStream", "kinesis:GetShardIterator", "kinesis:GetRecords",
                        "kinesis:ListShards", "s3:PutObject", "s3:GetBucketLocation",

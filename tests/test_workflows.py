@@ -50,6 +50,12 @@ def test_definition_substitutions_and_role(tmp_path: Path) -> None:
         "Service": "states.amazonaws.com"}
     text = json.dumps(role["Policies"])
     assert "lambda:InvokeFunction" in text and '"*"' not in text
+    # the function and its versions and aliases (a task may invoke `...:charge:live`)
+    fn = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:" \
+         "demo-production-charge"
+    [invoke] = [st for st in role["Policies"][0]["PolicyDocument"]["Statement"]
+                if st["Action"] == ["lambda:InvokeFunction"]]
+    assert invoke["Resource"] == [{"Fn::Sub": fn}, {"Fn::Sub": fn + ":*"}]
     assert "LoggingConfiguration" not in sm
 
 

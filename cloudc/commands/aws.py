@@ -254,6 +254,8 @@ def _deploy(opts: Options, path: Path, build: Build, name: str, *, yes: bool,
     sent = d.upload(aws, bucket, pkg.uploads)
     say(opts, f"uploaded {sent} of {len(pkg.uploads)} files to s3://{bucket} "
               f"({len(pkg.uploads) - sent} already there)")
+    # Before the change set: executing it would fail on a missing service-linked role.
+    d.ensure_linked_roles(aws, [build.root, *build.nested.values()], _say(opts))
     cs = d.create_change_set(aws, name, pkg, create=create, tags=stack_tags(build))
     cs.created_stack = create and status in (None, "ROLLBACK_COMPLETE")
     if cs.empty:
