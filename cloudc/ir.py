@@ -114,14 +114,25 @@ def collect_targets(value: Any) -> list[Ref | GetAtt]:
     out: list[Ref | GetAtt] = []
     stack = [value]
     pop = stack.pop
+    push = stack.extend
+    add = out.append
     while stack:
         v = pop()
-        if isinstance(v, dict):
-            stack.extend(v.values())
+        t = type(v)  # exact-type tests first: most values are plain strings, dicts and lists
+        if t is str:
+            continue
+        if t is dict:
+            push(v.values())
+        elif t is list:
+            push(v)
+        elif t is Ref or t is GetAtt:
+            add(v)
+        elif isinstance(v, dict):
+            push(v.values())
         elif isinstance(v, list):
-            stack.extend(v)
+            push(v)
         elif isinstance(v, (Ref, GetAtt)):
-            out.append(v)
+            add(v)
         elif isinstance(v, Expr):
             out.extend(v.targets())
     return out

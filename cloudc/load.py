@@ -108,12 +108,22 @@ class _Builder:
         self.diags = diags
 
     def build(self, node: yaml.Node, path: Path) -> Any:
+        # A hot path (one call per value): exact-type tests, and one origin per node.
         mark = node.start_mark
         self.origins.set(path, Origin(self.file, mark.line + 1, mark.column + 1, self.layer))
-        if isinstance(node, yaml.ScalarNode):
+        kind = type(node)
+        if kind is _ScalarNode:
+            if node.tag == _STR and not node.style:
+                return node.value
             return _scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        if kind is _SequenceNode:
+            build = self.build
+            return [build(item, path + (i,)) for i, item in enumerate(node.value)]
+        if kind is not _MappingNode:  # a subclass: the general case
+            if isinstance(node, yaml.ScalarNode):
+                return _scalar(node)
+            if isinstance(node, yaml.SequenceNode):
+                return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
@@ -127,11 +137,16 @@ class _Builder:
             key = str(key) if not isinstance(key, str) else key
             kmark = key_node.start_mark
             korigin = Origin(self.file, kmark.line + 1, kmark.column + 1, self.layer)
+            sub = path + (key,)
             if key in out:
-                self.diags.add("E0004", f"duplicate key `{key}`", origin=korigin, path=path + (key,))
-            self.origins.set_key(path + (key,), korigin)
-            out[key] = self.build(value_node, path + (key,))
+                self.diags.add("E0004", f"duplicate key `{key}`", origin=korigin, path=sub)
+            self.origins.set_key(sub, korigin)
+            out[key] = self.build(value_node, sub)
         return out
+
+
+_ScalarNode, _SequenceNode, _MappingNode = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
+_STR = "tag:yaml.org,2002:str"
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:

@@ -154,32 +154,38 @@ def merge(
     base: dict[str, Any], base_origins: Origins, over: dict[str, Any], over_origins: Origins
 ) -> tuple[dict[str, Any], Origins]:
     """Merge `over` onto `base`: maps key by key, scalars and lists replace, null deletes."""
-    origins = Origins(dict(base_origins._map), dict(base_origins._keys))
-    out = _merge_into(dict(base), over, (), origins, over_origins)
+    drop: set[Path] = set()  # values replaced or deleted: their old origins go
+    take: set[Path] = set()  # values replaced or added: their origins come from `over`
+    maps: list[Path] = []  # maps merged key by key
+    out = _merge_into(dict(base), over, (), drop, take, maps)
+    origins = base_origins.overlaid(over_origins, drop, take)
+    for p in maps:  # a merged map keeps its first position
+        k = over_origins.exact(p)
+        if k is not None and origins.exact(p) is None:
+            origins.set(p, k)
     return out, origins
 
 
 def _merge_into(
-    base: dict[str, Any], over: dict[str, Any], path: Path, origins: Origins, over_origins: Origins
+    base: dict[str, Any], over: dict[str, Any], path: Path, drop: set[Path], take: set[Path],
+    maps: list[Path],
 ) -> dict[str, Any]:
     for key, value in over.items():
         p = path + (key,)
         if value is None:
             if key in base:
                 del base[key]
-                origins.drop_under(p)
+                drop.add(p)
             continue
         old = base.get(key)
         if isinstance(value, dict) and isinstance(old, dict):
-            base[key] = _merge_into(dict(old), value, p, origins, over_origins)
-            k = over_origins.exact(p)
-            if k is not None and origins.exact(p) is None:
-                origins.set(p, k)
+            base[key] = _merge_into(dict(old), value, p, drop, take, maps)
+            maps.append(p)
         else:
             if key in base:
-                origins.drop_under(p)
+                drop.add(p)
             base[key] = value
-            origins.update(over_origins.rebase(p, p))
+            take.add(p)
     return base
 
 

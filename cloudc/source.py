@@ -94,9 +94,36 @@ class Origins:
             {new + k[n:]: v for k, v in self._keys.items() if k[:n] == old},
         )
 
+    def overlaid(self, over: "Origins", drop: set[Path], take: set[Path]) -> "Origins":
+        """Return these origins less those under `drop`, plus `over`'s under `take`.
+
+        One pass over each table, whatever the number of prefixes (a merge replaces many
+        values; scanning every origin once per value was quadratic).
+        """
+        mapping, keys = self._map, self._keys
+        if drop:
+            d = max(map(len, drop))
+            mapping = {k: v for k, v in mapping.items() if not _under(k, drop, d)}
+            keys = {k: v for k, v in keys.items() if not _under(k, drop, d)}
+        else:
+            mapping, keys = dict(mapping), dict(keys)
+        if take:
+            d = max(map(len, take))
+            mapping.update((k, v) for k, v in over._map.items() if _under(k, take, d))
+            keys.update((k, v) for k, v in over._keys.items() if _under(k, take, d))
+        return Origins(mapping, keys)
+
     def items(self) -> Iterable[tuple[Path, Origin]]:
         """Iterate over (path, origin) pairs."""
         return self._map.items()
 
     def __len__(self) -> int:
         return len(self._map)
+
+
+def _under(path: Path, prefixes: set[Path], depth: int) -> bool:
+    """Say whether `path` is one of `prefixes` (none longer than `depth`) or lies below one."""
+    for i in range(min(len(path), depth), 0, -1):
+        if path[:i] in prefixes:
+            return True
+    return False
