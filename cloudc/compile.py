@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-import gc
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any
 
 from cloudc.assets import Assets
 from cloudc.checks import CheckContext, run_checks
@@ -14,33 +12,12 @@ from cloudc.context import Context
 from cloudc.diagnostics import Diagnostics
 from cloudc.emit.cloudformation import Emitter
 from cloudc.emit.writer import manifest, serialise
+from cloudc.gc_pause import gc_paused
 from cloudc.ir import IR
 from cloudc.lower import lower
 from cloudc.passes import run_passes
 from cloudc.resolve import Resolved, resolve
 from cloudc.validate import validate
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _without_gc(fn: _F) -> _F:
-    """Run `fn` with the cyclic garbage collector paused.
-
-    A build allocates a few objects per config value and keeps nearly all of them, so the
-    collector's passes over the young generations find little and cost about a third of the
-    build; reference counting still frees everything that is not in a cycle.
-    """
-    @functools.wraps(fn)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        if not gc.isenabled():
-            return fn(*args, **kwargs)
-        gc.disable()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            gc.enable()
-    return run  # type: ignore[return-value]
-
 
 @dataclass
 class Build:
@@ -55,7 +32,7 @@ class Build:
     assets: Assets = field(default_factory=Assets)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
 
-    @_without_gc
+    @gc_paused
     def files(self, fmt: str = "json") -> dict[str, bytes]:
         """Return every output file, by path relative to the environment's folder."""
         ext = "yaml" if fmt == "yaml" else "json"
@@ -100,7 +77,7 @@ def _error_count(diags: Diagnostics) -> int:
     return sum(1 for d in diags.items if d.severity == "error")
 
 
-@_without_gc
+@gc_paused
 def compile_config(path: Path, env: str, sets: list[str] | None = None,
                    *, check_ir: bool = False, dry: bool = False) -> Build:
     """Compile `path` for `env`; findings are in `build.diagnostics` (never raises on bad input)."""

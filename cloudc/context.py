@@ -27,6 +27,9 @@ class Context:
     diags: Diagnostics
     assets: Assets
     warnings: list[str] = field(default_factory=list)
+    # code folder as written -> (resolved folder, whether it is a folder): many functions
+    # usually share one folder, and resolving a path costs system calls
+    _code_folders: dict[str, tuple[FsPath, bool]] = field(default_factory=dict, repr=False)
 
     @property
     def env(self) -> str:
@@ -188,8 +191,12 @@ class Context:
 
     def code_asset(self, code: str, path: Path) -> str:
         """Zip a code folder deterministically and return its path relative to stacks/."""
-        folder = (self.res.config_dir / code).resolve()
-        if not folder.is_dir():
+        known = self._code_folders.get(code)
+        if known is None:
+            folder = (self.res.config_dir / code).resolve()
+            known = self._code_folders[code] = (folder, folder.is_dir())
+        folder, is_dir = known
+        if not is_dir:
             self.diags.add("E1007", f"code folder `{code}` not found", origin=self.origin(path),
                            path=path, hint=f"looked in {folder}")
             return "../assets/missing.zip"

@@ -244,7 +244,9 @@ def interpolate(res: Resolved, diags: Diagnostics) -> None:
 class _Interp:
     def __init__(self, res: Resolved, variables: dict[str, Any], builtins: dict[str, str],
                  diags: Diagnostics) -> None:
-        self.res = res
+        # The origins, not `res`: `res.interp` is this object, and a cycle would keep the
+        # whole resolved config alive until the garbage collector's next full pass.
+        self.origins = res.origins
         self.variables = variables
         self.builtins = builtins
         self.diags = diags
@@ -272,7 +274,7 @@ class _Interp:
             return text if got is _KEEP else got
         if text.count("${") != len(INTERP.findall(text)):
             self.diags.add("E1005", f"unclosed or nested `${{` in `{text}`",
-                           origin=self.res.origins.get(path), path=path)
+                           origin=self.origins.get(path), path=path)
             return text
 
         def sub(m: re.Match[str]) -> str:
@@ -282,7 +284,7 @@ class _Interp:
         return INTERP.sub(sub, text)
 
     def token(self, tok: str, path: Path) -> Any:
-        origin = self.res.origins.get(path)
+        origin = self.origins.get(path)
         if tok.startswith("var:"):
             name = tok[4:].strip()
             if name not in self.variables:

@@ -123,7 +123,9 @@ class Origins:
 
 def _under(path: Path, prefixes: set[Path], depth: int) -> bool:
     """Say whether `path` is one of `prefixes` (none longer than `depth`) or lies below one."""
-    for i in range(min(len(path), depth), 0, -1):
+    if depth == 1:  # the common case: whole sections
+        return path[:1] in prefixes
+    for i in range(1, min(len(path), depth) + 1):
         if path[:i] in prefixes:
             return True
     return False

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudc.context import Context
-from cloudc.ir import IR, Expr, Resource, collect_targets
+from cloudc.ir import IR, PLACEHOLDER, Expr, Resource, collect_targets
 
 # CloudFormation's per-template limits, less headroom for what the emitter adds.
 MAX_RESOURCES = 500
@@ -83,9 +83,12 @@ def partition(ir: IR, ctx: Context) -> IR:
             u = units[(r.group, r.owner)] = Unit(r.group, r.owner)
         u.resources.append(r)
         unit_of[r.logical_id] = u
-        text = _measure(r.properties)
-        u.size += len(text) + len(r.logical_id) + 120
-        u.dynamic += text.count("{{resolve:")
+        size = ir.sizes.get(r.logical_id)  # from the dependencies pass
+        if size is None:
+            text = _measure(r.properties)
+            size = (len(text), text.count("{{resolve:"))
+        u.size += size[0] + len(r.logical_id) + 120
+        u.dynamic += size[1]
     for r in ir.resources.values():
         u = unit_of[r.logical_id]
         targets = ir.targets.get(r.logical_id)
@@ -131,10 +134,11 @@ def _union_size(a: set[tuple[str, str]], b: set[tuple[str, str]]) -> int:
 
 def _placeholder(value: Any) -> str:
     if isinstance(value, Expr):
-        return "x" * 64
+        return PLACEHOLDER
     raise TypeError(type(value).__name__)
 
 
-# One encoder for every resource (json.dumps would build one per call); a reference counts
-# as a 64-character placeholder.
-_measure = json.JSONEncoder(default=_placeholder, separators=(",", ":")).encode
+# One encoder for every resource (json.dumps would build one per call); a deploy-time value
+# counts as PLACEHOLDER. Used when the dependencies pass has not measured a resource.
+_measure = json.JSONEncoder(default=_placeholder, separators=(",", ":"),
+                            check_circular=False).encode
