@@ -28,7 +28,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.app import write_app  # noqa: E402
+from bench.app import write_app
 
 TROPO_PY = BENCH / ".venv" / "bin" / "python"
 
@@ -73,7 +73,8 @@ def ensure_troposphere() -> bool:
         return True
     base = getattr(sys, "_base_executable", sys.executable)
     print(f"making bench/.venv with troposphere (bench/setup.sh, {base}) ...", file=sys.stderr)
-    res = subprocess.run(["bash", str(BENCH / "setup.sh")], env={**os.environ, "PYTHON": base})
+    res = subprocess.run(["bash", str(BENCH / "setup.sh")], env={**os.environ, "PYTHON": base},
+                         check=False)
     return res.returncode == 0 and TROPO_PY.exists()
 
 
@@ -86,7 +87,7 @@ def cdk_command() -> list[str] | None:
         return ["cdk"]
     if shutil.which("npx"):
         probe = subprocess.run(["npx", "--no-install", "cdk", "--version"], capture_output=True,
-                               cwd=BENCH)
+                               cwd=BENCH, check=False)
         if probe.returncode == 0:
             return ["npx", "--no-install", "cdk"]
     return None

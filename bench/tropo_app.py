@@ -26,15 +26,28 @@ from pathlib import Path
 
 from troposphere import GetAtt, Ref, Sub, Tags, Template
 from troposphere.awslambda import (
-    Code, Environment, EventSourceMapping, Function, LoggingConfig,
+    Code,
+    Environment,
+    EventSourceMapping,
+    Function,
+    LoggingConfig,
 )
 from troposphere.cloudformation import Stack
 from troposphere.iam import Policy, Role
 from troposphere.logs import LogGroup
 from troposphere.s3 import (
-    AbortIncompleteMultipartUpload, Bucket, BucketEncryption, BucketPolicy, LifecycleConfiguration,
-    LifecycleRule, OwnershipControls, OwnershipControlsRule, PublicAccessBlockConfiguration,
-    ServerSideEncryptionByDefault, ServerSideEncryptionRule, VersioningConfiguration,
+    AbortIncompleteMultipartUpload,
+    Bucket,
+    BucketEncryption,
+    BucketPolicy,
+    LifecycleConfiguration,
+    LifecycleRule,
+    OwnershipControls,
+    OwnershipControlsRule,
+    PublicAccessBlockConfiguration,
+    ServerSideEncryptionByDefault,
+    ServerSideEncryptionRule,
+    VersioningConfiguration,
 )
 from troposphere.sqs import Queue, RedrivePolicy
 

@@ -19,6 +19,7 @@ from cloudc.passes import run_passes
 from cloudc.resolve import Resolved, resolve
 from cloudc.validate import validate
 
+
 @dataclass
 class Build:
     """The result of compiling one environment."""

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from functools import lru_cache
+from typing import Any
 
 from cloudc.source import Origin, Path
 
@@ -20,7 +21,7 @@ class Expr:
 
     __slots__ = ()
 
-    def targets(self) -> Iterator["Ref | GetAtt"]:
+    def targets(self) -> Iterator[Ref | GetAtt]:
         """Yield every resource reference inside this expression."""
         return iter(())
 
@@ -37,9 +38,9 @@ class Ref(Expr):
     """`Ref` to a resource; `derived` is an equivalent Sub that needs no reference."""
 
     target: str
-    derived: "Sub | None" = None
+    derived: Sub | None = None
 
-    def targets(self) -> Iterator["Ref | GetAtt"]:
+    def targets(self) -> Iterator[Ref | GetAtt]:
         yield self
 
 
@@ -49,9 +50,9 @@ class GetAtt(Expr):
 
     target: str
     attr: str
-    derived: "Sub | None" = None
+    derived: Sub | None = None
 
-    def targets(self) -> Iterator["Ref | GetAtt"]:
+    def targets(self) -> Iterator[Ref | GetAtt]:
         yield self
 
 
@@ -62,7 +63,7 @@ class Sub(Expr):
     template: str
     vars: tuple[tuple[str, Any], ...] = ()
 
-    def targets(self) -> Iterator["Ref | GetAtt"]:
+    def targets(self) -> Iterator[Ref | GetAtt]:
         for _, value in self.vars:
             yield from iter_targets(value)
 
@@ -74,7 +75,7 @@ class Join(Expr):
     sep: str
     parts: tuple[Any, ...]
 
-    def targets(self) -> Iterator["Ref | GetAtt"]:
+    def targets(self) -> Iterator[Ref | GetAtt]:
         for part in self.parts:
             yield from iter_targets(part)
 
@@ -86,7 +87,7 @@ class Select(Expr):
     index: int
     value: Any
 
-    def targets(self) -> Iterator["Ref | GetAtt"]:
+    def targets(self) -> Iterator[Ref | GetAtt]:
         yield from iter_targets(self.value)
 
 
@@ -101,7 +102,7 @@ class Base64(Expr):
 
     value: Any
 
-    def targets(self) -> Iterator["Ref | GetAtt"]:
+    def targets(self) -> Iterator[Ref | GetAtt]:
         yield from iter_targets(self.value)
 
 
@@ -165,7 +166,8 @@ def scanner() -> Scan:
     encode = json.JSONEncoder(default=default, separators=(",", ":"), check_circular=False).encode
 
     def scan(value: Any) -> tuple[list[Ref | GetAtt], str]:
-        box[0] = found = []
+        found: list[Ref | GetAtt] = []
+        box[0] = found
         return found, encode(value)
 
     return scan

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import Iterable
 
 Path = tuple[str | int, ...]
 
@@ -74,7 +75,7 @@ class Origins:
         """Return the origin recorded for exactly `path`."""
         return self._map.get(tuple(path))
 
-    def update(self, other: "Origins") -> None:
+    def update(self, other: Origins) -> None:
         """Take every origin of `other`, later layers winning."""
         self._map.update(other._map)
         self._keys.update(other._keys)
@@ -86,7 +87,7 @@ class Origins:
             for key in [k for k in table if k[:n] == prefix]:
                 del table[key]
 
-    def rebase(self, old: Path, new: Path) -> "Origins":
+    def rebase(self, old: Path, new: Path) -> Origins:
         """Return the origins under `old`, re-rooted at `new`."""
         n = len(old)
         return Origins(
@@ -94,7 +95,9 @@ class Origins:
             {new + k[n:]: v for k, v in self._keys.items() if k[:n] == old},
         )
 
-    def overlaid(self, over: "Origins", drop: set[Path], take: set[Path]) -> "Origins":
+    def overlaid(
+        self, over: Origins, drop: AbstractSet[Path], take: AbstractSet[Path]
+    ) -> Origins:
         """Return these origins less those under `drop`, plus `over`'s under `take`.
 
         One pass over each table, whatever the number of prefixes (a merge replaces many
@@ -121,7 +124,7 @@ class Origins:
         return len(self._map)
 
 
-def _under(path: Path, prefixes: set[Path], depth: int) -> bool:
+def _under(path: Path, prefixes: AbstractSet[Path], depth: int) -> bool:
     """Say whether `path` is one of `prefixes` (none longer than `depth`) or lies below one."""
     if depth == 1:  # the common case: whole sections
         return path[:1] in prefixes

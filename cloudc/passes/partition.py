@@ -103,11 +103,11 @@ def partition(ir: IR, ctx: Context) -> IR:
     closed: dict[str, int] = {}  # per group: how many leading stacks are full (skipped)
     for u in units.values():
         chain = stacks.setdefault(u.group, [])
-        first = closed.get(u.group, 0)
-        while first < len(chain) and chain[first].full():
-            first += 1
-        closed[u.group] = first
-        for s in chain[first:] if first else chain:
+        skip = closed.get(u.group, 0)
+        while skip < len(chain) and chain[skip].full():
+            skip += 1
+        closed[u.group] = skip
+        for s in chain[skip:] if skip else chain:
             if s.fits(u):
                 break
         else:
