@@ -21,7 +21,7 @@ const n = parseInt(process.env.BENCH_N || '10', 10);
 const code = process.env.BENCH_CODE || path.join(__dirname, 'src');
 const prefix = 'bench-app-production';
 
-const app = new cdk.App();
+const app = new cdk.App({ analyticsReporting: false });  // no AWS::CDK::Metadata: 500 a stack fit
 const root = new cdk.Stack(app, 'BenchApp', { description: 'Bench App (production), by cdk' });
 cdk.Tags.of(root).add('project', 'bench-app');
 cdk.Tags.of(root).add('environment', 'production');
@@ -62,8 +62,9 @@ chunks('queues', 250, (stack, i) => {
   });
 });
 
-const assetCode = lambda.Code.fromAsset(code);
+const codes = new Map();  // one Code a stack: CDK binds an asset to one stack
 chunks('functions', 125, (stack, i) => {
+  if (!codes.has(stack)) codes.set(stack, lambda.Code.fromAsset(code));
   const name = `${prefix}-worker-${i}`;
   const queueArn = cdk.Fn.sub(`arn:\${AWS::Partition}:sqs:\${AWS::Region}:\${AWS::AccountId}:${prefix}-jobs-${i}`);
   const bucketArn = cdk.Fn.sub(`arn:\${AWS::Partition}:s3:::${prefix}-files-${i}`);
@@ -91,7 +92,7 @@ chunks('functions', 125, (stack, i) => {
     functionName: name,
     runtime: lambda.Runtime.NODEJS_22_X,
     handler: 'index.handler',
-    code: assetCode,
+    code: codes.get(stack),
     memorySize: 256,
     timeout: cdk.Duration.seconds(20),
     architecture: lambda.Architecture.ARM_64,

@@ -163,13 +163,19 @@ def main() -> None:
                     p.rss_mib.append(rss)
             if cdk and n == args.cdk_size:
                 cdk_out = folder / "cdk.out"
-                _, wall, cpu, rss = run_process(
-                    [*cdk, "synth", "--app", f"node {BENCH / 'cdk_app.js'}", "-o", str(cdk_out), "-q"],
-                    env={**os.environ, "BENCH_N": str(n), "BENCH_CODE": str(folder / "src"),
-                         "CDK_DISABLE_VERSION_CHECK": "1", "CDK_DISABLE_CLI_TELEMETRY": "1"},
-                    cwd=BENCH)
-                # cdk runs node children: the CPU and peak RSS here are of the cdk CLI process
-                # and its synth child (rusage of the largest), so compare them loosely.
+                try:
+                    _, wall, cpu, rss = run_process(
+                        [*cdk, "synth", "--app", f"node {BENCH / 'cdk_app.js'}", "-o",
+                         str(cdk_out), "-q"],
+                        env={**os.environ, "BENCH_N": str(n), "BENCH_CODE": str(folder / "src"),
+                             "CDK_DISABLE_VERSION_CHECK": "1", "CDK_DISABLE_CLI_TELEMETRY": "1"},
+                        cwd=BENCH)
+                except SystemExit as exc:  # cdk is optional: say so and go on
+                    print(f"cdk synth failed: {str(exc)[-500:]}", file=sys.stderr)
+                    rows.append({"n": n, "sides": sides, "floors": floors, "info": info})
+                    continue
+                # wait4's rusage counts the CLI's reaped children too (the node synth): CPU is
+                # their sum, peak RSS the largest of them.
                 c = sides.setdefault("cdk synth process", Side())
                 c.wall.append(wall)
                 c.cpu.append(cpu)
