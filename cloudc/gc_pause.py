@@ -17,8 +17,11 @@ def gc_paused(fn: F) -> F:
     returns, so the collector's passes during it find nothing to free and cost about a third
     of the build. Reference counting still frees everything as usual, and a build's data holds
     (next to) no reference cycles (tests/test_perf.py), so little waits for the collector.
-    The first allocation after `fn` returns still runs one young-generation pass over what
-    `fn` kept; a short-lived process (the CLI) can avoid even that with `gc.freeze()`.
+
+    On the way out, what `fn` kept moves to the oldest generation without a pass over it
+    (`gc.freeze()` then `gc.unfreeze()`, both constant-time list moves); otherwise the first
+    allocation after `fn` would scan all of it as young objects. Skipped when the process has
+    frozen objects of its own (unfreezing would release them).
     """
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -28,5 +31,8 @@ def gc_paused(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         finally:
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
     return run  # type: ignore[return-value]
