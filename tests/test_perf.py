@@ -210,3 +210,18 @@ def test_merge_origins_match_the_definition(base: dict[str, Any], over: dict[str
     _, got = merge(base, bo, over, oo)
     assert got._map == expected._map
     assert got._keys == expected._keys
+
+
+def test_compile_keeps_objects_the_process_froze(tmp_path: Path) -> None:
+    """The compiler promotes its objects with freeze + unfreeze only when nothing else is frozen."""
+    config = write_app(tmp_path, 2)
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        compile_config(config, "production")
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+    compile_config(config, "production")
+    assert gc.get_freeze_count() == 0
