@@ -282,15 +282,29 @@ def _check_ref(tok: str, path: Path, res: Resolved, names: dict[str, set[str]],
                   hint=hint)
 
 
-def _strings(value: Any, path: Path) -> typing.Iterator[tuple[Path, str]]:
+def _strings(value: Any, path: Path) -> list[tuple[Path, str]]:
+    """Return every string in `value` with its path, in document order."""
+    out: list[tuple[Path, str]] = []
+    _collect_strings(value, path, out)
+    return out
+
+
+def _collect_strings(value: Any, path: Path, out: list[tuple[Path, str]]) -> None:
+    # A list, not nested generators: every string of the config passes through here.
     if isinstance(value, str):
-        yield path, value
+        out.append((path, value))
     elif isinstance(value, dict):
         for k, v in value.items():
-            yield from _strings(v, path + (k,))
+            if isinstance(v, str):
+                out.append((path + (k,), v))
+            elif isinstance(v, (dict, list)):
+                _collect_strings(v, path + (k,), out)
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield from _strings(v, path + (i,))
+            if isinstance(v, str):
+                out.append((path + (i,), v))
+            elif isinstance(v, (dict, list)):
+                _collect_strings(v, path + (i,), out)
 
 
 def check_mode(res: Resolved, diags: Diagnostics) -> None:

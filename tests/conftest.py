@@ -18,9 +18,11 @@ def pytest_configure(config: pytest.Config) -> None:
     tests/helpers.py `build` and the golden tests pass `check_ir=True` themselves; this also
     covers builds made through the CLI (`cloudc build` in CliRunner) and direct calls.
     """
+    import inspect
+
     from cloudc.compile import compile_config
 
-    defaults = compile_config.__kwdefaults__
+    defaults = inspect.unwrap(compile_config).__kwdefaults__  # under any decorator
     assert defaults is not None and "check_ir" in defaults, "compile_config lost check_ir"
     defaults["check_ir"] = True
 
