@@ -12,6 +12,7 @@ from cloudc.context import Context
 from cloudc.diagnostics import Diagnostics
 from cloudc.emit.cloudformation import Emitter
 from cloudc.emit.writer import manifest, serialise
+from cloudc.gc_pause import gc_paused
 from cloudc.ir import IR
 from cloudc.lower import lower
 from cloudc.passes import run_passes
@@ -33,6 +34,7 @@ class Build:
     assets: Assets = field(default_factory=Assets)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
 
+    @gc_paused
     def files(self, fmt: str = "json") -> dict[str, bytes]:
         """Return every output file, by path relative to the environment's folder."""
         ext = "yaml" if fmt == "yaml" else "json"
@@ -77,6 +79,7 @@ def _error_count(diags: Diagnostics) -> int:
     return sum(1 for d in diags.items if d.severity == "error")
 
 
+@gc_paused
 def compile_config(path: Path, env: str, sets: list[str] | None = None,
                    *, check_ir: bool = False, dry: bool = False) -> Build:
     """Compile `path` for `env`; findings are in `build.diagnostics` (never raises on bad input)."""

@@ -6,10 +6,12 @@ can follow edges and the emitter is the only code that writes CloudFormation int
 
 from __future__ import annotations
 
+import json
 import re
-from functools import lru_cache
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator, TypeVar
+from functools import lru_cache
+from typing import Any, TypeVar
 
 from cloudc.capabilities import (
     CdnOrigin, Default, EventSource, Invocable, LoadBalancer, Metric, Mountable, PublishTarget,
@@ -23,7 +25,7 @@ class Expr:
 
     __slots__ = ()
 
-    def targets(self) -> Iterator["Ref | GetAtt"]:
+    def targets(self) -> Iterator[Ref | GetAtt]:
         """Yield every resource reference inside this expression."""
         return iter(())
 
@@ -40,9 +42,9 @@ class Ref(Expr):
     """`Ref` to a resource; `derived` is an equivalent Sub that needs no reference."""
 
     target: str
-    derived: "Sub | None" = None
+    derived: Sub | None = None
 
-    def targets(self) -> Iterator["Ref | GetAtt"]:
+    def targets(self) -> Iterator[Ref | GetAtt]:
         yield self
 
 
@@ -52,9 +54,9 @@ class GetAtt(Expr):
 
     target: str
     attr: str
-    derived: "Sub | None" = None
+    derived: Sub | None = None
 
-    def targets(self) -> Iterator["Ref | GetAtt"]:
+    def targets(self) -> Iterator[Ref | GetAtt]:
         yield self
 
 
@@ -65,7 +67,7 @@ class Sub(Expr):
     template: str
     vars: tuple[tuple[str, Any], ...] = ()
 
-    def targets(self) -> Iterator["Ref | GetAtt"]:
+    def targets(self) -> Iterator[Ref | GetAtt]:
         for _, value in self.vars:
             yield from iter_targets(value)
 
@@ -77,7 +79,7 @@ class Join(Expr):
     sep: str
     parts: tuple[Any, ...]
 
-    def targets(self) -> Iterator["Ref | GetAtt"]:
+    def targets(self) -> Iterator[Ref | GetAtt]:
         for part in self.parts:
             yield from iter_targets(part)
 
@@ -89,7 +91,7 @@ class Select(Expr):
     index: int
     value: Any
 
-    def targets(self) -> Iterator["Ref | GetAtt"]:
+    def targets(self) -> Iterator[Ref | GetAtt]:
         yield from iter_targets(self.value)
 
 
@@ -104,7 +106,7 @@ class Base64(Expr):
 
     value: Any
 
-    def targets(self) -> Iterator["Ref | GetAtt"]:
+    def targets(self) -> Iterator[Ref | GetAtt]:
         yield from iter_targets(self.value)
 
 
@@ -118,17 +120,61 @@ def collect_targets(value: Any) -> list[Ref | GetAtt]:
     out: list[Ref | GetAtt] = []
     stack = [value]
     pop = stack.pop
+    push = stack.extend
+    add = out.append
     while stack:
         v = pop()
-        if isinstance(v, dict):
-            stack.extend(v.values())
+        t = type(v)  # exact-type tests first: most values are plain strings, dicts and lists
+        if t is str:
+            continue
+        if t is dict:
+            push(v.values())
+        elif t is list:
+            push(v)
+        elif t is Ref or t is GetAtt:
+            add(v)
+        elif isinstance(v, dict):
+            push(v.values())
         elif isinstance(v, list):
-            stack.extend(v)
+            push(v)
         elif isinstance(v, (Ref, GetAtt)):
-            out.append(v)
+            add(v)
         elif isinstance(v, Expr):
             out.extend(v.targets())
     return out
+
+
+# What a deploy-time value counts for in a template size estimate (the emitter writes an
+# intrinsic or a parameter reference of about this size).
+PLACEHOLDER = "x" * 64
+
+
+Scan = Callable[[Any], "tuple[list[Ref | GetAtt], str]"]
+
+
+def scanner() -> Scan:
+    """Return `scan(value)`: every Ref/GetAtt in `value`, and its compact JSON with each Expr
+    written as PLACEHOLDER, from one pass of the C JSON encoder (several times faster than
+    walking the value in Python). Made once per pass, used for every resource."""
+    box: list[list[Ref | GetAtt]] = [[]]
+
+    def default(value: Any) -> str:
+        if isinstance(value, (Ref, GetAtt)):
+            box[0].append(value)
+        elif isinstance(value, Expr):
+            box[0].extend(value.targets())
+        else:
+            raise TypeError(f"{type(value).__name__} is not JSON-shaped")
+        return PLACEHOLDER
+
+    encode = json.JSONEncoder(default=default, separators=(",", ":"), check_circular=False).encode
+
+    def scan(value: Any) -> tuple[list[Ref | GetAtt], str]:
+        found: list[Ref | GetAtt] = []
+        box[0] = found
+        return found, encode(value)
+
+    return scan
 
 
 def arn(service: str, resource: str, *, region: bool = True, account: bool = True) -> Sub:
@@ -140,6 +186,11 @@ def arn(service: str, resource: str, *, region: bool = True, account: bool = Tru
     r = "${AWS::Region}" if region else ""
     a = "${AWS::AccountId}" if account else ""
     return Sub(f"arn:${{AWS::Partition}}:{service}:{r}:{a}:{resource}")
+
+
+# The DeletionPolicy of kept data: retained, except when the stack operation that created it
+# rolls back. https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html
+RETAIN_ON_DELETE = "RetainExceptOnCreate"
 
 
 @dataclass(eq=False, slots=True)
@@ -158,6 +209,16 @@ class Resource:
     update_policy: dict[str, Any] | None = None  # e.g. AutoScalingRollingUpdate
     metadata: dict[str, Any] = field(default_factory=dict)
     stateful: bool = False
+
+    def retain(self, keep: bool = True) -> None:
+        """Keep the resource when its stack deletes or replaces it (`keep`), or delete it.
+
+        Deletion uses `RetainExceptOnCreate`: when the operation that created the resource rolls
+        back (a failed first deploy), CloudFormation deletes it, so a retry does not fail with
+        "already exists" on its name. UpdateReplacePolicy does not accept that value: `Retain`.
+        """
+        self.deletion_policy = RETAIN_ON_DELETE if keep else "Delete"
+        self.update_replace_policy = "Retain" if keep else "Delete"
 
 
 @dataclass(eq=False)
@@ -247,6 +308,9 @@ class IR:
         self.groups: dict[str, str] = {}  # logical id -> nested stack name (after partition)
         self.edges: dict[str, list[str]] = {}  # logical id -> the ids it depends on
         self.targets: dict[str, list[Ref | GetAtt]] = {}  # logical id -> references it holds
+        # logical id -> (size of its properties as compact JSON with PLACEHOLDERs, number of
+        # dynamic references): set with `targets` by the dependencies pass, for partition.
+        self.sizes: dict[str, tuple[int, int]] = {}
         self.stack_order: list[str] = []
 
     def add(self, resource: Resource) -> Resource:

@@ -8,7 +8,10 @@ config value behind a property, so the user reads `cloud.yaml:12:13` and never t
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
 import importlib.util
+import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +32,19 @@ LINT_CODES = (
     Code("W3106", "cfn-lint reports a warning", "`validate --lint`: a cfn-lint warning, as E3106"),
 )
 HINT = "see https://github.com/aws-cloudformation/cfn-lint/blob/main/docs/rules.md"
+
+# cfn-lint checks an RDS instance's EngineVersion against full versions (E3691: "not one of",
+# W3691: "deprecated"). RDS also takes a major version alone (MySQL/MariaDB `8.0`, PostgreSQL
+# `16`, `9.6`) and creates the instance on that major's default minor version, so such a value
+# is fine while cfn-lint's own data lists a minor of that major that is not deprecated. Any
+# other value (`9.9.9`, a major with no current minor) is still reported.
+# https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
+RDS_VERSION_RULES = frozenset({"E3691", "W3691"})
+MAJOR_ALIAS = {
+    "mysql": re.compile(r"\d+\.\d+"),
+    "mariadb": re.compile(r"\d+\.\d+"),
+    "postgres": re.compile(r"[1-9]\d+|9\.\d"),
+}
 for _code in LINT_CODES:
     CODES.setdefault(_code.code, _code)
 
@@ -51,8 +67,49 @@ def lint_build(build: "Build") -> list[Diagnostic]:
             rule = str(m.rule.id)
             if rule in IGNORED or rule[:1] not in ("E", "W"):
                 continue
+            if rule in RDS_VERSION_RULES and _major_alias(build, list(getattr(m, "path", []) or [])):
+                continue
             _add(build, diags, rule, str(m.message), list(getattr(m, "path", []) or []), rel)
     return diags.sorted()
+
+
+def _major_alias(build: "Build", tpath: list[Any]) -> bool:
+    """Say whether a finding's DB instance names a major version that has a current minor."""
+    if build.ir is None or len(tpath) < 2 or tpath[0] != "Resources":
+        return False
+    r = build.ir.resources.get(str(tpath[1]))
+    if r is None or r.type != "AWS::RDS::DBInstance":
+        return False
+    engine, version = r.properties.get("Engine"), r.properties.get("EngineVersion")
+    if not isinstance(engine, str) or not isinstance(version, str):
+        return False
+    pattern = MAJOR_ALIAS.get(engine.lower())
+    if pattern is None or not pattern.fullmatch(version):
+        return False
+    known, deprecated = _rds_versions(engine.lower())
+    return any(v.startswith(version + ".") and v not in deprecated for v in known)
+
+
+@functools.cache
+def _rds_versions(engine: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Return cfn-lint's (known, deprecated) DB instance versions of `engine`.
+
+    engine_version.json lists the known ones under `then`, engine_version_deprecated.json the
+    deprecated ones under `if` (both per engine, in `allOf`).
+    """
+    base = importlib.resources.files("cfnlint.data.schemas.extensions.aws_rds_dbinstance")
+
+    def versions(name: str, branch: str) -> frozenset[str]:
+        found: set[str] = set()
+        for case in json.loads((base / name).read_text(encoding="utf-8"))["allOf"]:
+            if case.get("if", {}).get("properties", {}).get("Engine", {}).get("const") != engine:
+                continue
+            props = case.get(branch, {}).get("properties", {})
+            found.update(str(v) for v in props.get("EngineVersion", {}).get("enum", ()))
+        return frozenset(found)
+
+    return (versions("engine_version.json", "then"),
+            versions("engine_version_deprecated.json", "if"))
 
 
 def _add(build: "Build", diags: Diagnostics, rule: str, message: str, tpath: list[Any],

@@ -11,6 +11,7 @@ the output, no read blocks, and `code: /` cannot walk the file system.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,6 +161,25 @@ def scan(folder: Path, root: Path, what: str, *, limit: int | None = MAX_CODE_BY
     return out
 
 
+_MANIFEST_HEAD = re.compile(rb'\s*\{\s*"cloudc"\s*:')
+
+
+def _is_build_output(folder: Path) -> bool:
+    """Say whether `folder` is a cloudc build (`build/<env>/`): never zipped into code.
+
+    `code: ./` with the default `--out build` would otherwise ship the previous build (and
+    every build after it would grow by the one before).
+    """
+    try:
+        with open(folder / "manifest.json", "rb") as fh:
+            head = fh.read(64)
+    except OSError:
+        return False
+    if _MANIFEST_HEAD.match(head) is None:
+        return False
+    return (folder / "template.json").exists() or (folder / "template.yaml").exists()
+
+
 def _walk(top: Path, base: Path, what: str, skip: frozenset[str]) -> Iterator[Entry]:
     """Yield the files under the real folder `top`, without recursion and without loops."""
     todo: list[tuple[Path, str, tuple[Path, ...]]] = [(top, "", (top,))]
@@ -176,7 +196,7 @@ def _walk(top: Path, base: Path, what: str, skip: frozenset[str]) -> Iterator[En
             target, info = _follow(e, rel, base, what)
             mode = info.st_mode
             if stat.S_ISDIR(mode):
-                if e.name in skip:
+                if e.name in skip or _is_build_output(target):
                     continue
                 if target in ancestors:
                     raise PathProblem("E1014", f"{what}: symbolic link `{shown(rel)}` loops "

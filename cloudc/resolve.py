@@ -190,32 +190,38 @@ def merge(
     base: dict[str, Any], base_origins: Origins, over: dict[str, Any], over_origins: Origins
 ) -> tuple[dict[str, Any], Origins]:
     """Merge `over` onto `base`: maps key by key, scalars and lists replace, null deletes."""
-    origins = Origins(dict(base_origins._map), dict(base_origins._keys))
-    out = _merge_into(dict(base), over, (), origins, over_origins)
+    drop: set[Path] = set()  # values replaced or deleted: their old origins go
+    take: set[Path] = set()  # values replaced or added: their origins come from `over`
+    maps: list[Path] = []  # maps merged key by key
+    out = _merge_into(dict(base), over, (), drop, take, maps)
+    origins = base_origins.overlaid(over_origins, drop, take)
+    for p in maps:  # a merged map keeps its first position
+        k = over_origins.exact(p)
+        if k is not None and origins.exact(p) is None:
+            origins.set(p, k)
     return out, origins
 
 
 def _merge_into(
-    base: dict[str, Any], over: dict[str, Any], path: Path, origins: Origins, over_origins: Origins
+    base: dict[str, Any], over: dict[str, Any], path: Path, drop: set[Path], take: set[Path],
+    maps: list[Path],
 ) -> dict[str, Any]:
     for key, value in over.items():
         p = path + (key,)
         if value is None:
             if key in base:
                 del base[key]
-                origins.drop_under(p)
+                drop.add(p)
             continue
         old = base.get(key)
         if isinstance(value, dict) and isinstance(old, dict):
-            base[key] = _merge_into(dict(old), value, p, origins, over_origins)
-            k = over_origins.exact(p)
-            if k is not None and origins.exact(p) is None:
-                origins.set(p, k)
+            base[key] = _merge_into(dict(old), value, p, drop, take, maps)
+            maps.append(p)
         else:
             if key in base:
-                origins.drop_under(p)
+                drop.add(p)
             base[key] = value
-            origins.update(over_origins.rebase(p, p))
+            take.add(p)
     return base
 
 
@@ -274,7 +280,9 @@ def interpolate(res: Resolved, diags: Diagnostics) -> None:
 class _Interp:
     def __init__(self, res: Resolved, variables: dict[str, Any], builtins: dict[str, str],
                  diags: Diagnostics) -> None:
-        self.res = res
+        # The origins, not `res`: `res.interp` is this object, and a cycle would keep the
+        # whole resolved config alive until the garbage collector's next full pass.
+        self.origins = res.origins
         self.variables = variables
         self.builtins = builtins
         self.diags = diags
@@ -303,7 +311,7 @@ class _Interp:
             return text if got is _KEEP else got
         if text.count("${") != len(INTERP.findall(text)):
             self.diags.add("E1005", f"unclosed or nested `${{` in `{text}`",
-                           origin=self.res.origins.get(path), path=path)
+                           origin=self.origins.get(path), path=path)
             return text
 
         def sub(m: re.Match[str]) -> str:
@@ -313,7 +321,7 @@ class _Interp:
         return INTERP.sub(sub, text)
 
     def token(self, tok: str, path: Path) -> Any:
-        origin = self.res.origins.get(path)
+        origin = self.origins.get(path)
         if tok.startswith("var:"):
             name = tok[4:].strip()
             if name not in self.variables:
@@ -367,7 +375,7 @@ class _Interp:
         if key is None or not looks_secret(key):
             return
         self.diags.add("W1010", f"`{key}` looks like a secret but gets a build-time "
-                       "`${env:...}` value: the template will hold it in plain text", origin=self.res.origins.get(where),
+                       "`${env:...}` value: the template will hold it in plain text", origin=self.origins.get(where),
                        path=lands, hint="keep it in `secrets:` and write `${secret:NAME}`, or "
                        "use `${ssm:/path}`; both are resolved by AWS at deploy time")
 

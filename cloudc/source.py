@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import Iterable
 
 Path = tuple[str | int, ...]
 
@@ -74,7 +75,7 @@ class Origins:
         """Return the origin recorded for exactly `path`."""
         return self._map.get(tuple(path))
 
-    def update(self, other: "Origins") -> None:
+    def update(self, other: Origins) -> None:
         """Take every origin of `other`, later layers winning."""
         self._map.update(other._map)
         self._keys.update(other._keys)
@@ -86,7 +87,7 @@ class Origins:
             for key in [k for k in table if k[:n] == prefix]:
                 del table[key]
 
-    def rebase(self, old: Path, new: Path) -> "Origins":
+    def rebase(self, old: Path, new: Path) -> Origins:
         """Return the origins under `old`, re-rooted at `new`."""
         n = len(old)
         return Origins(
@@ -94,9 +95,40 @@ class Origins:
             {new + k[n:]: v for k, v in self._keys.items() if k[:n] == old},
         )
 
+    def overlaid(
+        self, over: Origins, drop: AbstractSet[Path], take: AbstractSet[Path]
+    ) -> Origins:
+        """Return these origins less those under `drop`, plus `over`'s under `take`.
+
+        One pass over each table, whatever the number of prefixes (a merge replaces many
+        values; scanning every origin once per value was quadratic).
+        """
+        mapping, keys = self._map, self._keys
+        if drop:
+            d = max(map(len, drop))
+            mapping = {k: v for k, v in mapping.items() if not _under(k, drop, d)}
+            keys = {k: v for k, v in keys.items() if not _under(k, drop, d)}
+        else:
+            mapping, keys = dict(mapping), dict(keys)
+        if take:
+            d = max(map(len, take))
+            mapping.update((k, v) for k, v in over._map.items() if _under(k, take, d))
+            keys.update((k, v) for k, v in over._keys.items() if _under(k, take, d))
+        return Origins(mapping, keys)
+
     def items(self) -> Iterable[tuple[Path, Origin]]:
         """Iterate over (path, origin) pairs."""
         return self._map.items()
 
     def __len__(self) -> int:
         return len(self._map)
+
+
+def _under(path: Path, prefixes: AbstractSet[Path], depth: int) -> bool:
+    """Say whether `path` is one of `prefixes` (none longer than `depth`) or lies below one."""
+    if depth == 1:  # the common case: whole sections
+        return path[:1] in prefixes
+    for i in range(1, min(len(path), depth) + 1):
+        if path[:i] in prefixes:
+            return True
+    return False

@@ -62,9 +62,35 @@ def _report(exc: ValidationError, res: Resolved, diags: Diagnostics) -> None:
         elif etype.endswith("_type") or etype.endswith("_parsing") or etype == "union_tag_invalid":
             diags.add("E2003", f"expected {_type_word(etype, err)}, got {_describe(value)}",
                       origin=res.origins.get(path), path=path)
+        elif path == SLUG and res.origins.exact(SLUG) is None:
+            _derived_slug(res, diags)
         else:
             msg = str(err["msg"]).removeprefix("Value error, ")
             diags.add("E2005", msg, origin=res.origins.get(path), path=path)
+
+
+SLUG: Path = ("project", "slug")
+SLUG_MAX = 31  # the schema's slug pattern: a letter, then at most 30 of [a-z0-9-]
+
+
+def _derived_slug(res: Resolved, diags: Diagnostics) -> None:
+    """Report a slug derived from `project.name` (the user wrote no slug) at the name."""
+    name = str(res.data["project"].get("name", ""))
+    slug = str(res.data["project"].get("slug", ""))
+    shown = name if len(name) <= 60 else name[:57] + "..."
+    if len(slug) > SLUG_MAX:
+        why = f"is {len(slug)} characters (at most {SLUG_MAX})"
+    else:
+        why = f"(`{slug}`) does not start with a letter"
+    short = slug if slug[:1].isalpha() else "app-" + slug
+    if len(short) > SLUG_MAX:  # cut at a word boundary when there is one
+        cut = short[:SLUG_MAX + 1]
+        short = cut.rsplit("-", 1)[0] if "-" in cut else cut[:SLUG_MAX]
+    path = ("project", "name")
+    diags.add("E2005", f"the slug derived from the name `{shown}` {why}; set `project.slug`",
+              origin=res.origins.get(path), path=path,
+              hint=f"add `slug: {short}` under `project`: lowercase letters, digits and `-`, "
+                   f"starting with a letter, at most {SLUG_MAX}; physical names start with it")
 
 
 def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Path, bool]:
@@ -268,15 +294,29 @@ def _check_ref(tok: str, path: Path, res: Resolved, names: dict[str, set[str]],
                   hint=hint)
 
 
-def _strings(value: Any, path: Path) -> typing.Iterator[tuple[Path, str]]:
+def _strings(value: Any, path: Path) -> list[tuple[Path, str]]:
+    """Return every string in `value` with its path, in document order."""
+    out: list[tuple[Path, str]] = []
+    _collect_strings(value, path, out)
+    return out
+
+
+def _collect_strings(value: Any, path: Path, out: list[tuple[Path, str]]) -> None:
+    # A list, not nested generators: every string of the config passes through here.
     if isinstance(value, str):
-        yield path, value
+        out.append((path, value))
     elif isinstance(value, dict):
         for k, v in value.items():
-            yield from _strings(v, path + (k,))
+            if isinstance(v, str):
+                out.append((path + (k,), v))
+            elif isinstance(v, (dict, list)):
+                _collect_strings(v, path + (k,), out)
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield from _strings(v, path + (i,))
+            if isinstance(v, str):
+                out.append((path + (i,), v))
+            elif isinstance(v, (dict, list)):
+                _collect_strings(v, path + (i,), out)
 
 
 def check_mode(res: Resolved, diags: Diagnostics) -> None:

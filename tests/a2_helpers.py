@@ -7,7 +7,10 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from cloudc.compile import Build, compile_config
+import helpers
+from helpers import MJS
+
+from cloudc.compile import Build
 
 HEADER = """\
 project: { name: Demo, region: us-east-1 }
@@ -17,12 +20,8 @@ mode: serverless
 
 def build(tmp_path: Path, body: str, env: str = "production", code: bool = True) -> Build:
     """Compile `body` (YAML after the project header) for `env`."""
-    if code:
-        (tmp_path / "fn").mkdir(exist_ok=True)
-        (tmp_path / "fn" / "index.mjs").write_text("export const handler = async () => {};\n")
-    path = tmp_path / "cloud.yaml"
-    path.write_text(HEADER + textwrap.dedent(body), encoding="utf-8")
-    return compile_config(path, env, dry=True)
+    files = {"fn/index.mjs": MJS} if code else {}
+    return helpers.build(tmp_path, textwrap.dedent(body), env, head=HEADER, files=files)
 
 
 def resources(b: Build) -> dict[str, Any]:

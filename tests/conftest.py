@@ -1,4 +1,4 @@
-"""Shared fixtures: the --update-golden flag and one in-process cfn-lint for the whole run."""
+"""Shared fixtures: the --update-golden flag, one in-process cfn-lint, ir.check() on every build."""
 
 from __future__ import annotations
 
@@ -10,6 +10,21 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Make every build in the test run check the IR invariants after every pass.
+
+    tests/helpers.py `build` and the golden tests pass `check_ir=True` themselves; this also
+    covers builds made through the CLI (`cloudc build` in CliRunner) and direct calls.
+    """
+    import inspect
+
+    from cloudc.compile import compile_config
+
+    defaults = inspect.unwrap(compile_config).__kwdefaults__  # under any decorator
+    assert defaults is not None and "check_ir" in defaults, "compile_config lost check_ir"
+    defaults["check_ir"] = True
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -5,15 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cloudc.compile import compile_config
+from helpers import build as _build
 from helpers import error_lines as _errors
-
-
-def _build(tmp_path: Path, body: str, region: str = "us-east-1") -> Any:
-    (tmp_path / "fn").mkdir(exist_ok=True)
-    (tmp_path / "fn" / "index.js").write_text("exports.handler = async () => {}\n")
-    (tmp_path / "cloud.yaml").write_text(f"project: {{ name: Demo, region: {region} }}\n" + body)
-    return compile_config(tmp_path / "cloud.yaml", "production", dry=True)
 
 
 def _fn(build: Any, name: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from cloudc.compile import compile_config
-from helpers import all_resources as _resources, error_lines as _errors
+from helpers import MJS, build
+from helpers import all_resources as _resources
+from helpers import error_lines as _errors
 
 POOL = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbC123"
 
 
-def _build(tmp_path: Path, body: str, env: str = "production", region: str = "us-east-1") -> Any:
-    for name in ("fn", "auth"):
-        (tmp_path / name).mkdir(exist_ok=True)
-        (tmp_path / name / "index.mjs").write_text("export const handler = async () => ({});\n")
-    (tmp_path / "cloud.yaml").write_text(
-        f"project: {{ name: Demo, region: {region} }}\n" + body)
-    return compile_config(tmp_path / "cloud.yaml", env, dry=True)
+_build = partial(build, files={"fn/index.mjs": MJS, "auth/index.mjs": MJS})
 
 
 def _codes(build: Any) -> list[str]:

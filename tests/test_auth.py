@@ -6,15 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cloudc.compile import compile_config
+from helpers import build as _build
 from helpers import error_lines as _errors
-
-
-def _build(tmp_path: Path, body: str, env: str = "production", region: str = "us-east-1") -> Any:
-    (tmp_path / "fn").mkdir(exist_ok=True)
-    (tmp_path / "fn" / "index.js").write_text("exports.handler = async (e) => e\n")
-    (tmp_path / "cloud.yaml").write_text(f"project: {{ name: Demo, region: {region} }}\n" + body)
-    return compile_config(tmp_path / "cloud.yaml", env, dry=True)
 
 
 def _res(build: Any, stack: str = "auth") -> dict[str, Any]:
@@ -33,7 +26,7 @@ def test_pool_defaults_attrs_and_retention(tmp_path: Path) -> None:
                                "pool: '${auth.users.pool_arn}' }\n")
     assert not _errors(b)
     pool = _res(b)["AuthUsersPool"]
-    assert pool["DeletionPolicy"] == "Retain"
+    assert pool["DeletionPolicy"] == "RetainExceptOnCreate" and pool["UpdateReplacePolicy"] == "Retain"
     props = pool["Properties"]
     assert props["MfaConfiguration"] == "OFF"
     assert props["DeletionProtection"] == "ACTIVE"

@@ -38,7 +38,7 @@ def _cases() -> list[Path]:
 
 def _build(case: Path, env: str = "production") -> Build:
     sets = SPEC_SETS if case.name == "spec_example" else None
-    build = compile_config(case / "cloud.yaml", env, sets, dry=True)
+    build = compile_config(case / "cloud.yaml", env, sets, check_ir=True, dry=True)
     errors = [d.text() for d in build.diagnostics.errors]
     assert not errors, "\n".join(errors)
     return build
@@ -178,7 +178,7 @@ def test_no_two_record_sets_for_one_name_and_type(builds: dict[str, Build]) -> N
 
 def test_spec_example_as_written_has_one_duplicate_hostname_only() -> None:
     """The unchanged SPEC example's only clash is the hostname both an API and a service use."""
-    build = compile_config(SPEC, "production", dry=True)
+    build = compile_config(SPEC, "production", check_ir=True, dry=True)
     if build.nested is None or not build.nested:
         return  # the duplicate hostname is reported as an error by the config check
     have: dict[tuple[str, str, str], str] = {}

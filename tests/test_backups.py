@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
-from cloudc.compile import compile_config
+from helpers import build as _build
 from helpers import error_lines as _errors
-
-
-def _build(tmp_path: Path, body: str) -> Any:
-    (tmp_path / "cloud.yaml").write_text("project: { name: Demo }\n" + body)
-    return compile_config(tmp_path / "cloud.yaml", "production", dry=True)
 
 
 def test_plan_selection_and_role(tmp_path: Path) -> None:
@@ -21,7 +15,7 @@ def test_plan_selection_and_role(tmp_path: Path) -> None:
                          "backups: { daily: { resources: [databases.t, storage.docs] } }\n")
     assert not _errors(b)
     res = b.nested["backups"]["Resources"]
-    assert res["BackupsDailyVault"]["DeletionPolicy"] == "Retain"
+    assert res["BackupsDailyVault"]["DeletionPolicy"] == "RetainExceptOnCreate"
     rule = res["BackupsDailyPlan"]["Properties"]["BackupPlan"]["BackupPlanRule"][0]
     assert rule["Lifecycle"] == {"DeleteAfterDays": 35}
     sel = res["BackupsDailySelection"]["Properties"]["BackupSelection"]

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import helpers
 import pytest
 from click.testing import CliRunner
 
@@ -18,14 +19,10 @@ HEAD = "project: { name: Acme, region: us-east-1 }\n"
 
 def build(tmp: Path, body: str, env: str = "development", files: dict[str, str] | None = None
           ) -> Build:
-    """Write cloud.yaml (and a code folder) under tmp and compile it."""
-    (tmp / "fn").mkdir(exist_ok=True)
-    (tmp / "fn" / "index.js").write_text("exports.handler = async () => 1;\n")
-    (tmp / "site").mkdir(exist_ok=True)
-    for name, text in (files or {}).items():
-        (tmp / name).write_text(text)
-    (tmp / "cloud.yaml").write_text(HEAD + body)
-    return compile_config(tmp / "cloud.yaml", env)
+    """Write cloud.yaml (and a code folder, an empty site folder and `files`) and compile it."""
+    return helpers.build(tmp, body, env, head=HEAD, dry=False,
+                         files={"fn/index.js": "exports.handler = async () => 1;\n", "site/": "",
+                                **(files or {})})
 
 
 def found(b: Build, code: str) -> list[str]:
@@ -291,6 +288,24 @@ def test_side_file_overlay_close_to_a_base_entry(tmp_path: Path) -> None:
         "does not declare, next to `queues.orders`"]
 
 
+def test_vpc_search_domain_needs_the_service_linked_role(tmp_path: Path) -> None:
+    body = """\
+network: { vpc: { zones: 2, nat: none } }
+search:
+  public: { vpc: false }
+  logs: { count: 2 }
+  more: {}
+"""
+    b = build(tmp_path, body)
+    assert found(b, "W3190") == [
+        "5:3: `search.logs`: a domain in a VPC needs the service-linked role "
+        "AWSServiceRoleForAmazonOpenSearchService in the account; without it the domain's "
+        "create fails and the stack rolls back (`cloudc deploy` creates it when missing; with "
+        "another deploy tool run `aws iam create-service-linked-role --aws-service-name "
+        "opensearchservice.amazonaws.com` once per account, before the first deploy)"]
+    assert not found(build(tmp_path, "search:\n  public: { vpc: false }\n"), "W3190")
+
+
 def test_environment_name_close_to_a_built_in_one(tmp_path: Path) -> None:
     b = build(tmp_path, "queues:\n  jobs: {}\nenvironments:\n  prodution: {}\n  prod: {}\n")
     assert found(b, "W3121") == [
@@ -384,7 +399,7 @@ network: {}
 databases:
   main:
     engine: postgres
-    version: "16"
+    version: "16.1"
 """)
     res = CliRunner().invoke(cli, ["--no-color", "validate", "--lint", "--env", "staging",
                                    str(tmp_path / "cloud.yaml")])
@@ -392,7 +407,30 @@ databases:
     warn = [x for x in res.output.splitlines() if "W3106" in x]
     assert len(warn) == 1, res.output
     assert ":6:14: warning[W3106]: `databases.main.version`: cfn-lint W3691: Engine version " \
-           "'16' for engine 'postgres' is deprecated" in warn[0]
+           "'16.1' for engine 'postgres' is deprecated" in warn[0]
+
+
+def test_lint_accepts_rds_major_version_aliases(tmp_path: Path) -> None:
+    """RDS takes `8.0` / `16` and picks the default minor: no E3691/W3691 for those."""
+    pytest.importorskip("cfnlint")
+    (tmp_path / "cloud.yaml").write_text(HEAD + """\
+network: {}
+databases:
+  my: { engine: mysql, version: "8.0" }
+  pg: { engine: postgres, version: "16" }
+  old: { engine: postgres, version: "9.6" }
+  bad: { engine: postgres, version: "9.9.9" }
+  gone: { engine: mysql, version: "9.9" }
+""")
+    res = CliRunner().invoke(cli, ["--no-color", "validate", "--lint", "--env", "staging",
+                                   str(tmp_path / "cloud.yaml")])
+    lint = [x for x in res.output.splitlines() if "3106]" in x]
+    # 9.6 is a major alias too, but every 9.6 minor is deprecated: RDS creates none.
+    assert [x.split(": ", 1)[0].rsplit(":", 2)[-2] for x in lint] == ["6", "7", "8"], res.output
+    assert "`databases.old.version`: cfn-lint E3691: '9.6' is not one of" in lint[0]
+    assert "`databases.bad.version`: cfn-lint E3691: '9.9.9' is not one of" in lint[1]
+    assert "`databases.gone.version`: cfn-lint E3691: '9.9' is not one of" in lint[2]
+    assert res.exit_code == 1
 
 
 def test_lint_without_cfn_lint_is_a_usage_error(tmp_path: Path,

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from cloudc.compile import compile_config
-from helpers import all_resources as _resources, error_lines as _errors
+from helpers import all_resources as _resources
+from helpers import build as _build
+from helpers import error_lines as _errors
+
 from cloudc.lower._rds import family
-
-
-def _build(tmp_path: Path, body: str, env: str = "production") -> Any:
-    (tmp_path / "fn").mkdir(exist_ok=True)
-    (tmp_path / "fn" / "index.js").write_text("exports.handler = async () => {}\n")
-    (tmp_path / "cloud.yaml").write_text("project: { name: Demo }\n" + body)
-    return compile_config(tmp_path / "cloud.yaml", env, dry=True)
 
 
 def test_function_linked_to_redis_joins_the_vpc(tmp_path: Path) -> None:
@@ -117,7 +111,7 @@ functions: { api: { code: ./fn, link: [file_systems.shared] } }
     assert not _errors(b)
     res = _resources(b)
     fs = res["FileSystemsSharedFileSystem"]
-    assert fs["Properties"]["Encrypted"] and fs["DeletionPolicy"] == "Retain"
+    assert fs["Properties"]["Encrypted"] and fs["DeletionPolicy"] == "RetainExceptOnCreate"
     assert fs["Properties"]["BackupPolicy"] == {"Status": "ENABLED"}
     assert {"FileSystemsSharedMountTarget1", "FileSystemsSharedMountTarget2"} <= set(res)
     ap = res["FileSystemsSharedAccessPointApp"]["Properties"]

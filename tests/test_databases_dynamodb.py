@@ -31,7 +31,7 @@ def test_table_in_production(tmp_path: Path) -> None:
     assert not b.diagnostics.has_errors, b.diagnostics.sorted()
     t = _table(b)
     p = t["Properties"]
-    assert t["DeletionPolicy"] == "Retain" and t["UpdateReplacePolicy"] == "Retain"
+    assert t["DeletionPolicy"] == "RetainExceptOnCreate" and t["UpdateReplacePolicy"] == "Retain"
     assert p["BillingMode"] == "PAY_PER_REQUEST"
     assert p["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"},
                               {"AttributeName": "sk", "KeyType": "RANGE"}]

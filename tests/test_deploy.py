@@ -400,3 +400,55 @@ def test_failed_change_set_is_no_changes_only_when_cloudformation_says_so(
             with pytest.raises(AwsError, match="the change set failed: Template format error"):
                 d.create_change_set(aws, NAME, pkg, create=False, tags={})
         stub.assert_no_pending_responses()
+
+
+# --- service-linked roles ----------------------------------------------------------------------
+
+SEARCH_APP = """\
+project: { name: Search Shop, region: us-east-1 }
+network:
+  vpc: { zones: 2, nat: none }
+search:
+  logs: { instance: t3.small.search, count: 2, storage_gb: 20 }
+"""
+SLR_PATH = "/aws-service-role/opensearchservice.amazonaws.com/"
+
+
+def _opensearch_roles(moto: str) -> list[str]:
+    iam = boto3.client("iam", endpoint_url=moto, region_name="us-east-1")
+    return [r["RoleName"] for r in iam.list_roles(PathPrefix=SLR_PATH)["Roles"]]
+
+
+@pytest.mark.aws
+def test_deploy_creates_the_opensearch_service_linked_role_when_missing(
+        cloudc: Cli, moto: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "cloud.yaml").write_text(SEARCH_APP)
+    monkeypatch.chdir(tmp_path)
+    assert _opensearch_roles(moto) == []
+    result = cloudc("deploy", "--env", "development", "--yes")
+    assert "the account has no service-linked role AWSServiceRoleForAmazonOpenSearchService" \
+           in result.stderr, result.output
+    assert len(_opensearch_roles(moto)) == 1  # moto names it its own way; the path is AWS's
+    # before the change set (which moto then fails to execute: no nested GetAtt)
+    assert result.stderr.index("service-linked role") < result.stderr.index("change set")
+
+
+@pytest.mark.aws
+def test_ensure_linked_roles_leaves_an_existing_role_alone(moto: str, build: Any) -> None:
+    iam = boto3.client("iam", endpoint_url=moto, region_name="us-east-1")
+    domain = {"Resources": {"D": {"Type": "AWS::OpenSearchService::Domain",
+                                  "Properties": {"VPCOptions": {"SubnetIds": ["s"]}}}}}
+    public = {"Resources": {"D": {"Type": "AWS::OpenSearchService::Domain", "Properties": {}}}}
+    aws = Aws("us-east-1", endpoint_url=moto)
+    said: list[str] = []
+    assert d.ensure_linked_roles(aws, [build.root, *build.nested.values(), public],
+                                 said.append) == []
+    assert said == [] and _opensearch_roles(moto) == []  # no VPC domain: nothing to do
+    assert d.ensure_linked_roles(aws, [domain], said.append) == [
+        "AWSServiceRoleForAmazonOpenSearchService"]
+    assert len(said) == 1 and "create-service-linked-role --aws-service-name " \
+        "opensearchservice.amazonaws.com" in said[0]
+    iam.create_role(RoleName="AWSServiceRoleForAmazonElasticsearchService",
+                    Path="/aws-service-role/es.amazonaws.com/", AssumeRolePolicyDocument="{}")
+    said.clear()  # the legacy Elasticsearch role serves the account too
+    assert d.ensure_linked_roles(aws, [domain], said.append) == [] and said == []

@@ -209,12 +209,13 @@ def test_resource_moving_between_nested_stacks_is_a_replacement() -> None:
     assert change.replacement == "yes" and change.data_loss == "yes"
 
 
-def test_retain_policy_keeps_data() -> None:
-    old = _side({"s": _t(B={**_res("AWS::S3::Bucket"), "DeletionPolicy": "Retain"})})
+@pytest.mark.parametrize("policy", ["Retain", "RetainExceptOnCreate"])
+def test_retain_policy_keeps_data(policy: str) -> None:
+    old = _side({"s": _t(B={**_res("AWS::S3::Bucket"), "DeletionPolicy": policy})})
     new = _side({"s": _t()})
     change = _one(old, new)
     assert change.action == "remove" and change.data_loss == ""
-    assert "Retain" in change.kept
+    assert f"DeletionPolicy: {policy} keeps" in change.kept
 
 
 def test_uploaded_locations_read_as_local_paths() -> None:

@@ -6,15 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cloudc.compile import compile_config
+from helpers import build as _build
 from helpers import error_lines as _errors
-
-
-def _build(tmp_path: Path, body: str, env: str = "production") -> Any:
-    (tmp_path / "fn").mkdir(exist_ok=True)
-    (tmp_path / "fn" / "index.js").write_text("exports.handler = async (e) => e\n")
-    (tmp_path / "cloud.yaml").write_text("project: { name: Demo, region: us-east-1 }\n" + body)
-    return compile_config(tmp_path / "cloud.yaml", env, dry=True)
 
 
 def _notes(build: Any) -> list[str]:

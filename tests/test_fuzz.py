@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 
+import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from cloudc.compile import compile_config
+import cloudc
+from cloudc.compile import Build, compile_config
+from cloudc.diagnostics import Diagnostic
+from cloudc.source import Origin
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p for p in GOLDEN.glob("*/cloud.yaml") if not p.parent.name.startswith("error_"))
@@ -62,14 +69,63 @@ def test_validate_never_raises_on_mutated_configs(tmp_path_factory, where, value
     config = folder / "cloud.yaml"
     config.write_text(yaml.safe_dump(_mutate(BASES[case], path, value, delete)))
     build = compile_config(config, env, dry=True)
-    for d in build.diagnostics.sorted():
-        assert d.text().startswith(str(config)) or d.origin is None or d.text()
+    _assert_located(build, folder)
+
+
+VALID = ["project: { name: Demo }\n", "project: { name: Demo }\nqueues: { jobs: {} }\n"]
 
 
 @settings(max_examples=80, deadline=None)
-@given(text=st.text(max_size=200))
+@given(text=st.one_of(st.text(max_size=200), st.sampled_from(VALID)))
 def test_arbitrary_text_never_raises(tmp_path_factory, text) -> None:
-    config = tmp_path_factory.mktemp("text") / "cloud.yaml"
+    """Any text either compiles to templates or fails with errors located in the file."""
+    folder = tmp_path_factory.mktemp("text")
+    config = folder / "cloud.yaml"
     config.write_text(text)
     build = compile_config(config, "development", dry=True)
-    assert build.diagnostics.has_errors or build.ir is not None or build.config is None
+    if build.diagnostics.has_errors:
+        _assert_located(build, folder)
+    else:
+        assert build.ir is not None and "Resources" in build.root, "no errors, yet no template"
+    if text in VALID:
+        assert not build.diagnostics.has_errors, [d.text() for d in build.diagnostics.items]
+
+
+LOCATION = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (error|warning|note)\[")
+PACKAGE = Path(cloudc.__file__).parent
+
+
+def _assert_located(build: Build, folder: Path) -> None:
+    """Assert every finding reads `FILE:LINE:COL: severity[CODE]: ...` at a real place.
+
+    A finding with an origin points into the app's folder (the config and the files it names)
+    or into a built-in preset, at a line and column that exist in that file.
+    """
+    for d in build.diagnostics.sorted():
+        text = d.text()
+        m = LOCATION.match(text)
+        assert m is not None and text[m.end():].startswith(f"{d.code}]: "), text
+        if d.origin is None:
+            continue
+        file = Path(d.origin.file).absolute()  # not resolved: built-in presets are a symlink
+        assert file.is_relative_to(folder.absolute()) or file.is_relative_to(PACKAGE), text
+        assert d.origin.line >= 1 and d.origin.col >= 1, text
+        if file.is_file():
+            lines = file.read_text(encoding="utf-8", errors="replace").split("\n")
+            assert d.origin.line <= len(lines), text
+
+
+@pytest.mark.parametrize("origin", [Origin("elsewhere/cloud.yaml", 1, 1),
+                                    Origin("{folder}/cloud.yaml", 0, 1),
+                                    Origin("{folder}/cloud.yaml", 99, 1)])
+def test_location_check_can_fail(tmp_path: Path, origin: Origin) -> None:
+    """The check above rejects a finding outside the folder, at line 0, or past the end."""
+    (tmp_path / "cloud.yaml").write_text("project: { name: Demo }\n")
+    build = Build("development")
+    origin = dataclasses.replace(origin, file=origin.file.format(folder=tmp_path))
+    build.diagnostics.items.append(Diagnostic("E0001", "file not found", origin))
+    with pytest.raises(AssertionError):
+        _assert_located(build, tmp_path)
+    good = dataclasses.replace(origin, file=str(tmp_path / "cloud.yaml"), line=1)
+    build.diagnostics.items[:] = [Diagnostic("E0001", "file not found", good)]
+    _assert_located(build, tmp_path)

@@ -42,7 +42,7 @@ def _params() -> list[tuple[Path, str]]:
 
 @pytest.mark.parametrize("case,env", _params(), ids=lambda v: v.name if isinstance(v, Path) else v)
 def test_golden(case: Path, env: str, update_golden: bool, linter) -> None:
-    build = compile_config(_config(case), env)
+    build = compile_config(_config(case), env, check_ir=True)
     errors = [d.text() for d in build.diagnostics.errors]
     assert not errors, "\n".join(errors)
     files = {p: d for p, d in build.files().items() if not p.startswith("assets/")}
@@ -73,7 +73,7 @@ def test_error_case(case: Path, update_golden: bool, monkeypatch: pytest.MonkeyP
     """Bad input: the exact `FILE:LINE:COL: error[CODE]` lines, relative to the case folder."""
     monkeypatch.chdir(case)
     config = next(Path(".").glob("cloud.*"))
-    build = compile_config(config, "development")
+    build = compile_config(config, "development", check_ir=True)
     text = "\n".join(d.text() for d in build.diagnostics.sorted()) + "\n"
     expected = Path("expected.txt")
     if update_golden:

@@ -81,3 +81,28 @@ def test_env_interpolation_with_default(tmp_path: Path, monkeypatch) -> None:
     res = resolve(tmp_path / "cloud.yaml", "qa", [], Diagnostics())
     assert res is not None
     assert res.data["tags"] == {"a": "abc", "b": "dflt", "c": "qa-p", "d": "x-${region}"}
+
+
+def test_a_derived_slug_too_long_is_reported_at_the_name(tmp_path: Path) -> None:
+    from cloudc.compile import compile_config
+
+    path = tmp_path / "cloud.yaml"
+    path.write_text("project:\n  name: A Very Long Project Name That Goes On And On\n"
+                    "queues: { jobs: {} }\n")
+    b = compile_config(path, "dev", dry=True)
+    assert [d.text() for d in b.diagnostics.errors] == [
+        f"{path}:2:9: error[E2005]: `project.name`: the slug derived from the name `A Very Long "
+        "Project Name That Goes On And On` is 44 characters (at most 31); set `project.slug` "
+        "(add `slug: a-very-long-project-name-that` under `project`: lowercase letters, "
+        "digits and `-`, starting with a letter, at most 31; physical names start with it)"]
+    path.write_text("project:\n  name: 42 Shop\n")
+    b = compile_config(path, "dev", dry=True)
+    assert [d.text().split(": ", 1)[1] for d in b.diagnostics.errors] == [
+        "error[E2005]: `project.name`: the slug derived from the name `42 Shop` (`42-shop`) does "
+        "not start with a letter; set `project.slug` (add `slug: app-42-shop` under `project`: "
+        "lowercase letters, digits and `-`, starting with a letter, at most 31; physical names "
+        "start with it)"]
+    path.write_text("project:\n  name: Shop\n  slug: 42x\n")  # a written slug: the schema says so
+    b = compile_config(path, "dev", dry=True)
+    assert [d.text().split(": ", 1)[1] for d in b.diagnostics.errors] == [
+        "error[E2005]: `project.slug`: String should match pattern '^[a-z][a-z0-9-]{0,30}$'"]

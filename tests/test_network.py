@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from cloudc.compile import compile_config
+from helpers import build
+
 from cloudc.lower.network import subnet_cidrs
 
-
-def _build(tmp_path: Path, body: str, env: str = "production") -> Any:
-    cfg = tmp_path / "cloud.yaml"
-    cfg.write_text("project: { name: Net, region: us-east-1 }\n" + body, encoding="utf-8")
-    return compile_config(cfg, env)
+_build = partial(build, name="Net", files={}, dry=False)
 
 
 def _codes(build: Any) -> list[str]:

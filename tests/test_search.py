@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from cloudc.compile import compile_config
+from helpers import build as _build
 from helpers import error_lines as _errors
-
-
-def _build(tmp_path: Path, body: str) -> Any:
-    (tmp_path / "fn").mkdir(exist_ok=True)
-    (tmp_path / "fn" / "index.js").write_text("exports.handler = async () => {}\n")
-    (tmp_path / "cloud.yaml").write_text("project: { name: Demo }\n" + body)
-    return compile_config(tmp_path / "cloud.yaml", "production", dry=True)
 
 
 def test_secure_domain_in_vpc(tmp_path: Path) -> None:
@@ -21,7 +13,7 @@ def test_secure_domain_in_vpc(tmp_path: Path) -> None:
     assert not _errors(b)
     d = b.nested["search"]["Resources"]["SearchLogsDomain"]
     p = d["Properties"]
-    assert d["DeletionPolicy"] == "Retain"
+    assert d["DeletionPolicy"] == "RetainExceptOnCreate" and d["UpdateReplacePolicy"] == "Retain"
     assert p["EncryptionAtRestOptions"]["Enabled"] and p["NodeToNodeEncryptionOptions"]["Enabled"]
     assert p["DomainEndpointOptions"]["EnforceHTTPS"]
     assert p["DomainEndpointOptions"]["TLSSecurityPolicy"].startswith("Policy-Min-TLS-1-2")

@@ -31,7 +31,7 @@ def test_generated_secret(tmp_path: Path) -> None:
     b = build(tmp_path, APP)
     assert not b.diagnostics.has_errors, b.diagnostics.sorted()
     sec = b.nested["secrets"]["Resources"]["SecretsDbSecret"]
-    assert sec["DeletionPolicy"] == "Retain"
+    assert sec["DeletionPolicy"] == "RetainExceptOnCreate"
     gen = sec["Properties"]["GenerateSecretString"]
     assert gen["GenerateStringKey"] == "password"
     assert json.loads(gen["SecretStringTemplate"]) == {"username": "app"}

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
-from typing import Any
 
-from cloudc.compile import compile_config
-from helpers import all_resources as _resources, error_lines as _errors
+from helpers import JS, build
+from helpers import all_resources as _resources
+from helpers import error_lines as _errors
 
-
-def _build(tmp_path: Path, body: str, region: str = "us-east-1") -> Any:
-    (tmp_path / "fn").mkdir(exist_ok=True)
-    (tmp_path / "fn" / "index.js").write_text("exports.handler = async () => {}\n")
-    (tmp_path / "dist").mkdir(exist_ok=True)
-    (tmp_path / "dist" / "index.html").write_text("hi\n")
-    (tmp_path / "cloud.yaml").write_text(f"project: {{ name: Demo, region: {region} }}\n" + body)
-    return compile_config(tmp_path / "cloud.yaml", "production", dry=True)
+_build = partial(build, files={"fn/index.js": JS, "dist/index.html": "hi\n"})
 
 
 def test_key_alias_and_policy(tmp_path: Path) -> None:
@@ -25,7 +19,7 @@ def test_key_alias_and_policy(tmp_path: Path) -> None:
     assert not _errors(b)
     res = _resources(b)
     key = res["SecurityKeysDataKey"]
-    assert key["DeletionPolicy"] == "Retain"
+    assert key["DeletionPolicy"] == "RetainExceptOnCreate"
     assert key["Properties"]["EnableKeyRotation"] is True
     (st,) = key["Properties"]["KeyPolicy"]["Statement"]
     assert st["Resource"] == "*" and "kms:*" not in st["Action"] and "*" not in st["Action"]
@@ -64,6 +58,50 @@ def test_site_waf_attaches_to_distribution(tmp_path: Path) -> None:
     assert acl["Rules"][0]["Statement"]["GeoMatchStatement"]["CountryCodes"] == ["KP"]
     dist = res["SitesWebDistribution"]["Properties"]["DistributionConfig"]
     assert "WebACLId" in dist
+
+
+FRONTED = """\
+network: { vpc: { zones: 2, nat: single } }
+services:
+  orders: { image: public.ecr.aws/nginx/nginx:1.27, public: false, port: 8080 }
+  catalog: { image: public.ecr.aws/nginx/nginx:1.27 }
+  solo: { image: public.ecr.aws/nginx/nginx:1.27 }
+apis:
+  public: { routes: { "ANY /orders/{proxy+}": services.orders } }
+sites:
+  web: { source: ./dist, routes: { "/api/*": services.catalog } }
+security:
+  waf:
+    - { scope: services.orders, rate_limit: 1000 }
+    - { scope: services.catalog, rate_limit: 1000 }
+    - { scope: services.solo, rate_limit: 1000 }
+"""
+
+
+def test_rate_limit_behind_a_vpc_link_or_cloudfront_counts_the_forwarded_client(
+        tmp_path: Path) -> None:
+    """The ALB sees the VPC link's ENIs or CloudFront's edges: count X-Forwarded-For."""
+    b = _build(tmp_path, FRONTED)
+    assert not _errors(b)
+    res = _resources(b)
+
+    def rate(name: str) -> dict[str, Any]:
+        rules = res[f"SecurityWafServices{name}Acl"]["Properties"]["Rules"]
+        return {r["Name"]: r["Statement"]["RateBasedStatement"] for r in rules
+                if "RateBasedStatement" in r["Statement"]}
+
+    forwarded = {"Limit": 1000, "EvaluationWindowSec": 300, "AggregateKeyType": "FORWARDED_IP",
+                 "ForwardedIPConfig": {"HeaderName": "X-Forwarded-For",
+                                       "FallbackBehavior": "MATCH"}}
+    assert rate("Orders") == {"rate-limit": forwarded}  # internal: reached only via the link
+    catalog = rate("Catalog")  # internet-facing behind CloudFront: direct clients too
+    assert catalog["rate-limit"] == forwarded
+    direct = catalog["rate-limit-direct"]
+    assert direct["AggregateKeyType"] == "IP"
+    assert direct["ScopeDownStatement"]["NotStatement"]["Statement"][
+        "SizeConstraintStatement"]["FieldToMatch"] == {"SingleHeader": {"Name": "x-forwarded-for"}}
+    assert rate("Solo") == {"rate-limit": {"Limit": 1000, "EvaluationWindowSec": 300,
+                                           "AggregateKeyType": "IP"}}
 
 
 def test_site_waf_outside_us_east_1(tmp_path: Path) -> None:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from cloudc.compile import compile_config
+from helpers import build
 
 HEAD = "project: { name: Srv, region: us-east-1 }\n"
 
 
-def _build(tmp_path: Path, body: str, env: str = "production") -> Any:
-    cfg = tmp_path / "cloud.yaml"
-    cfg.write_text(HEAD + body, encoding="utf-8")
-    return compile_config(cfg, env)
+_build = partial(build, head=HEAD, files={}, dry=False)
 
 
 def _res(build: Any) -> dict[str, Any]:

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from cloudc.compile import compile_config
-from helpers import all_resources as _resources, error_lines as _errors
+from helpers import JS, build
+from helpers import all_resources as _resources
+from helpers import error_lines as _errors
+
 from cloudc.lower._containers import context_hash, is_dockerfile
 
-
-def _build(tmp_path: Path, body: str, env: str = "production") -> Any:
-    (tmp_path / "api").mkdir(exist_ok=True)
-    (tmp_path / "api" / "Dockerfile").write_text("FROM node:22-alpine\n")
-    (tmp_path / "fn").mkdir(exist_ok=True)
-    (tmp_path / "fn" / "index.js").write_text("exports.handler = async () => {}\n")
-    (tmp_path / "cloud.yaml").write_text("project: { name: Demo }\n" + body)
-    return compile_config(tmp_path / "cloud.yaml", env, dry=True)
+_build = partial(build, files={"fn/index.js": JS,
+                                "api/Dockerfile": "FROM node:22-alpine\n"})
 
 
 def _wildcards(value: Any) -> bool:

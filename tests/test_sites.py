@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from cloudc.compile import compile_config
-from helpers import all_resources as _resources, error_lines as _errors
+from helpers import MJS, build
+from helpers import all_resources as _resources
+from helpers import error_lines as _errors
 
-
-def _build(tmp_path: Path, body: str, env: str = "production", region: str = "us-east-1") -> Any:
-    (tmp_path / "fn").mkdir(exist_ok=True)
-    (tmp_path / "fn" / "index.mjs").write_text("export const handler = async () => ({});\n")
-    (tmp_path / "dist").mkdir(exist_ok=True)  # a site's folder must exist (tests/test_hostile.py)
-    (tmp_path / "dist" / "index.html").write_text("hi\n")
-    (tmp_path / "cloud.yaml").write_text(
-        f"project: {{ name: Demo, region: {region} }}\n" + body)
-    return compile_config(tmp_path / "cloud.yaml", env, dry=True)
+# a site's folder must exist (tests/test_hostile.py)
+_build = partial(build, files={"fn/index.mjs": MJS, "dist/index.html": "hi\n"})
 
 
 def _notes(build: Any) -> list[str]:
@@ -77,6 +72,33 @@ def test_spa_fallback_uses_error_responses(tmp_path: Path) -> None:
                                                          (404, 200, "/index.html")]
 
 
+def test_a_missing_file_is_a_404_not_access_denied(tmp_path: Path) -> None:
+    """S3 answers a missing key with 403 unless the reader may list the bucket."""
+    def site(body: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        res = _resources(_build(tmp_path, body))
+        config = res["SitesWebDistribution"]["Properties"]["DistributionConfig"]
+        return config, res["SitesWebBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+
+    list_bucket = {
+        "Sid": "AllowCloudFrontNotFound", "Effect": "Allow",
+        "Principal": {"Service": "cloudfront.amazonaws.com"}, "Action": "s3:ListBucket",
+        "Resource": {"Fn::Sub": "arn:${AWS::Partition}:s3:::demo-production-site-web-"
+                                "${AWS::AccountId}-${AWS::Region}"},
+        "Condition": {"StringEquals": {"AWS:SourceArn": {"Fn::Sub": [
+            "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${d}",
+            {"d": {"Ref": "SitesWebDistribution"}}]}}}}
+    config, statements = site("sites:\n  web: { source: ./dist }\n")  # no error page
+    assert "CustomErrorResponses" not in config and statements[2] == list_bucket
+    assert "QueryStringBehavior" not in json.dumps(config)  # the bucket gets no query string
+    config, statements = site("sites:\n  web: { source: ./dist, error_page: 404.html }\n")
+    assert [(e["ErrorCode"], e["ResponseCode"], e["ResponsePagePath"])
+            for e in config["CustomErrorResponses"]] == [(403, 404, "/404.html"),
+                                                         (404, 404, "/404.html")]
+    assert len(statements) == 2  # the error page answers: no list permission needed
+    config, statements = site("sites:\n  web: { source: ./dist, spa: true }\n")
+    assert len(statements) == 2  # SPA: unchanged, 403/404 serve the index
+
+
 def test_spa_with_api_route_rewrites_in_a_function(tmp_path: Path) -> None:
     b = _build(tmp_path, "functions:\n  api: { code: ./fn }\n"
                'apis:\n  public:\n    routes: { "ANY /api/{proxy+}": functions.api }\n'
@@ -113,7 +135,7 @@ def test_dns_zone_and_lookup(tmp_path: Path) -> None:
     b = _build(tmp_path, body)
     assert not _errors(b)
     zone = b.nested["dns"]["Resources"]["DnsZone"]
-    assert zone["DeletionPolicy"] == "Retain"
+    assert zone["DeletionPolicy"] == "RetainExceptOnCreate" and zone["UpdateReplacePolicy"] == "Retain"
     out = b.nested["dns"]["Outputs"]["DnsZoneNameServers"]["Value"]
     assert out == {"Fn::Join": [",", {"Fn::GetAtt": ["DnsZone", "NameServers"]}]}
     looked = _build(tmp_path, "dns: { zone: acme.com, lookup: true, zone_id: ZABC123 }\n"

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from cloudc.compile import compile_config
-from helpers import all_resources as _resources, error_lines as _errors
-
-
-def _build(tmp_path: Path, body: str, env: str = "production") -> Any:
-    (tmp_path / "fn").mkdir(exist_ok=True)
-    (tmp_path / "fn" / "index.js").write_text("exports.handler = async () => {}\n")
-    (tmp_path / "cloud.yaml").write_text("project: { name: Demo }\n" + body)
-    return compile_config(tmp_path / "cloud.yaml", env, dry=True)
+from helpers import all_resources as _resources
+from helpers import build as _build
+from helpers import error_lines as _errors
 
 
 def test_on_demand_and_provisioned(tmp_path: Path) -> None:
@@ -37,8 +30,14 @@ def test_delivery_role_is_exact(tmp_path: Path) -> None:
     assert s3["BufferingHints"]["IntervalInSeconds"] == 60
     assert s3["CompressionFormat"] == "GZIP"
     assert "!{firehose:error-output-type}" in s3["ErrorOutputPrefix"]
-    stmts = res["StreamsClicksDeliveryRole"]["Properties"]["Policies"][0]["PolicyDocument"][
-        "Statement"]
+    # The policy is its own resource the delivery stream waits for: Firehose checks that the
+    # role can read the stream at create time, and an inline policy may not have propagated.
+    assert "Policies" not in res["StreamsClicksDeliveryRole"]["Properties"]
+    policy = res["StreamsClicksDeliveryPolicy"]
+    assert policy["Type"] == "AWS::IAM::Policy"
+    assert policy["Properties"]["Roles"] == [{"Ref": "StreamsClicksDeliveryRole"}]
+    assert "StreamsClicksDeliveryPolicy" in res["StreamsClicksDelivery"]["DependsOn"]
+    stmts = policy["Properties"]["PolicyDocument"]["Statement"]
     actions = {a for s in stmts for a in s["Action"]}
     assert actions == {"kinesis:DescribeStream", "kinesis:GetShardIterator", "kinesis:GetRecords",
                        "kinesis:ListShards", "s3:PutObject", "s3:GetBucketLocation",

@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cloudc.compile import compile_config
+from helpers import JS, build
 from helpers import error_lines as _errors
+
+from cloudc.compile import Build
 
 ASL = {
     "Comment": "env ${environment}",
@@ -22,14 +24,11 @@ ASL = {
 
 
 def _build(tmp_path: Path, body: str, asl: Any = None, env: str = "production",
-           functions: str = "functions: { charge: { code: ./fn } }\n") -> Any:
-    (tmp_path / "fn").mkdir(exist_ok=True)
-    (tmp_path / "fn" / "index.js").write_text("exports.handler = async (e) => e\n")
+           functions: str = "functions: { charge: { code: ./fn } }\n") -> Build:
+    """Build `body` beside one function and a state machine definition (ASL by default)."""
     text = asl if isinstance(asl, str) else json.dumps(asl or ASL)
-    (tmp_path / "flow.asl.json").write_text(text)
-    (tmp_path / "cloud.yaml").write_text("project: { name: Demo, region: us-east-1 }\n"
-                                         "variables: { tries: 4 }\n" + functions + body)
-    return compile_config(tmp_path / "cloud.yaml", env, dry=True)
+    return build(tmp_path, "variables: { tries: 4 }\n" + functions + body, env,
+                 files={"fn/index.js": JS, "flow.asl.json": text})
 
 
 def test_definition_substitutions_and_role(tmp_path: Path) -> None:
@@ -51,6 +50,12 @@ def test_definition_substitutions_and_role(tmp_path: Path) -> None:
         "Service": "states.amazonaws.com"}
     text = json.dumps(role["Policies"])
     assert "lambda:InvokeFunction" in text and '"*"' not in text
+    # the function and its versions and aliases (a task may invoke `...:charge:live`)
+    fn = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:" \
+         "demo-production-charge"
+    [invoke] = [st for st in role["Policies"][0]["PolicyDocument"]["Statement"]
+                if st["Action"] == ["lambda:InvokeFunction"]]
+    assert invoke["Resource"] == [{"Fn::Sub": fn}, {"Fn::Sub": fn + ":*"}]
     assert "LoggingConfiguration" not in sm
 
 

@@ -12,7 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from cloudc.aws.diff import Plan, ResourceChange, Side, mark_replacement
 from cloudc.aws.fetch import describe
@@ -27,14 +27,17 @@ NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
 
 # The artifacts bucket. Objects never expire: a rollback or a later update may still need an
 # old template or code zip, and content-hashed keys are never overwritten, so the bucket only
-# grows by what actually changed. Incomplete uploads and old versions are cleaned up.
+# grows by what actually changed. Incomplete uploads and old versions are cleaned up. The
+# bucket outlives its stack (RetainExceptOnCreate), except when the stack's own create rolls
+# back: then the bucket goes too, so deleting the failed stack and deploying again does not
+# fail on the bucket's fixed name ("already exists").
 BOOTSTRAP_TEMPLATE: dict[str, Any] = {
     "AWSTemplateFormatVersion": "2010-09-09",
     "Description": "cloudc artifacts bucket (templates and code), created by cloudc deploy",
     "Resources": {
         "ArtifactsBucket": {
             "Type": "AWS::S3::Bucket",
-            "DeletionPolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
             "UpdateReplacePolicy": "Retain",
             "Properties": {
                 "BucketName": {"Fn::Sub": "cloudc-artifacts-${AWS::AccountId}-${AWS::Region}"},
@@ -106,6 +109,73 @@ def ensure_bucket(aws: Aws, say: Say) -> str:
                        f"(aws cloudformation delete-stack --stack-name {BOOTSTRAP_STACK}) "
                        "and deploy again")
     return str(outputs["BucketName"])
+
+
+@dataclass(frozen=True)
+class LinkedRole:
+    """A service-linked role some resources need before CloudFormation can create them."""
+
+    service: str  # the AWSServiceName create_service_linked_role takes
+    name: str
+    why: str  # what needs it
+    also: tuple[str, ...] = ()  # older roles that serve the same purpose
+
+
+# An OpenSearch domain in a VPC fails to create without the OpenSearch service-linked role (or
+# the legacy Elasticsearch one, which an account that has it keeps using); CloudFormation cannot
+# own the role (one per account, shared by every app). checks/service_linked_roles.py warns.
+# https://docs.aws.amazon.com/opensearch-service/latest/developerguide/slr-aos.html
+OPENSEARCH_ROLE = LinkedRole("opensearchservice.amazonaws.com",
+                             "AWSServiceRoleForAmazonOpenSearchService",
+                             "an OpenSearch domain in a VPC",
+                             ("AWSServiceRoleForAmazonElasticsearchService",))
+
+
+def linked_roles(templates: Iterable[dict[str, Any]]) -> list[LinkedRole]:
+    """Return the service-linked roles the resources of `templates` need."""
+    out: list[LinkedRole] = []
+    for doc in templates:
+        for body in (doc.get("Resources") or {}).values():
+            if (body.get("Type") in ("AWS::OpenSearchService::Domain", "AWS::Elasticsearch::Domain")
+                    and (body.get("Properties") or {}).get("VPCOptions")
+                    and OPENSEARCH_ROLE not in out):
+                out.append(OPENSEARCH_ROLE)
+    return out
+
+
+def ensure_linked_roles(aws: Aws, templates: Iterable[dict[str, Any]], say: Say) -> list[str]:
+    """Create each service-linked role the build needs and the account lacks; return those made."""
+    iam = aws.client("iam")
+    made = []
+    for role in linked_roles(templates):
+        if any(_role_exists(iam, name) for name in (role.name, *role.also)):
+            continue
+        say(f"the account has no service-linked role {role.name}, which {role.why} needs: "
+            f"creating it (once per account, as `aws iam create-service-linked-role "
+            f"--aws-service-name {role.service}` would)")
+        try:
+            with api_errors(f"create the service-linked role {role.name}"):
+                iam.create_service_linked_role(AWSServiceName=role.service)
+        except AwsError as exc:
+            # IAM says "... has been taken in this account" when it was made meanwhile.
+            if "has been taken" in str(exc) or error_code(exc.__cause__ or exc) == "EntityAlreadyExists":
+                continue
+            raise AwsError(f"{exc}; ask an administrator to run `aws iam "
+                           f"create-service-linked-role --aws-service-name {role.service}` "
+                           "once in this account, then deploy again") from exc
+        made.append(role.name)
+    return made
+
+
+def _role_exists(iam: Any, name: str) -> bool:
+    try:
+        with api_errors(f"look up the IAM role {name}"):
+            iam.get_role(RoleName=name)
+        return True
+    except AwsError as exc:
+        if error_code(exc.__cause__ or exc) == "NoSuchEntity":
+            return False
+        raise
 
 
 def template_url(bucket: str, key: str, region: str | None = None) -> str:

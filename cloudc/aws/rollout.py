@@ -103,6 +103,8 @@ def deploy_stack(aws: Aws, path: Path, build: Build, name: str, out: Reporter, *
     sent = d.upload(aws, bucket, pkg.uploads)
     out.say(f"uploaded {sent} of {len(pkg.uploads)} files to s3://{bucket} "
             f"({len(pkg.uploads) - sent} already there)")
+    # Before the change set: executing it would fail on a missing service-linked role.
+    d.ensure_linked_roles(aws, [build.root, *build.nested.values()], out.say)
     cs = d.create_change_set(aws, name, pkg, create=create, tags=stack_tags(build))
     cs.created_stack = create and status in (None, "ROLLBACK_COMPLETE")
     if cs.empty:

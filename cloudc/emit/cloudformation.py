@@ -16,6 +16,8 @@ from cloudc.passes.dependencies import find_cycle
 VERSION = "2010-09-09"
 # List-valued attributes cross a stack boundary as one comma-joined string.
 LIST_ATTRIBUTES = frozenset({"NameServers"})
+# Exact types that render as themselves.
+_LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
 @dataclass
@@ -93,6 +95,17 @@ class Emitter:
 
     def render(self, value: Any, t: Template, where: str) -> Any:
         """Render a JSON-shaped value with Exprs as CloudFormation intrinsics."""
+        # A hot path: leaves (most values) are returned without a call per value.
+        tp = type(value)
+        if tp is dict:
+            render = self.render
+            return {k: v if type(v) in _LEAVES else render(v, t, where)
+                    for k, v in value.items()}
+        if tp is list:
+            render = self.render
+            return [v if type(v) in _LEAVES else render(v, t, where) for v in value]
+        if tp in _LEAVES:
+            return value
         if isinstance(value, dict):
             return {k: self.render(v, t, where) for k, v in value.items()}
         if isinstance(value, list):

@@ -297,6 +297,8 @@ def logging_account(comp: Component, ctx: Context) -> str:
         "ManagedPolicyArns": [Sub("arn:${AWS::Partition}:iam::aws:policy/service-role/"
                                   "AmazonAPIGatewayPushToCloudWatchLogs")],
     })
+    # Plain Retain (not RetainExceptOnCreate): the account setting outlives a rolled-back
+    # create and may point at this role; its generated name never blocks a retry.
     role.deletion_policy = role.update_replace_policy = "Retain"
     account = ctx.add(comp, "LoggingAccount", "AWS::ApiGateway::Account",
                       {"CloudWatchRoleArn": GetAtt(role.logical_id, "Arn")})

@@ -12,9 +12,9 @@ from cloudc.source import Path
 def require_vpc(ctx: Context, path: Path) -> Component:
     """Return the network component, creating the default VPC on first use if none is declared.
 
-    The component has `attrs["vpc_id"]` (a Ref), `attrs["cidr"]` (a string) and
-    `extra["public_subnets"]`, `extra["private_subnets"]`, `extra["isolated_subnets"]` (one
-    Ref a zone), `extra["zones"]` (int) and `extra["nat"]` ("none" | "single" | "per-zone").
+    The component has `attrs["vpc_id"]` (a Ref), `attrs["cidr"]` (a string) and a `Vpc`
+    capability (`vpc_of(comp)`): its public, private and isolated subnets (one Ref a zone),
+    the number of zones and the NAT setting ("none" | "single" | "per-zone").
     `path` is the config path of the entry that needs the VPC; the note about a default VPC
     names it.
     """

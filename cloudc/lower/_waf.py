@@ -11,6 +11,7 @@ balancer and a service that uses a key from `security` never form a stack cycle.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -135,9 +136,7 @@ def _web_acl(comp: Component, entry: Waf, path: Any, ctx: Context) -> None:
         rule("block-countries", {"GeoMatchStatement": {"CountryCodes": codes}})
         wcu += 1
     if entry.rate_limit is not None:
-        rule("rate-limit", {"RateBasedStatement": {
-            "Limit": entry.rate_limit, "AggregateKeyType": "IP", "EvaluationWindowSec": 300}})
-        wcu += 2
+        wcu += _rate_limit(target, entry.rate_limit, rule, ctx)
     for short in dict.fromkeys(entry.managed_rules):
         group, cost = MANAGED[short]
         stmt: dict[str, Any] = {"VendorName": "AWS", "Name": group}
@@ -170,6 +169,49 @@ def _web_acl(comp: Component, entry: Waf, path: Any, ctx: Context) -> None:
     else:
         ctx.add(comp, f"{stem}Association", "AWS::WAFv2::WebACLAssociation", {
             "ResourceArn": attach["arn"], "WebACLArn": acl_arn}, path=path, group=GROUP)
+
+
+# Behind a VPC link or CloudFront, a load balancer sees the link's ENIs or CloudFront's edges
+# as the source address: a rate limit per source IP throttles all users together. It counts
+# the first X-Forwarded-For address instead (a header with no valid address counts as a match);
+# an internet-facing load balancer also limits requests that come without the header (direct
+# clients) by their own address.
+# https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-aggregation-options.html
+FORWARDED = {"HeaderName": "X-Forwarded-For", "FallbackBehavior": "MATCH"}
+
+
+def _rate_limit(target: Component, limit: int, rule: Callable[..., dict[str, Any]],
+                ctx: Context) -> int:
+    """Add the rate-based rule(s) for `target`; return the capacity units they use."""
+    def rate(key: str, **extra: Any) -> dict[str, Any]:
+        return {"RateBasedStatement": {"Limit": limit, "AggregateKeyType": key,
+                                       "EvaluationWindowSec": 300, **extra}}
+
+    alb = ctx.ir.resources.get(ctx.logical(target, "Alb"))
+    if alb is None or not _fronted(target, ctx):
+        rule("rate-limit", rate("IP"))
+        return 2
+    rule("rate-limit", rate("FORWARDED_IP", ForwardedIPConfig=dict(FORWARDED)))
+    if alb.properties.get("Scheme") == "internal":
+        return 2
+    no_header = {"NotStatement": {"Statement": {"SizeConstraintStatement": {
+        "FieldToMatch": {"SingleHeader": {"Name": "x-forwarded-for"}},
+        "ComparisonOperator": "GT", "Size": 0,
+        "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}}}}
+    rule("rate-limit-direct", rate("IP", ScopeDownStatement=no_header))
+    return 5
+
+
+def _fronted(target: Component, ctx: Context) -> bool:
+    """Say whether an HTTP API (VPC link) or a site (CloudFront) passes requests to `target`."""
+    config = ctx.config
+    for api in (getattr(config, "apis", None) or {}).values():
+        if api.type == "http" and target.key in api.routes.values():
+            return True
+    for site in (getattr(config, "sites", None) or {}).values():
+        if target.key in (site.routes or {}).values():
+            return True
+    return False
 
 
 def _logging(comp: Component, stem: str, name: str, acl_arn: Any, path: Any,

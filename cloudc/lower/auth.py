@@ -115,7 +115,7 @@ def lower(comp: Component, spec: Pool, ctx: Context) -> None:
     props = _pool_properties(comp, spec, ctx)
     pool = ctx.add(comp, "Pool", "AWS::Cognito::UserPool", props, stateful=True)
     if spec.retain is not None:
-        pool.deletion_policy = pool.update_replace_policy = "Retain" if spec.retain else "Delete"
+        pool.retain(spec.retain)
         if not spec.retain:
             ctx.warn("W1001", "the user pool is deleted with the stack", path + ("retain",))
     _triggers(comp, spec, props, ctx)

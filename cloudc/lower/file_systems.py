@@ -85,7 +85,7 @@ def lower(comp: Component, spec: FileSystem, ctx: Context) -> None:
         ]
     fs = ctx.add(comp, "FileSystem", "AWS::EFS::FileSystem", props, stateful=True)
     if spec.retain is not None:
-        fs.deletion_policy = fs.update_replace_policy = "Retain" if spec.retain else "Delete"
+        fs.retain(spec.retain)
     for z, subnet in enumerate(vpc_of(net).private_subnets):
         ctx.add(comp, f"MountTarget{z + 1}", "AWS::EFS::MountTarget", {
             "FileSystemId": Ref(fs.logical_id),

@@ -47,8 +47,11 @@ def declare(name: str, spec: Function, ctx: Context) -> Component:
         "role_arn": GetAtt(comp.role, "Arn"),
         "log_group": Sub(f"/aws/lambda/{physical}"),
     }
-    comp.grants = {"read": [statement(["lambda:InvokeFunction"], [fn_arn])],
-                   "write": [statement(["lambda:InvokeFunction"], [fn_arn])]}
+    # The function and its versions and aliases (`name:live`): a workflow's lambda:invoke task
+    # or an SDK call with a Qualifier invokes the qualified ARN, which `fn_arn` does not cover.
+    invoke = [fn_arn, Sub(fn_arn.template + ":*")]
+    comp.grants = {"read": [statement(["lambda:InvokeFunction"], invoke)],
+                   "write": [statement(["lambda:InvokeFunction"], invoke)]}
     comp.link_env = {"NAME": Sub(physical), "ARN": fn_arn}
     comp.statements = []
     comp.environment = {}

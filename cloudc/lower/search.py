@@ -108,10 +108,6 @@ def lower(comp: Component, spec: SearchDomain, ctx: Context) -> None:
         sg = closed_security_group(comp, ctx, net, f"OpenSearch domain {comp.name}; linked compute only")
         props["VPCOptions"] = {"SubnetIds": subnets[:zones],
                                "SecurityGroupIds": [GetAtt(sg.logical_id, "GroupId")]}
-        ctx.diags.add("I1001", "a VPC domain needs the OpenSearch service-linked role in the "
-                      "account; create it once with `aws iam create-service-linked-role "
-                      "--aws-service-name opensearchservice.amazonaws.com` if the deploy "
-                      "reports it missing", origin=ctx.origin(path), path=path)
     else:
         ctx.warn("W1001", "the domain has a public endpoint (IAM-signed requests only)",
                  path + ("vpc",))

@@ -155,10 +155,21 @@ def lower(comp: Component, spec: Site, ctx: Context) -> None:
         "Resource": Sub(f"arn:${{AWS::Partition}}:s3:::{comp.physical}/*"),
         "Condition": {"StringEquals": {"AWS:SourceArn": dist_arn}},
     }
+    statements = [tls_only(comp.attrs["bucket_arn"].derived), read]
+    if not spec.spa and not errors and not catch_all:
+        # Without list permission S3 answers a missing key with 403 AccessDenied; with it, 404.
+        # A site with no error page (or with routes, where a custom error response would also
+        # replace the API's errors) thus shows a missing file as 404. Viewers cannot list the
+        # bucket: the bucket's behavior forwards no query string and `/` is the root object.
+        statements.append({
+            "Sid": "AllowCloudFrontNotFound", "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"}, "Action": "s3:ListBucket",
+            "Resource": comp.attrs["bucket_arn"].derived,
+            "Condition": {"StringEquals": {"AWS:SourceArn": dist_arn}},
+        })
     ctx.add(comp, "BucketPolicy", "AWS::S3::BucketPolicy", {
         "Bucket": Ref(bucket.logical_id),
-        "PolicyDocument": {"Version": "2012-10-17",
-                           "Statement": [tls_only(comp.attrs["bucket_arn"].derived), read]},
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
     })
     if cert is not None:
         for i, name in enumerate(names):

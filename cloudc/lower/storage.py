@@ -99,7 +99,7 @@ def lower(comp: Component, spec: Bucket, ctx: Context) -> None:
     retain = spec.retain if spec.retain is not None else None
     bucket = ctx.add(comp, "Bucket", "AWS::S3::Bucket", props, stateful=True)
     if retain is not None:
-        bucket.deletion_policy = bucket.update_replace_policy = "Retain" if retain else "Delete"
+        bucket.retain(retain)
         bucket.metadata["cloudc:retain"] = retain
     ctx.add(comp, "BucketPolicy", "AWS::S3::BucketPolicy", {
         "Bucket": Ref(bucket.logical_id),

@@ -162,8 +162,13 @@ def _delivery(comp: Component, spec: Stream, key: Any, ctx: Context) -> None:
             "Effect": "Allow", "Principal": {"Service": "firehose.amazonaws.com"},
             "Action": "sts:AssumeRole",
             "Condition": {"StringEquals": {"sts:ExternalId": Pseudo("AWS::AccountId")}}}]},
-        "Policies": [{"PolicyName": "delivery", "PolicyDocument": {
-            "Version": "2012-10-17", "Statement": statements}}],
+    }, path=path)
+    # A separate policy the delivery stream depends on, never an inline one: Firehose checks
+    # that the role can read the Kinesis stream when the delivery stream is created, and an
+    # inline policy created with its role may not have propagated yet (as CDK does it).
+    policy = ctx.add(comp, "DeliveryPolicy", "AWS::IAM::Policy", {
+        "PolicyName": "delivery", "Roles": [Ref(role.logical_id)],
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
     }, path=path)
     role_arn = GetAtt(role.logical_id, "Arn")
     s3: dict[str, Any] = {
@@ -187,7 +192,7 @@ def _delivery(comp: Component, spec: Stream, key: Any, ctx: Context) -> None:
                                              "RoleARN": role_arn},
         "ExtendedS3DestinationConfiguration": s3,
     }, path=path)
-    delivery.depends_on.append(logs.logical_id)
+    delivery.depends_on += [logs.logical_id, policy.logical_id]
     comp.attrs["delivery_arn"] = GetAtt(delivery.logical_id, "Arn",
                                         derived=arn("firehose", f"deliverystream/{physical}"))
     comp.attrs["delivery_name"] = Ref(delivery.logical_id, derived=Sub(physical))

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from cloudc.context import Context
-from cloudc.ir import IR, collect_targets
+from cloudc.ir import IR, scanner
 
 
 def dependencies(ir: IR, ctx: Context) -> IR:
-    """Record each resource's dependencies in `ir.edges` and report any cycle."""
+    """Record each resource's dependencies in `ir.edges` and report any cycle.
+
+    Also records the references (`ir.targets`) and the size (`ir.sizes`) of every resource's
+    properties, which partition needs, from the same pass over them.
+    """
     edges: dict[str, list[str]] = {}
+    scan = scanner()
     for lid, r in ir.resources.items():
-        refs = ir.targets[lid] = collect_targets(r.properties)
+        refs, text = scan(r.properties)
+        ir.targets[lid] = refs
+        ir.sizes[lid] = (len(text), text.count("{{resolve:"))
         deps = {t.target for t in refs if t.target in ir.resources}
         deps.update(d for d in r.depends_on if d in ir.resources)
         deps.discard(lid)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudc.context import Context
-from cloudc.ir import IR, Expr, Resource, collect_targets
+from cloudc.ir import IR, PLACEHOLDER, Expr, Resource, collect_targets
 
 # CloudFormation's per-template limits, less headroom for what the emitter adds.
 MAX_RESOURCES = 500
@@ -21,6 +21,8 @@ MAX_PARAMETERS = 200
 MAX_OUTPUTS = 200
 MAX_BYTES = 900_000
 MAX_DYNAMIC_REFS = 60
+# The least a unit adds to a stack's size: "{}" properties, a one-letter ID, and the overhead.
+MIN_UNIT_BYTES = 2 + 1 + 120
 
 
 @dataclass
@@ -49,13 +51,18 @@ class Stack:
 
     def fits(self, u: Unit) -> bool:
         """Say whether `u` fits in this stack without breaking a limit."""
+        # The union sizes are counted from the unit's side: O(unit), not O(stack).
         return (
             self.resources + len(u.resources) <= MAX_RESOURCES
             and self.size + u.size <= MAX_BYTES
             and self.dynamic + u.dynamic <= MAX_DYNAMIC_REFS
-            and len(self.params | u.params) <= MAX_PARAMETERS
-            and len(self.outputs | u.outputs) <= MAX_OUTPUTS
+            and _union_size(self.params, u.params) <= MAX_PARAMETERS
+            and _union_size(self.outputs, u.outputs) <= MAX_OUTPUTS
         )
+
+    def full(self) -> bool:
+        """Say whether no unit can fit any more (every unit has a resource and some bytes)."""
+        return self.resources >= MAX_RESOURCES or self.size + MIN_UNIT_BYTES > MAX_BYTES
 
     def take(self, u: Unit) -> None:
         """Place `u` here."""
@@ -76,12 +83,16 @@ def partition(ir: IR, ctx: Context) -> IR:
             u = units[(r.group, r.owner)] = Unit(r.group, r.owner)
         u.resources.append(r)
         unit_of[r.logical_id] = u
-        text = json.dumps(r.properties, default=_placeholder, separators=(",", ":"))
-        u.size += len(text) + len(r.logical_id) + 120
-        u.dynamic += text.count("{{resolve:")
+        size = ir.sizes.get(r.logical_id)  # from the dependencies pass
+        if size is None:
+            text = _measure(r.properties)
+            size = (len(text), text.count("{{resolve:"))
+        u.size += size[0] + len(r.logical_id) + 120
+        u.dynamic += size[1]
     for r in ir.resources.values():
         u = unit_of[r.logical_id]
-        for t in ir.targets.get(r.logical_id) or collect_targets(r.properties):
+        targets = ir.targets.get(r.logical_id)
+        for t in targets if targets is not None else collect_targets(r.properties):
             other = unit_of.get(t.target)
             if other is None or other is u or t.derived is not None:
                 continue
@@ -89,9 +100,14 @@ def partition(ir: IR, ctx: Context) -> IR:
             u.params.add(key)
             other.outputs.add(key)
     stacks: dict[str, list[Stack]] = {}
+    closed: dict[str, int] = {}  # per group: how many leading stacks are full (skipped)
     for u in units.values():
         chain = stacks.setdefault(u.group, [])
-        for s in chain:
+        skip = closed.get(u.group, 0)
+        while skip < len(chain) and chain[skip].full():
+            skip += 1
+        closed[u.group] = skip
+        for s in chain[skip:] if skip else chain:
             if s.fits(u):
                 break
         else:
@@ -106,16 +122,23 @@ def partition(ir: IR, ctx: Context) -> IR:
         s.take(u)
         for r in u.resources:
             ir.groups[r.logical_id] = s.name
-    order: list[str] = []
-    for r in ir.resources.values():
-        name = ir.groups[r.logical_id]
-        if name not in order:
-            order.append(name)
-    ir.stack_order = order
+    groups = ir.groups
+    ir.stack_order = list(dict.fromkeys(groups[lid] for lid in ir.resources))
     return ir
+
+
+def _union_size(a: set[tuple[str, str]], b: set[tuple[str, str]]) -> int:
+    """Return len(a | b) without building the union."""
+    return len(a) + sum(1 for x in b if x not in a)
 
 
 def _placeholder(value: Any) -> str:
     if isinstance(value, Expr):
-        return "x" * 64
+        return PLACEHOLDER
     raise TypeError(type(value).__name__)
+
+
+# One encoder for every resource (json.dumps would build one per call); a deploy-time value
+# counts as PLACEHOLDER. Used when the dependencies pass has not measured a resource.
+_measure = json.JSONEncoder(default=_placeholder, separators=(",", ":"),
+                            check_circular=False).encode

@@ -40,8 +40,9 @@ INHERITED: dict[tuple[str, str], tuple[str, ...]] = {
                                                    "SourceDBInstanceIdentifier"),
 }
 
-# Stateful resources keep their data in production: retained on delete and on replacement,
-# or snapshotted where CloudFormation can snapshot them.
+# Stateful resources keep their data in production: retained on delete and on replacement
+# (DeletionPolicy RetainExceptOnCreate, so a rolled-back first create leaves no named leftover
+# that fails every retry with "already exists"), or snapshotted where CloudFormation can.
 SNAPSHOT = {"AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "AWS::ElastiCache::ReplicationGroup",
             "AWS::ElastiCache::CacheCluster"}
 
@@ -54,10 +55,10 @@ def security_defaults(ir: IR, ctx: Context) -> IR:
                     p in r.properties for p in INHERITED.get((r.type, key), ())):
                 r.properties[key] = _copy(value)
         if r.stateful and r.deletion_policy is None:
-            if ctx.production:
-                policy = "Snapshot" if r.type in SNAPSHOT else "Retain"
-                r.deletion_policy = policy
-                r.update_replace_policy = policy
+            if ctx.production and r.type in SNAPSHOT:
+                r.deletion_policy = r.update_replace_policy = "Snapshot"
+            elif ctx.production:
+                r.retain()
     return ir
 
 
