@@ -12,8 +12,9 @@ This module imports nothing from cloudc: values are CloudFormation expressions (
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 # A metric's dimensions for one component (values: names, or deploy-time expressions), or None
 # when the component does not have that metric (a queue without a dead-letter queue).

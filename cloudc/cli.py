@@ -74,7 +74,7 @@ def env_problem(name: str) -> str | None:
     return f"invalid environment name `{shown!s}`".replace("\0", "\\0")
 
 
-class EnvName(click.ParamType):
+class EnvName(click.ParamType):  # type: ignore[type-arg]  # generic only in click's stubs of some versions
     """An --env value, checked before anything touches the disk."""
 
     name = "env"
@@ -169,7 +169,7 @@ class _Group(click.Group):
 @click.option("--error-format", type=click.Choice(["text", "json", "sarif"]), default="text",
               show_default=True, help="How findings are printed on stderr.")
 @click.pass_context
-def cli(ctx: click.Context, **kw: Any) -> None:
+def cli(ctx: click.Context, /, **kw: Any) -> None:
     """Compile one cloud.yaml into nested-stack AWS CloudFormation."""
     ctx.obj = Options(**kw)
 

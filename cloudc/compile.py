@@ -52,7 +52,7 @@ class Build:
         out = {p: t.encode() for p, t in texts.items()}
         for name, data in self.assets.files.items():
             out[f"assets/{name}"] = data
-        placement = {}
+        placement: dict[str, list[str]] = {}
         if self.ir is not None:
             for lid, r in self.ir.resources.items():
                 placement.setdefault(r.owner, [])
@@ -109,7 +109,7 @@ def compile_config(path: Path, env: str, sets: list[str] | None = None,
     ir = IR()
     ctx = Context(config, res, ir, diags, build.assets)
     lower(ctx)
-    for name, text in (config.outputs or {}).items():
+    for name, text in (getattr(config, "outputs", None) or {}).items():
         ir.outputs[name] = (ctx.value(text, ("outputs", name)), None, ctx.origin(("outputs", name)))
     if _error_count(diags) > before:
         return build

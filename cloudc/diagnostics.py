@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Literal
+from typing import Literal
 
 from cloudc.source import Origin, Path
 
@@ -197,7 +198,7 @@ class Diagnostics:
                 out.append(d)
         return out
 
-    def extend(self, other: "Diagnostics") -> None:
+    def extend(self, other: Diagnostics) -> None:
         """Take every finding of `other`."""
         self.items.extend(other.items)
 

@@ -14,8 +14,21 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from cloudc.capabilities import (
-    CdnOrigin, Default, EventSource, Invocable, LoadBalancer, Metric, Mountable, PublishTarget,
-    QueueFacts, SecretReference, Sender, TopicFacts, UserPool, Vpc, Widget,
+    CdnOrigin,
+    Default,
+    EventSource,
+    Invocable,
+    LoadBalancer,
+    Metric,
+    Mountable,
+    PublishTarget,
+    QueueFacts,
+    SecretReference,
+    Sender,
+    TopicFacts,
+    UserPool,
+    Vpc,
+    Widget,
 )
 from cloudc.source import Origin, Path
 
@@ -303,7 +316,7 @@ class IR:
     def __init__(self) -> None:
         self.resources: dict[str, Resource] = {}
         self.components: dict[str, Component] = {}
-        self.outputs: dict[str, tuple[Any, str, Origin | None]] = {}
+        self.outputs: dict[str, tuple[Any, str | None, Origin | None]] = {}
         self.notes: list[str] = []
         self.groups: dict[str, str] = {}  # logical id -> nested stack name (after partition)
         self.edges: dict[str, list[str]] = {}  # logical id -> the ids it depends on

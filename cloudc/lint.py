@@ -54,16 +54,19 @@ def available() -> bool:
     return importlib.util.find_spec("cfnlint") is not None
 
 
-def lint_build(build: "Build") -> list[Diagnostic]:
+def lint_build(build: Build) -> list[Diagnostic]:
     """Run cfn-lint in-process over every template of `build`; return located findings."""
-    from cfnlint.api import ManualArgs, lint  # type: ignore[import-untyped]
+    from cfnlint.decode.decode import decode_str
 
     diags = Diagnostics(default_file=build.resolved.file if build.resolved else "")
     region = str(build.config.project.region) if build.config is not None else "us-east-1"
     for rel, data in sorted(build.files("json").items()):
         if rel.startswith("assets/") or rel == "manifest.json":
             continue
-        for m in lint(data.decode(), config=ManualArgs(regions=[region])):
+        template, matches = decode_str(data.decode())
+        if template is not None and not matches:
+            matches = list(_runner(region).validate_template(template))
+        for m in matches:
             rule = str(m.rule.id)
             if rule in IGNORED or rule[:1] not in ("E", "W"):
                 continue
@@ -73,7 +76,17 @@ def lint_build(build: "Build") -> list[Diagnostic]:
     return diags.sorted()
 
 
-def _major_alias(build: "Build", tpath: list[Any]) -> bool:
+@functools.cache
+def _runner(region: str) -> Any:
+    """Return one cfn-lint Runner a region: building one imports every rule (about a second),
+    which `cfnlint.api.lint` would do again for each template."""
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.runner import Runner
+
+    return Runner(ConfigMixIn(regions=[region]))
+
+
+def _major_alias(build: Build, tpath: list[Any]) -> bool:
     """Say whether a finding's DB instance names a major version that has a current minor."""
     if build.ir is None or len(tpath) < 2 or tpath[0] != "Resources":
         return False
@@ -112,7 +125,7 @@ def _rds_versions(engine: str) -> tuple[frozenset[str], frozenset[str]]:
             versions("engine_version_deprecated.json", "if"))
 
 
-def _add(build: "Build", diags: Diagnostics, rule: str, message: str, tpath: list[Any],
+def _add(build: Build, diags: Diagnostics, rule: str, message: str, tpath: list[Any],
          rel: str) -> None:
     code = "E3106" if rule.startswith("E") else "W3106"
     text = f"cfn-lint {rule}: {message}"

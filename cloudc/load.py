@@ -14,8 +14,16 @@ from pathlib import Path as FsPath
 from typing import Any
 
 import yaml
-from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent,
-                         ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
+from yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 from yaml.resolver import Resolver
 
 from cloudc.diagnostics import Diagnostics
@@ -282,11 +290,11 @@ class _EventBuilder:
 
     def _key(self, frame: _Frame, ev: Any) -> None:
         if ev.__class__ is AliasEvent:
-            got = self.anchors.get(ev.anchor)
+            got = self.anchors.get(ev.anchor) if ev.anchor is not None else None
             key = got[0] if got is not None else None
             if got is None or isinstance(key, (dict, list)):
                 raise yaml.MarkedYAMLError(problem=f"alias *{ev.anchor} cannot be used as a key",
-                                           problem_mark=ev.start_mark)
+                                           problem_mark=ev.start_mark)  # type: ignore[arg-type]
         else:
             tag = ev.tag
             if (tag is None or tag == "!") and ev.implicit[0] and ev.value == "<<":
@@ -362,7 +370,7 @@ def _scalar(ev: Any) -> Any:
         return value
     tag = ev.tag
     if tag is None or tag == "!":
-        tag = _RESOLVER.resolve(yaml.ScalarNode, value, ev.implicit)
+        tag = _RESOLVER.resolve(yaml.ScalarNode, value, ev.implicit)  # type: ignore[no-untyped-call]
     if tag == _INT:
         try:
             number = int(value.replace("_", ""), 0)

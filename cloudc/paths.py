@@ -13,9 +13,10 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from cloudc.diagnostics import Diagnostics
 from cloudc.source import Origin

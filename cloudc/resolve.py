@@ -39,7 +39,7 @@ class Resolved:
     config_dir: FsPath
     environments: list[str] = field(default_factory=list)
     layers: list[str] = field(default_factory=list)
-    interp: "_Interp | None" = None
+    interp: _Interp | None = None
 
     def interpolate_text(self, text: str, path: Path) -> Any:
         """Resolve build-time `${...}` tokens in text read from a file the config points at."""
@@ -257,11 +257,12 @@ def _parse_set(expr: str, diags: Diagnostics) -> Document | None:
 def interpolate(res: Resolved, diags: Diagnostics) -> None:
     """Replace build-time `${...}` tokens in place; leave deploy-time ones for lowering."""
     data = res.data
-    project = data.get("project") if isinstance(data.get("project"), dict) else {}
+    project: dict[str, Any] = data["project"] if isinstance(data.get("project"), dict) else {}
     slug = project.get("slug") or slugify(project.get("name", "app"))
     if isinstance(data.get("project"), dict):
         data["project"].setdefault("slug", slug)
-    variables = data.get("variables") if isinstance(data.get("variables"), dict) else {}
+    variables: dict[str, Any] = (data["variables"] if isinstance(data.get("variables"), dict)
+                                 else {})
     builtins = {
         "project.slug": slug,
         "project.name": project.get("name", slug),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -43,7 +43,7 @@ def source() -> dict[str, str]:
     return dict(_raw()["_source"])
 
 
-@lru_cache(maxsize=None)
+@cache
 def spec(type_name: str) -> ResourceSpec | None:
     """Return the spec for type_name, or None if the type is unknown."""
     if type_name.startswith("_"):

@@ -124,12 +124,12 @@ def _get(data: Any, path: Path) -> Any:
     return data
 
 
-def _expected(err: dict[str, Any]) -> list[str]:
+def _expected(err: Any) -> list[str]:
     exp = str(err.get("ctx", {}).get("expected", ""))
     return re.findall(r"'([^']*)'", exp) or [exp]
 
 
-def _type_word(etype: str, err: dict[str, Any]) -> str:
+def _type_word(etype: str, err: Any) -> str:
     words = {"int": "an integer", "float": "a number", "bool": "true or false",
              "string": "a string", "dict": "a map", "list": "a list", "model": "a map"}
     stem = etype.replace("_parsing", "").replace("_type", "")

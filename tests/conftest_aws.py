@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import textwrap
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result

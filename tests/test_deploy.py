@@ -9,13 +9,14 @@ like real CloudFormation's (status values, event order newest-first, reasons as 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
+from conftest_aws import Cli, app, cloudc, edit, moto, moto_server, offline_aws  # noqa: F401
 
 from cloudc.aws import deploy as d
 from cloudc.aws.diff import Side, diff
@@ -23,7 +24,6 @@ from cloudc.aws.render import render_text
 from cloudc.aws.session import Aws
 from cloudc.cli import Options
 from cloudc.compile import compile_config
-from conftest_aws import Cli, app, cloudc, edit, moto, moto_server, offline_aws  # noqa: F401
 
 ACCOUNT = "123456789012"
 NAME = "demo-shop-development"
@@ -31,7 +31,7 @@ ROOT_ID = (f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/{NAME}/"
            "0c2a8f30-aaaa-11ef-9f1e-0e2b1c7d0001")
 NESTED_ID = (f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/{NAME}-StackQueues-1XK9Q2V7R3ABC/"
              "1d3b9f40-aaaa-11ef-9f1e-0e2b1c7d0002")
-T0 = datetime(2026, 11, 26, 9, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 26, 9, 0, 0, tzinfo=UTC)
 
 
 def _cfn() -> Any:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from conftest_aws import moto, moto_server, offline_aws  # noqa: F401
+
 from cloudc.aws.session import Aws
 from cloudc.aws.sites import sites_of, sync_site, sync_sites
 from cloudc.compile import compile_config
-from conftest_aws import moto, moto_server, offline_aws  # noqa: F401
 
 CASE = Path(__file__).parent / "golden" / "sites_domain"
 # moto's account and the test region: bucket names carry both (SPEC 1.1).

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest_aws import Cli, app, cloudc, edit, moto, moto_server, offline_aws  # noqa: F401
 
 from cloudc.aws.diff import Side, diff
 from cloudc.aws.render import render_text
-from conftest_aws import Cli, app, cloudc, edit, moto, moto_server, offline_aws  # noqa: F401
 
 
 def _deploy(cloudc: Cli) -> None:

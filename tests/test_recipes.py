@@ -16,8 +16,17 @@ from typing import Any
 import pytest
 
 from cloudc.compile import compile_config
-from cloudc.recipes import (BOOK, PRELUDE_PROVIDES, RECIPES, SECRETS_PROVIDES, brought_by,
-                            canonical, fragment, render, resolve)
+from cloudc.recipes import (
+    BOOK,
+    PRELUDE_PROVIDES,
+    RECIPES,
+    SECRETS_PROVIDES,
+    brought_by,
+    canonical,
+    fragment,
+    render,
+    resolve,
+)
 
 BASH = shutil.which("bash")
 SHELLCHECK = shutil.which("shellcheck")

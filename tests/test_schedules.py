@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from a2_helpers import build, codes, no_wildcards
 
 BASE = """\

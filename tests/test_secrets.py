@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from a2_helpers import build, codes, dump, no_wildcards, resources
 
 APP = """\

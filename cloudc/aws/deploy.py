@@ -9,10 +9,11 @@ import json
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from cloudc.aws.diff import Plan, ResourceChange, Side, mark_replacement
 from cloudc.aws.fetch import describe

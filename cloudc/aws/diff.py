@@ -43,7 +43,7 @@ class Side:
 
     @classmethod
     def from_build(cls, name: str, root: dict[str, Any], nested: dict[str, dict[str, Any]],
-                   tags: dict[str, str] | None = None) -> "Side":
+                   tags: dict[str, str] | None = None) -> Side:
         """Make a Side from a compiled root and its nested templates keyed by group name."""
         from cloudc.emit.cloudformation import stack_id
 

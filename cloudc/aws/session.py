@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 # A dead endpoint (accepts connections, never answers) must be reported within 20 s:
 # 3 attempts x 4 s + standard-mode backoff (at most 1 s + 2 s) = 15 s. CLOUDC_AWS_TIMEOUT
@@ -65,7 +66,7 @@ class Aws:
         return self._clients[service]
 
 
-def error_code(exc: BaseException) -> str:
+def error_code(exc: BaseException | None) -> str:
     """Return the AWS error code of a ClientError, else ''."""
     response = getattr(exc, "response", None)
     if isinstance(response, dict):

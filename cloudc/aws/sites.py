@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from cloudc.emit.cloudformation import stack_id
 

@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from cloudc.checks._locate import locate
 from cloudc.diagnostics import CODES, Code, Diagnostics
@@ -54,9 +55,9 @@ class Finding:
 class CheckContext:
     """What a rule may read: the merged config (raw and typed), the IR, and the environment."""
 
-    res: "Resolved"
+    res: Resolved
     config: Any
-    ir: "IR | None"
+    ir: IR | None
 
     @property
     def env(self) -> str:

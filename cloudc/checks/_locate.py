@@ -10,7 +10,8 @@ match whose key reads most like the property name, is the answer.
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from cloudc.source import Path
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from cloudc.resolve import Resolved
 
 
-def locate(res: "Resolved", ir: "IR", logical_id: str, prop: Path, value: Any) -> Path:
+def locate(res: Resolved, ir: IR, logical_id: str, prop: Path, value: Any) -> Path:
     """Return the config path under the resource's owner whose value is `value`, or `()`."""
     r = ir.resources.get(logical_id)
     if r is None or isinstance(value, (dict, list)) or value is None:

@@ -11,7 +11,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from cloudc.checks import CheckContext, Finding
 from cloudc.diagnostics import Code

@@ -8,7 +8,7 @@ https://docs.aws.amazon.com/aws-backup/latest/devguide/plan-options-and-configur
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from cloudc.checks import CheckContext, Finding
 

@@ -8,7 +8,8 @@ sources, `apis.*.domain`, `services.*.domain`, `servers.*.domain` and `auth.*.do
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from cloudc.checks import CheckContext, Finding
 from cloudc.diagnostics import Code, dotted

@@ -7,7 +7,7 @@ cannot build two resources with one ID.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from cloudc.checks import CheckContext, Finding
 from cloudc.diagnostics import Code

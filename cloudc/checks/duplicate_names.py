@@ -9,8 +9,9 @@ and it names the resource itself (the type's primary identifier, `Name`, or `<Ty
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, Iterator
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
 
 from cloudc import resource_specs
 from cloudc.checks import CheckContext, Finding
@@ -27,7 +28,7 @@ CODES = (
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def name_properties(type_name: str) -> tuple[str, ...]:
     """Return the top-level properties that hold a resource's own physical name.
 

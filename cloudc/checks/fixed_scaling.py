@@ -8,8 +8,8 @@ that pin a size for an environment (development: 1..1) are left alone.
 
 from __future__ import annotations
 
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 
 from cloudc.checks import CheckContext, Finding
 from cloudc.diagnostics import Code

@@ -11,7 +11,8 @@ part of a prefix. A rule with no prefix applies to the whole bucket and is never
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from cloudc.checks import CheckContext, Finding
 from cloudc.diagnostics import Code

@@ -10,12 +10,13 @@ entry, and the build would quietly deploy a second database. An environment decl
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 from pathlib import Path as FsPath
-from typing import Any, Iterator
+from typing import Any
 
 from cloudc.checks import CheckContext, Finding
 from cloudc.diagnostics import Code, Diagnostics
-from cloudc.resolve import BUILTIN_ENVIRONMENTS
+from cloudc.project import BUILTIN_ENVIRONMENTS
 from cloudc.schema import map_sections
 
 NEEDS = "config"

@@ -85,9 +85,9 @@ def _unreachable(cx: CheckContext, net: Component, needs: list[Need],
             continue
         endpoint = have.get(need.service)
         if endpoint is not None and need.service in GATEWAY:
-            tables = {t.target for t in endpoint.properties.get("RouteTableIds", [])
-                      if isinstance(t, Ref)}
-            if private_rts <= tables:
+            attached = {t.target for t in endpoint.properties.get("RouteTableIds", [])
+                        if isinstance(t, Ref)}
+            if private_rts <= attached:
                 continue
             yield Finding("E3150", f"{who}, and the {label(need.service)} gateway endpoint is "
                           f"not on their route tables: it cannot reach {need.what}", need.path,

@@ -8,7 +8,7 @@ https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from cloudc.checks import CheckContext, Finding
 from cloudc.diagnostics import Code

@@ -11,8 +11,8 @@ https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Iterator
 
 from cloudc.checks import CheckContext, Finding
 from cloudc.diagnostics import Code, did_you_mean

@@ -12,7 +12,7 @@ https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from cloudc.checks import CheckContext, Finding
 

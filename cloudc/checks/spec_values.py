@@ -10,8 +10,9 @@ config value that produced the property when it can be found, else at the resour
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
 from cloudc import resource_specs
 from cloudc.checks import CheckContext, Finding

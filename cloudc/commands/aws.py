@@ -8,8 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cloudc.cli import (EXIT_AWS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, Options, cli, default_env,
-                        report, say)
+from cloudc.cli import (
+    EXIT_AWS,
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_USAGE,
+    Options,
+    cli,
+    default_env,
+    report,
+    say,
+)
 from cloudc.diagnostics import Diagnostic, did_you_mean
 from cloudc.project import find_config
 
@@ -73,7 +82,8 @@ def diff(opts: Options, file: str | None, env: str | None, only: str | None,
     Exit 0: no changes; 1: changes (or errors in FILE); 3: AWS/API failure.
     """
     path, build = _compile(opts, file, env, sets)
-    from cloudc.aws.diff import Side, diff as compare
+    from cloudc.aws.diff import Side
+    from cloudc.aws.diff import diff as compare
     from cloudc.aws.fetch import fetch
     from cloudc.aws.render import render_json, render_text
     from cloudc.aws.rollout import stack_name, stack_tags

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cloudc.cli import (EXIT_INPUT, EXIT_USAGE, Options, cli, default_env, env_problem, report,
-                        say)
+from cloudc.cli import EXIT_INPUT, EXIT_USAGE, Options, cli, default_env, env_problem, report, say
 from cloudc.diagnostics import Diagnostic
 from cloudc.project import BUILTIN_ENVIRONMENTS, find_config
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -148,7 +148,8 @@ class Emitter:
         key = target + (re.sub(r"[^A-Za-z0-9]", "", e.attr) if isinstance(e, GetAtt) else "")
         source = self.templates[home]
         if key not in source.outputs:
-            value = {"Ref": target} if isinstance(e, Ref) else {"Fn::GetAtt": [target, e.attr]}
+            value: dict[str, Any] = ({"Ref": target} if isinstance(e, Ref)
+                                     else {"Fn::GetAtt": [target, e.attr]})
             if isinstance(e, GetAtt) and e.attr in LIST_ATTRIBUTES:
                 value = {"Fn::Join": [",", value]}  # outputs are strings
             source.outputs[key] = {"Value": value}

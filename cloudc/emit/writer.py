@@ -13,8 +13,9 @@ import shutil
 import stat
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -268,7 +269,7 @@ def write_tree(target: Path, files: dict[str, bytes], protect: Iterable[Path] = 
 
 
 def manifest(env: str, templates: dict[str, str], counts: dict[str, int],
-             assets: dict[str, bytes], placement: dict[str, str]) -> dict[str, Any]:
+             assets: dict[str, bytes], placement: dict[str, list[str]]) -> dict[str, Any]:
     """Describe a build: every template with its sha256, resource count and size."""
     return {
         "cloudc": 1,

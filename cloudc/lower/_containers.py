@@ -15,7 +15,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from cloudc.context import Context
-from cloudc.ir import Component, GetAtt, Sub, arn, pascal, statement
+from cloudc.ir import Component, Sub, arn, pascal, statement
 from cloudc.paths import MAX_CONTEXT_BYTES, PathProblem, is_dockerfile, scan
 from cloudc.schema.sections.services import Service
 from cloudc.source import Path
@@ -119,8 +119,7 @@ def image(comp: Component, spec: Service, ctx: Context) -> tuple[Any, dict[str, 
     comp.attrs["repository_uri"] = Sub(
         f"${{AWS::AccountId}}.dkr.ecr.${{AWS::Region}}.${{AWS::URLSuffix}}/{repo_name}")
     comp.attrs["image"] = uri
-    repo_arn = GetAtt(repo.logical_id, "Arn", derived=arn("ecr", f"repository/{repo_name}"))
-    return uri, {"repository": repo_arn.derived, "metadata": metadata}
+    return uri, {"repository": arn("ecr", f"repository/{repo_name}"), "metadata": metadata}
 
 
 # --- secrets -----------------------------------------------------------------------------------

@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from cloudc.capabilities import Default, Dims, Metric, Widget
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, statement
 from cloudc.lower._vpc import closed_security_group, require_vpc, vpc_of
 from cloudc.schema.sections.databases import Database
-from cloudc.capabilities import Default, Dims, Metric, Widget
 
 ENGINES = {
     # engine: (CloudFormation Engine, default version, port, log exports, TLS-only parameter)

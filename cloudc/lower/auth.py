@@ -166,8 +166,8 @@ def _pool_properties(comp: Component, spec: Pool, ctx: Context) -> dict[str, Any
                         "Mutable": True} for a in required]
     props.update(_mfa(spec, ctx, path))
     props["EmailConfiguration"] = _email(spec, ctx, path)
-    if spec.advanced_security != "off":
-        props["UserPoolAddOns"] = {"AdvancedSecurityMode": spec.advanced_security.upper()}
+    if spec.advanced_security not in ("off", False):
+        props["UserPoolAddOns"] = {"AdvancedSecurityMode": str(spec.advanced_security).upper()}
     protect = spec.deletion_protection
     if protect is None:
         protect = ctx.production

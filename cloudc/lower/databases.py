@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
 from cloudc.capabilities import Default, EventSource, Metric, Widget
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, arn, statement
-from cloudc.schema.sections.databases import Database
 from cloudc.lower._metrics import named
+from cloudc.schema.sections.databases import Database
 
 SECTION = "databases"
 # Resource types whose replacement or deletion loses data, and what is lost (`cloudc diff`).
@@ -178,7 +179,7 @@ def _lower_table(comp: Component, spec: Database, ctx: Context) -> None:
     ctx.add(comp, "Table", "AWS::DynamoDB::Table", props, stateful=True)
 
 
-def _attributes(out: dict[str, str], keys: dict[str, str], path: tuple[Any, ...],
+def _attributes(out: dict[str, str], keys: Mapping[str, str], path: tuple[Any, ...],
                 ctx: Context) -> None:
     """Add key attributes to the table's definitions; one name has one type."""
     for name, kind in keys.items():
@@ -189,7 +190,7 @@ def _attributes(out: dict[str, str], keys: dict[str, str], path: tuple[Any, ...]
                           path=path + (name,))
 
 
-def _key_schema(keys: dict[str, str]) -> list[dict[str, str]]:
+def _key_schema(keys: Mapping[str, str]) -> list[dict[str, str]]:
     names = list(keys)
     out = [{"AttributeName": names[0], "KeyType": "HASH"}]
     if len(names) > 1:

@@ -7,8 +7,8 @@ from typing import Any
 from cloudc.capabilities import Default, Invocable, Metric, Widget
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, statement
-from cloudc.schema.sections.functions import Event, Function
 from cloudc.lower._metrics import named
+from cloudc.schema.sections.functions import Event, Function
 
 SECTION = "functions"
 AFTER = ("storage",)  # bucket events add a notification to the bucket

@@ -137,10 +137,7 @@ def _notify(comp: Component, spec: Monitoring, ctx: Context) -> None:
                       ctx.value(n.webhook, where + ("webhook",)), ctx, where + ("webhook",),
                       name=f"monitoring-webhook-{i + 1}")
             continue
-        if n.email is not None:
-            protocol, endpoint = "email", n.email
-        else:
-            protocol, endpoint = "https", n.https
+        protocol, endpoint = ("email", n.email) if n.email is not None else ("https", n.https)
         ctx.add(comp, f"Notify{i + 1}", "AWS::SNS::Subscription", {
             "Protocol": protocol, "Endpoint": ctx.value(endpoint, where),
             "TopicArn": Ref(comp.topic.topic if comp.topic else ""),
@@ -232,7 +229,7 @@ def _user_alarm(comp: Component, name: str, user: Alarm, actions: list[Any],
 
 def _dashboard(comp: Component, watched: list[Component], ctx: Context) -> None:
     """Emit one dashboard: a widget per watched resource, in declaration order."""
-    widgets = []
+    widgets: list[dict[str, Any]] = []
     variables: list[tuple[str, Any]] = []
     for target in watched:
         if target.dashboard is None:

@@ -45,7 +45,7 @@ MIN_PREFIX, MAX_PREFIX = 16, 23
 
 def subnet_cidrs(cidr: str, zones: int) -> dict[str, list[str]]:
     """Return the CIDR of each tier's subnet in each zone (see the module docstring)."""
-    net = ipaddress.ip_network(cidr, strict=True)
+    net = ipaddress.IPv4Network(cidr, strict=True)  # a VPC's primary range is IPv4
     p = net.prefixlen
     private_half = list(net.subnets(new_prefix=p + 1))[0]
     quarters = list(net.subnets(new_prefix=p + 2))

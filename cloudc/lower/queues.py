@@ -5,12 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from cloudc.capabilities import (
-    Default, EventSource, Metric, PublishTarget, QueueFacts, Widget,
+    Default,
+    EventSource,
+    Metric,
+    PublishTarget,
+    QueueFacts,
+    Widget,
 )
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, arn, statement
-from cloudc.schema.sections.queues import Queue
 from cloudc.lower._metrics import named
+from cloudc.schema.sections.queues import Queue
 
 SECTION = "queues"
 # Resource types whose replacement or deletion loses data, and what is lost (`cloudc diff`).

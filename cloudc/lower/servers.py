@@ -12,16 +12,16 @@ import re
 from typing import Any
 
 from cloudc import recipes as recipe_book
+from cloudc.capabilities import Default, Metric, Widget
 from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
 from cloudc.ir import Base64, Component, Expr, GetAtt, Join, Ref, Sub, arn, statement
 from cloudc.lower._alb import load_balancer, web_acl_attachment
+from cloudc.lower._metrics import LOAD_BALANCER
 from cloudc.lower._vpc import require_vpc, vpc_of
 from cloudc.schema.base import link_target
 from cloudc.schema.sections.servers import Server
 from cloudc.source import Path
-from cloudc.capabilities import Default, Metric, Widget
-from cloudc.lower._metrics import LOAD_BALANCER
 
 SECTION = "servers"
 SSM_CORE = "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"

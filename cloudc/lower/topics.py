@@ -18,8 +18,8 @@ from cloudc.capabilities import Metric, PublishTarget, TopicFacts, Widget
 from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
 from cloudc.ir import Component, GetAtt, Ref, Resource, Sub, arn, pascal, statement
-from cloudc.schema.sections.topics import Subscriber, Topic
 from cloudc.lower._metrics import named
+from cloudc.schema.sections.topics import Subscriber, Topic
 
 SECTION = "topics"
 AFTER = ("queues",)  # a queue subscriber gets the topics' policy; FIFO must match

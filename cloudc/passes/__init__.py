@@ -5,7 +5,7 @@ Each pass is one module with one public function named after it, `(ir, ctx) -> I
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from cloudc.context import Context
 from cloudc.ir import IR

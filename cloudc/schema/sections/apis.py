@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Literal
 
 from pydantic import Field
 
@@ -47,7 +47,7 @@ class Api(Tagged):
     routes: dict[str, RefStr] = Field(description='e.g. "GET /items": functions.items')
     domain: str | None = None
     cors: Cors | None = None
-    auth: Union[str, Auth, None] = Field(
+    auth: str | Auth | None = Field(
         None, description="`auth.NAME`, a user pool ARN, `functions.NAME`, or a full auth map."
     )
     public_routes: list[str] = Field(default_factory=list, description="Routes without auth.")

@@ -8,6 +8,11 @@ from pydantic import Field, field_validator
 
 from cloudc.schema.base import Bool, Link, Model, PosInt, RefStr, Tagged
 
+Flow = Literal["code", "implicit", "client_credentials"]
+AuthFlow = Literal["srp", "password", "custom", "admin"]
+SignIn = Literal["email", "phone", "username"]
+MfaMethod = Literal["totp", "sms"]
+
 SECTION = "auth"
 ORDER = 120
 REFS = ("link",)  # fields whose values name other entries (`section.name`)
@@ -40,14 +45,14 @@ class Client(Model):
 
     callback_urls: list[str] = Field(default_factory=list)
     logout_urls: list[str] = Field(default_factory=list)
-    flows: list[Literal["code", "implicit", "client_credentials"]] = Field(
-        default_factory=lambda: ["code"], description="OAuth flows (hosted UI).")
+    flows: list[Flow] = Field(
+        default_factory=lambda: list[Flow](["code"]), description="OAuth flows (hosted UI).")
     scopes: list[str] = Field(default_factory=lambda: ["openid", "email", "profile"])
     generate_secret: Bool = Field(False, description="A confidential client (server-side apps).")
     providers: list[str] | None = Field(
         None, description="Sign-in providers: cognito and names under `social`; default all.")
-    auth_flows: list[Literal["srp", "password", "custom", "admin"]] = Field(
-        default_factory=lambda: ["srp"], description="Direct (non-OAuth) sign-in flows.")
+    auth_flows: list[AuthFlow] = Field(
+        default_factory=lambda: list[AuthFlow](["srp"]), description="Direct (non-OAuth) sign-in flows.")
     access_token_minutes: PosInt = Field(60, ge=5, le=1440)
     id_token_minutes: PosInt = Field(60, ge=5, le=1440)
     refresh_token_days: PosInt = Field(30, le=3650)
@@ -96,12 +101,12 @@ class IdentityPool(Model):
 class Pool(Tagged):
     """A Cognito user pool with its clients, hosted UI and optional identity pool."""
 
-    sign_in: list[Literal["email", "phone", "username"]] = Field(
-        default_factory=lambda: ["email"], description="What users sign in with.")
+    sign_in: list[SignIn] = Field(
+        default_factory=lambda: list[SignIn](["email"]), description="What users sign in with.")
     self_sign_up: Bool = True
     # `False` is how YAML 1.1 reads a bare `off`.
     mfa: Literal["off", "optional", "required", False] = "off"
-    mfa_methods: list[Literal["totp", "sms"]] = Field(default_factory=lambda: ["totp"])
+    mfa_methods: list[MfaMethod] = Field(default_factory=lambda: list[MfaMethod](["totp"]))
     password: PasswordPolicy = Field(default_factory=PasswordPolicy)
     attributes: list[str] = Field(default_factory=list, description="Extra required attributes.")
     email: EmailSettings | None = None

@@ -35,7 +35,7 @@ class Cache(Tagged):
     encryption_in_transit: Bool = Field(True, description="TLS between clients and the cache.")
 
     @model_validator(mode="after")
-    def _engine_fields(self) -> "Cache":
+    def _engine_fields(self) -> Cache:
         if self.engine == "memcached" and self.replicas:
             raise ValueError("memcached has no replicas; use `nodes`")
         if self.engine != "memcached" and self.nodes != 1:

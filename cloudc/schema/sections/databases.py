@@ -53,7 +53,7 @@ class Database(Tagged):
     max_capacity: float | None = None
 
     @model_validator(mode="after")
-    def _engine_fields(self) -> "Database":
+    def _engine_fields(self) -> Database:
         if self.engine == "dynamodb":
             if not self.keys:
                 raise ValueError("a dynamodb table needs `keys` (hash key, then range key)")

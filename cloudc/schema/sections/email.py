@@ -46,7 +46,7 @@ class Domain(Tagged):
     spf: Bool = Field(True, description="Add an SPF TXT record on the domain.")
     mail_from: str | None = Field(None, description="Custom MAIL FROM; default bounce.<domain>.")
     events: list[Event] = Field(
-        default_factory=lambda: ["send", "reject", "bounce", "complaint", "delivery"])
+        default_factory=lambda: list[Event](["send", "reject", "bounce", "complaint", "delivery"]))
     events_to: RefStr | None = Field(None, description="`topics.NAME` for events (as well as "
                                      "CloudWatch metrics).")
     tls_required: Bool = Field(True, description="Only deliver over TLS.")

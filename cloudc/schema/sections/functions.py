@@ -51,7 +51,7 @@ class Event(Model):
     batch_size: PosInt | None = Field(None, le=10000)
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> "Event":
+    def _exactly_one(self) -> Event:
         given = [k for k in ("queue", "topic", "schedule", "stream", "bucket")
                  if getattr(self, k) is not None]
         if len(given) != 1:

@@ -25,7 +25,7 @@ class Notify(Model):
         "`${secret:NAME}`: a small function posts each alarm to it."))
 
     @model_validator(mode="after")
-    def _one(self) -> "Notify":
+    def _one(self) -> Notify:
         if sum(x is not None for x in (self.email, self.https, self.webhook)) != 1:
             raise ValueError("a notify entry takes exactly one of email, https, webhook")
         return self

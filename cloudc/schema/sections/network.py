@@ -36,7 +36,7 @@ EndpointName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]*[a
 class Network(Model):
     """A VPC with public, private and isolated subnets in each zone."""
 
-    vpc: Vpc = Field(default_factory=Vpc)  # type: ignore[arg-type]
+    vpc: Vpc = Field(default_factory=Vpc)
     endpoints: Bool | list[EndpointName] = Field(
         True,
         description="VPC endpoints. true: free S3 and DynamoDB gateway endpoints, plus (with "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from cloudc.schema.base import Bool, Model, PosInt, NonNegInt, Tagged
+from cloudc.schema.base import Bool, Model, NonNegInt, PosInt, Tagged
 
 SECTION = "queues"
 ORDER = 20

@@ -25,7 +25,7 @@ class Schedule(Tagged):
     enabled: Bool = True
 
     @model_validator(mode="after")
-    def _one_expression(self) -> "Schedule":
+    def _one_expression(self) -> Schedule:
         if sum(x is not None for x in (self.cron, self.rate, self.at)) != 1:
             raise ValueError("a schedule takes exactly one of cron, rate, at")
         if self.cron is not None and len(self.cron.split()) != 6:

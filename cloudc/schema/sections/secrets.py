@@ -30,7 +30,7 @@ class Secret(Tagged):
     rotation_days: PosInt | None = Field(None, le=1000)
 
     @model_validator(mode="after")
-    def _one_source(self) -> "Secret":
+    def _one_source(self) -> Secret:
         if sum(x is not None for x in (self.generate, self.ssm, self.arn)) != 1:
             raise ValueError("a secret takes exactly one of generate, ssm, arn")
         return self

@@ -35,7 +35,7 @@ class Waf(Model):
 
     scope: RefStr = Field(description="What it protects: sites.NAME, apis.NAME or services.NAME.")
     managed_rules: list[ManagedRule] = Field(
-        default_factory=lambda: ["common", "known-bad-inputs", "ip-reputation"],
+        default_factory=lambda: list[ManagedRule](["common", "known-bad-inputs", "ip-reputation"]),
         description="AWS managed rule groups by short name.")
     rate_limit: PosInt | None = Field(
         None, ge=10, le=2000000000,

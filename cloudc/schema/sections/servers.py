@@ -25,7 +25,7 @@ class Scaling(Model):
     cpu_target: PosInt = Field(60, le=100, description="Average CPU % to keep the group at.")
 
     @model_validator(mode="after")
-    def _order(self) -> "Scaling":
+    def _order(self) -> Scaling:
         if isinstance(self.min, int) and isinstance(self.max, int) and self.min > self.max:
             raise ValueError("scaling.min is larger than scaling.max")
         return self

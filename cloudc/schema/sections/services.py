@@ -79,7 +79,7 @@ class Service(Tagged):
     health_check: Annotated[str, StringConstraints(pattern=r"^/")] | HealthCheck = Field(
         "/", description="Health check path, or settings."
     )
-    scaling: Scaling = Field(default_factory=Scaling)  # type: ignore[arg-type]
+    scaling: Scaling = Field(default_factory=Scaling)
     domain: str | None = Field(None, description="Custom domain (needs `dns`): HTTPS on the ALB.")
     path: str | None = Field(
         None, description="Route only this path pattern (`/api/*`) to the service."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 from pydantic import Field, model_validator
 
@@ -29,7 +29,7 @@ class Subscriber(Model):
     raw: Bool = Field(False, description="Raw message delivery (queues and HTTPS).")
 
     @model_validator(mode="after")
-    def _one_target(self) -> "Subscriber":
+    def _one_target(self) -> Subscriber:
         given = [k for k in ("to", "email", "https", "webhook", "sms")
                  if getattr(self, k) is not None]
         if len(given) != 1:
@@ -41,7 +41,7 @@ class Subscriber(Model):
 class Topic(Tagged):
     """An SNS topic, encrypted with the AWS-managed key."""
 
-    subscribers: list[Union[RefStr, Subscriber]] = Field(default_factory=list)
+    subscribers: list[RefStr | Subscriber] = Field(default_factory=list)
     fifo: Bool = False
 
 
