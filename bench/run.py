@@ -28,7 +28,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.app import write_app
+from bench.app import write_app  # noqa: E402 - after the sys.path line above
 
 TROPO_PY = BENCH / ".venv" / "bin" / "python"
 
@@ -203,13 +203,13 @@ def main() -> None:
                 f"{fmt(fl.med())}")
         for name, _ in trees:
             s, f = sides[name], floors[name]  # type: ignore[index]
-            ratio = statistics.median(b / x for b, x in zip(s.wall, f.wall))
+            ratio = statistics.median(b / x for b, x in zip(s.wall, f.wall, strict=True))
             line += f" {fmt(s.med(), 11)} {fmt(ratio, 6, 2)}"
         if have_tropo:
             t = sides["troposphere"]  # type: ignore[index]
             line += f" {fmt(t.med())} {fmt(sides['cloudc'].med() / t.med(), 12, 2)}"  # type: ignore[index]
         s, f = sides["cloudc"], floors["cloudc"]  # type: ignore[index]
-        line += f" {fmt(statistics.median(b / x for b, x in zip(s.cpu, f.cpu)), 9, 2)}"
+        line += f" {fmt(statistics.median(b / x for b, x in zip(s.cpu, f.cpu, strict=True)), 9, 2)}"
         print(line)
 
     print()

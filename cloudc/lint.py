@@ -70,7 +70,8 @@ def lint_build(build: Build) -> list[Diagnostic]:
             rule = str(m.rule.id)
             if rule in IGNORED or rule[:1] not in ("E", "W"):
                 continue
-            if rule in RDS_VERSION_RULES and _major_alias(build, list(getattr(m, "path", []) or [])):
+            where = list(getattr(m, "path", []) or [])
+            if rule in RDS_VERSION_RULES and _major_alias(build, where):
                 continue
             _add(build, diags, rule, str(m.message), list(getattr(m, "path", []) or []), rel)
     return diags.sorted()

@@ -51,7 +51,8 @@ def load_file(path: FsPath, diags: Diagnostics, layer: str = "") -> Document | N
     name = str(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        diags.add("E0005", f"cannot read `{name}`: use .yaml, .toml or .json", origin=Origin(name, 1, 1))
+        diags.add("E0005", f"cannot read `{name}`: use .yaml, .toml or .json",
+                  origin=Origin(name, 1, 1))
         return None
     try:
         text = read_config_text(path)
@@ -83,7 +84,8 @@ def read_config_text(path: FsPath) -> str:
     return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def load_text(text: str, file: str, fmt: str, diags: Diagnostics, layer: str = "") -> Document | None:
+def load_text(text: str, file: str, fmt: str, diags: Diagnostics,
+              layer: str = "") -> Document | None:
     """Parse config text of the given format ("yaml", "toml" or "json")."""
     if fmt == "toml":
         doc = _load_toml(text, file, diags, layer)
@@ -251,7 +253,8 @@ class _EventBuilder:
                                                "list or map", problem_mark=ev.start_mark)
                 if len(stack) >= MAX_DEPTH:
                     raise _LimitError(f"the config nests deeper than {MAX_DEPTH} levels",
-                                      ev.start_mark, "flatten it; no cloudc setting nests that deep")
+                                      ev.start_mark,
+                                      "flatten it; no cloudc setting nests that deep")
                 path, sink = self._slot(stack)
                 anchor = ev.anchor
                 if anchor is not None:
@@ -409,7 +412,8 @@ def _load_json(text: str, file: str, diags: Diagnostics, layer: str) -> Document
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        diags.add("E0002", f"invalid JSON: {exc.msg}", origin=Origin(file, exc.lineno, exc.colno, layer))
+        diags.add("E0002", f"invalid JSON: {exc.msg}",
+                  origin=Origin(file, exc.lineno, exc.colno, layer))
         return None
     except RecursionError:
         diags.add("E0010", f"the config nests deeper than {MAX_DEPTH} levels",

@@ -87,7 +87,8 @@ def locate(root: Path, rel: str, kind: str, what: str) -> Path:
                               "point it at the folder that holds the file")
         raise PathProblem("E1012", f"{what} `{name}` is a special file, not a folder")
     if kind == "file" and not stat.S_ISREG(info.st_mode):
-        word = "a folder" if stat.S_ISDIR(info.st_mode) else "a special file (FIFO, device or socket)"
+        word = ("a folder" if stat.S_ISDIR(info.st_mode)
+                else "a special file (FIFO, device or socket)")
         raise PathProblem("E1012", f"{what} `{name}` is {word}, not a regular file")
     return real
 

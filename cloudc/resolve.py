@@ -376,7 +376,8 @@ class _Interp:
         if key is None or not looks_secret(key):
             return
         self.diags.add("W1010", f"`{key}` looks like a secret but gets a build-time "
-                       "`${env:...}` value: the template will hold it in plain text", origin=self.origins.get(where),
+                       "`${env:...}` value: the template will hold it in plain text",
+                       origin=self.origins.get(where),
                        path=lands, hint="keep it in `secrets:` and write `${secret:NAME}`, or "
                        "use `${ssm:/path}`; both are resolved by AWS at deploy time")
 

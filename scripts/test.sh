@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Run the whole test suite (sets up the virtualenv first when needed), on every core.
+# Run the whole test suite (sets up the virtualenv first when needed): ruff and mypy --strict
+# (configured in pyproject.toml), then pytest on every core. Any failure fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --no-example
+echo "ruff check"
+.venv/bin/ruff check cloudc tests scripts bench
+echo "mypy --strict cloudc"
+.venv/bin/mypy
 exec .venv/bin/python -m pytest -n auto "$@"

@@ -57,7 +57,7 @@ def test_errors_are_located_and_all_reported(app: Path) -> None:
     (app / "cloud.yaml").write_text(text)
     res = run("validate", "--env", "production")
     assert res.returncode == 1
-    lines = [l for l in res.stderr.splitlines() if "error[" in l]
+    lines = [line for line in res.stderr.splitlines() if "error[" in line]
     assert len(lines) == 2
     assert lines[0].startswith("cloud.yaml:6:14:") and "did you mean `versioning`?" in lines[0]
     assert "error[E2003]" in lines[1]

@@ -315,7 +315,7 @@ def test_env_value_in_a_secret_key_warns_at_its_line(tmp_path: Path,
 
 def _bomb(levels: int = 9) -> str:
     lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for p, c in zip("abcdefghijklm", "bcdefghijklmn"[:levels - 1]):
+    for p, c in zip("abcdefghijklm", "bcdefghijklmn"[:levels - 1], strict=False):
         lines.append(f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]")
     return "\n".join(lines) + "\n"
 

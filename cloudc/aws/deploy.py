@@ -159,7 +159,8 @@ def ensure_linked_roles(aws: Aws, templates: Iterable[dict[str, Any]], say: Say)
                 iam.create_service_linked_role(AWSServiceName=role.service)
         except AwsError as exc:
             # IAM says "... has been taken in this account" when it was made meanwhile.
-            if "has been taken" in str(exc) or error_code(exc.__cause__ or exc) == "EntityAlreadyExists":
+            taken = error_code(exc.__cause__ or exc) == "EntityAlreadyExists"
+            if taken or "has been taken" in str(exc):
                 continue
             raise AwsError(f"{exc}; ask an administrator to run `aws iam "
                            f"create-service-linked-role --aws-service-name {role.service}` "

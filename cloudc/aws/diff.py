@@ -386,7 +386,7 @@ def _changes(a: Any, b: Any, prefix: str) -> list[Change]:
         return []
     out = []
     tree = DeepDiff(a, b, view="tree", verbose_level=2)
-    for report, levels in tree.items():
+    for _report, levels in tree.items():
         for level in levels:
             parts = level.path(output_format="list")
             path = _dotted(([prefix] if prefix else []) + parts)

@@ -1,4 +1,5 @@
-"""An OpenSearch domain in a VPC needs the service-linked role AWSServiceRoleForAmazonOpenSearchService
+"""An OpenSearch domain in a VPC needs the service-linked role
+AWSServiceRoleForAmazonOpenSearchService
 (W3190).
 
 OpenSearch Service creates the domain's network interfaces in the VPC through that role. In an

@@ -26,9 +26,11 @@ def _summary(build: Build) -> str:
 
 @cli.command()
 @click.argument("file", required=False)
-@click.option("--env", "-e", "env", default=None, help="Environment (default $CLOUDC_ENV, else development).")
+@click.option("--env", "-e", "env", default=None,
+              help="Environment (default $CLOUDC_ENV, else development).")
 @click.option("--out", "-o", "out", default="build", show_default=True, help="Output folder.")
-@click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json",
+              show_default=True)
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a value.")
 @click.pass_obj
 def build(opts: Options, file: str | None, env: str | None, out: str, fmt: str,

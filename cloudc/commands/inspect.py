@@ -138,6 +138,7 @@ def _dot(nodes: dict[str, str], edges: set[tuple[str, str]]) -> str:
 def _mermaid(nodes: dict[str, str], edges: set[tuple[str, str]]) -> str:
     ids = {n: f"n{i}" for i, n in enumerate(nodes)}
     lines = ["graph LR"]
-    lines += [f'  {ids[n]}["{label.replace(chr(92) + "n", "<br/>")}"]' for n, label in nodes.items()]
+    newline = chr(92) + "n"
+    lines += [f'  {ids[n]}["{label.replace(newline, "<br/>")}"]' for n, label in nodes.items()]
     lines += [f"  {ids[a]} --> {ids[b]}" for a, b in sorted(edges)]
     return "\n".join(lines) + "\n"

@@ -15,7 +15,8 @@ SCHEMA_PATH = "schemas/cloud.schema.json"
 GITIGNORE = ["build/", ".cloudc/"]
 STUBS = {
     "node": ("index.mjs", "export const handler = async (event) => {\n"
-                          "  return { statusCode: 200, body: JSON.stringify({ ok: true }) };\n};\n"),
+                          "  return { statusCode: 200, "
+                          "body: JSON.stringify({ ok: true }) };\n};\n"),
     "python": ("index.py", "def handler(event, context):\n    return {\"statusCode\": 200, "
                            "\"body\": \"ok\"}\n"),
 }

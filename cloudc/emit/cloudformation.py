@@ -119,7 +119,9 @@ class Emitter:
             return self._reference(e, t, where)
         if isinstance(e, Sub):
             if not e.vars:
-                return {"Fn::Sub": e.template} if "${" in e.template else e.template.replace("${!", "${")
+                if "${" in e.template:
+                    return {"Fn::Sub": e.template}
+                return e.template.replace("${!", "${")
             return {"Fn::Sub": [e.template, {k: self.render(v, t, where) for k, v in e.vars}]}
         if isinstance(e, Pseudo):
             return {"Ref": e.name}
@@ -200,13 +202,14 @@ class Emitter:
         return root
 
     def _check_stack_cycle(self) -> None:
-        edges = {n: sorted(t.depends | set(t.parameters.values())) for n, t in self.templates.items()}
+        edges = {n: sorted(t.depends | set(t.parameters.values()))
+                 for n, t in self.templates.items()}
         for n in edges:
             edges[n] = [d for d in edges[n] if d != n]
         cycle = find_cycle(edges)
         if cycle:
             why = [f"{a} needs {b} (for {self.templates[a].why.get(b, 'a value')})"
-                   for a, b in zip(cycle, cycle[1:])]
+                   for a, b in zip(cycle, cycle[1:], strict=False)]
             diags: Diagnostics = self.ctx.diags
             diags.add("E4002", "nested stacks depend on each other in a cycle: "
                       + " -> ".join(cycle) + "; " + "; ".join(why),

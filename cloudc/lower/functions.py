@@ -194,7 +194,8 @@ def _str(value: Any) -> str:
     return str(value)
 
 
-def _target(ctx: Context, section: str, ref: str, path: tuple[Any, ...], need: str) -> Component | None:
+def _target(ctx: Context, section: str, ref: str, path: tuple[Any, ...],
+            need: str) -> Component | None:
     """Find the component an event names (`jobs` or `queues.jobs`) and check it offers `need`."""
     key = ref if "." in ref else f"{section}.{ref}"
     comp = ctx.component(key)

@@ -105,7 +105,8 @@ def lower(comp: Component, spec: SearchDomain, ctx: Context) -> None:
             ctx.diags.add("E3005", f"the domain spreads over {zones} zones but the VPC has "
                           f"{len(subnets)}", origin=ctx.origin(path + ("zones",)),
                           path=path + ("zones",), hint="set network.vpc.zones: 3 or zones: 2")
-        sg = closed_security_group(comp, ctx, net, f"OpenSearch domain {comp.name}; linked compute only")
+        sg = closed_security_group(comp, ctx, net,
+                                   f"OpenSearch domain {comp.name}; linked compute only")
         props["VPCOptions"] = {"SubnetIds": subnets[:zones],
                                "SecurityGroupIds": [GetAtt(sg.logical_id, "GroupId")]}
     else:

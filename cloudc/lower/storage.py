@@ -95,7 +95,8 @@ def lower(comp: Component, spec: Bucket, ctx: Context) -> None:
             "BlockPublicPolicy": False, "RestrictPublicBuckets": False,
         }
     if spec.eventbridge:
-        props["NotificationConfiguration"] = {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
+        props["NotificationConfiguration"] = {
+            "EventBridgeConfiguration": {"EventBridgeEnabled": True}}
     retain = spec.retain if spec.retain is not None else None
     bucket = ctx.add(comp, "Bucket", "AWS::S3::Bucket", props, stateful=True)
     if retain is not None:

@@ -55,7 +55,7 @@ def config_model() -> type[BaseModel]:
         if getattr(mod, "SINGLE", False):
             required = mod.SECTION == "project"
             default = ... if required else None
-            ann = entry if required else Optional[entry]
+            ann = entry if required else Optional[entry]  # noqa: UP045 - `entry` is a runtime value
             fields[mod.SECTION] = (ann, Field(default, description=doc))
         else:
             key = str if getattr(mod, "DOTTED_KEYS", False) else Name
@@ -94,7 +94,8 @@ def json_schema() -> dict[str, Any]:
         _relax(d)
     root = {k: v for k, v in schema.items() if k not in ("title", "description")}
     defs["CloudConfig"] = root
-    env_props = {k: v for k, v in root["properties"].items() if k not in ("environments", "extends")}
+    env_props = {k: v for k, v in root["properties"].items()
+                 if k not in ("environments", "extends")}
     root["properties"]["environments"] = {
         "description": root["properties"]["environments"].get("description"),
         "type": "object",

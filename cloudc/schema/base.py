@@ -48,7 +48,7 @@ class LinkSpec(Model):
     access: Access = Field("read-write", description="read | write | read-write")
 
 
-Link = Union[RefStr, LinkSpec]
+Link = Union[RefStr, LinkSpec]  # noqa: UP007 - pydantic reads this alias at runtime
 
 
 class Tagged(Model):

@@ -52,7 +52,8 @@ class Client(Model):
     providers: list[str] | None = Field(
         None, description="Sign-in providers: cognito and names under `social`; default all.")
     auth_flows: list[AuthFlow] = Field(
-        default_factory=lambda: list[AuthFlow](["srp"]), description="Direct (non-OAuth) sign-in flows.")
+        default_factory=lambda: list[AuthFlow](["srp"]),
+        description="Direct (non-OAuth) sign-in flows.")
     access_token_minutes: PosInt = Field(60, ge=5, le=1440)
     id_token_minutes: PosInt = Field(60, ge=5, le=1440)
     refresh_token_days: PosInt = Field(30, le=3650)

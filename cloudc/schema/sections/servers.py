@@ -37,7 +37,8 @@ class Server(Tagged):
     instance: str = Field("t3.small", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
                           description="EC2 instance type, e.g. t3.small or t4g.medium (arm64).")
     image: str = Field(
-        "ubuntu-24.04", pattern=r"^(ubuntu-24\.04|ubuntu-22\.04|amazon-linux-2023|ami-[0-9a-f]{8,17})$",
+        "ubuntu-24.04",
+        pattern=r"^(ubuntu-24\.04|ubuntu-22\.04|amazon-linux-2023|ami-[0-9a-f]{8,17})$",
         description="ubuntu-24.04 | ubuntu-22.04 | amazon-linux-2023 (latest AMI, looked up at "
         "deploy time), or an AMI id.")
     root_device: str | None = Field(
