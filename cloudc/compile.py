@@ -75,8 +75,12 @@ def _retarget(root: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+LOWERABLE = frozenset({"E3001"})
+
+
 def _error_count(diags: Diagnostics) -> int:
-    return sum(1 for d in diags.items if d.severity == "error")
+    """Count the errors that leave the IR incomplete (an unknown reference does not)."""
+    return sum(1 for d in diags.items if d.severity == "error" and d.code not in LOWERABLE)
 
 
 @gc_paused
@@ -99,7 +103,9 @@ def compile_config(path: Path, env: str, sets: list[str] | None = None,
     build.config = config
     if config is None:
         return build
-    invalid = diags.has_errors  # e.g. an unknown reference: lowering cannot run
+    # Unknown references (E3001) do not stop lowering, which skips what they name, so the
+    # IR rules still report (`memory: 64` next to a typo in a link); other errors do.
+    invalid = any(d.severity == "error" and d.code not in LOWERABLE for d in diags.items)
     blocked = run_checks(CheckContext(res, config, None), diags, "config")
     if invalid or blocked:
         return build

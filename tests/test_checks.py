@@ -442,3 +442,11 @@ def test_lint_without_cfn_lint_is_a_usage_error(tmp_path: Path,
     res = CliRunner().invoke(cli, ["validate", "--lint", str(tmp_path / "cloud.yaml")])
     assert res.exit_code == 2
     assert "pip install 'cloudc[lint]'" in res.output
+
+
+def test_an_unknown_reference_does_not_hide_the_output_rules(tmp_path: Path) -> None:
+    """A typo in a link and `memory: 64` are reported in one run, each at its line."""
+    b = build(tmp_path, "queues: { jobs: {} }\nfunctions:\n  api:\n    code: ./fn\n"
+              "    memory: 64\n    link: [queues.job]\n")
+    assert [x.split(":")[0] for x in found(b, "E3105")] == ["6"]
+    assert [x.split(":")[0] for x in found(b, "E3001")] == ["7"]
