@@ -11,8 +11,9 @@ from cloudc.compile import compile_config
 from cloudc.passes.dependencies import find_cycle
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.app import write_app  # noqa: E402
 from helpers import build  # noqa: E402
+
+from bench.app import write_app  # noqa: E402
 
 
 def _placement(build) -> dict[str, str]:

@@ -158,7 +158,7 @@ def _break_cycles(ir: IR) -> None:
         cycle = find_cycle({s: sorted(d) for s, d in needs.items()})
         if cycle is None:
             return
-        for a, b in zip(cycle, cycle[1:]):
+        for a, b in zip(cycle, cycle[1:], strict=False):
             movers = needs[a][b]
             if all(_movable(ir, lid, b) for lid in movers):
                 for lid in movers:
