@@ -222,6 +222,9 @@ class Resource:
     update_policy: dict[str, Any] | None = None  # e.g. AutoScalingRollingUpdate
     metadata: dict[str, Any] = field(default_factory=dict)
     stateful: bool = False
+    # A connector (an event source mapping, a subscription) that may join the stack of this
+    # resource (its source) when staying with its owner would make nested stacks a cycle.
+    movable_to: str | None = None
 
     def retain(self, keep: bool = True) -> None:
         """Keep the resource when its stack deletes or replaces it (`keep`), or delete it.

@@ -355,6 +355,37 @@ def test_lifecycle_prefix_not_reported_when_compute_writes(tmp_path: Path) -> No
     assert not found(b, "W3123")  # nothing declares a prefix: nothing to compare with
 
 
+def test_lifecycle_prefix_counts_athena_results(tmp_path: Path) -> None:
+    """The Athena workgroup cloudc adds writes query results under `athena-results/`."""
+    b = build(tmp_path, STREAM.replace("prefix: logs/", "prefix: athena-results/")
+              .replace("deliver_to: storage.lake }", "deliver_to: storage.lake, catalog: true }"))
+    assert not found(b, "W3123")
+    b = build(tmp_path, STREAM.replace("deliver_to: storage.lake }",
+                                       "deliver_to: storage.lake, catalog: true }"))
+    assert found(b, "W3123") == [
+        "4:27: `storage.lake.lifecycle[0].prefix`: no writer of `storage.lake` uses the prefix "
+        "`logs/`: the rule never applies (objects go under `data/`, `errors/`, "
+        "`athena-results/clicks/`) (use one of those prefixes, or no prefix for the whole "
+        "bucket)"]
+
+
+def test_lifecycle_prefix_counts_inbound_mail(tmp_path: Path) -> None:
+    """SES stores received mail under the receipt rule's ObjectKeyPrefix."""
+    body = """\
+dns: { zone: example.com }
+storage:
+  mail: { lifecycle: [{ prefix: PREFIX, expire_days: 90 }] }
+functions:
+  inbound: { code: ./fn }
+email:
+  example.com:
+    inbound: { bucket: storage.mail, function: functions.inbound, recipients: [a@example.com] }
+"""
+    assert not found(build(tmp_path, body.replace("PREFIX", "inbound/")), "W3123")
+    assert [x.split(":")[0] for x in found(build(tmp_path, body.replace("PREFIX", "logs/")),
+                                          "W3123")] == ["4"]
+
+
 # --- the stage ----------------------------------------------------------------------------------
 
 def test_every_finding_at_once(tmp_path: Path) -> None:

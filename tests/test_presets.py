@@ -40,6 +40,18 @@ def test_init_preset_builds_for_every_environment(name: str, tmp_path: Path,
         assert root["Resources"], f"{name}/{env}: no nested stacks"
 
 
+@pytest.mark.parametrize("name", SEED)
+def test_init_preset_validates_without_lifecycle_warnings(name: str, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """No built-in preset gets W3123: every writer cloudc generates counts (Athena, Firehose)."""
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(cli, ["init", "--preset", name, "--name", "demo"]).exit_code == 0
+    res = subprocess.run([sys.executable, "-m", "cloudc", "validate"], capture_output=True,
+                         text=True)
+    assert res.returncode == 0, res.stderr
+    assert "W3123" not in res.stderr, res.stderr
+
+
 def test_presets_command_lists_and_shows() -> None:
     runner = CliRunner()
     listing = runner.invoke(cli, ["presets"])

@@ -6,7 +6,7 @@ from typing import Any
 
 from cloudc.capabilities import Default, Invocable, Metric, Widget
 from cloudc.context import Context
-from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, statement
+from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, collect_targets, statement
 from cloudc.lower._metrics import named
 from cloudc.schema.sections.functions import Event, Function
 
@@ -248,10 +248,12 @@ def _event(comp: Component, spec: Function, event: Event, i: int, ctx: Context) 
                                "TopicArn": _topic_arn(target)}
         if event.filter:
             sub["FilterPolicy"] = event.filter
-        ctx.add(comp, f"Event{n}Subscription", "AWS::SNS::Subscription", sub, path=path)
-        ctx.add(comp, f"Event{n}Permission", "AWS::Lambda::Permission", {
+        subscription = ctx.add(comp, f"Event{n}Subscription", "AWS::SNS::Subscription", sub,
+                               path=path)
+        permission = ctx.add(comp, f"Event{n}Permission", "AWS::Lambda::Permission", {
             "Action": "lambda:InvokeFunction", "FunctionName": Ref(fn),
             "Principal": "sns.amazonaws.com", "SourceArn": _topic_arn(target)}, path=path)
+        subscription.movable_to = permission.movable_to = _source_of(_topic_arn(target))
     elif event.schedule is not None:
         rule = ctx.add(comp, f"Event{n}Rule", "AWS::Events::Rule", {
             "ScheduleExpression": event.schedule, "State": "ENABLED",
@@ -305,6 +307,7 @@ def _mapping(comp: Component, target: Component, n: str, path: tuple[Any, ...], 
     res = ctx.add(comp, f"Event{n}Mapping", "AWS::Lambda::EventSourceMapping", props, path=path)
     # The role's policy must exist before Lambda checks it can read the source.
     res.depends_on.append(comp.role)
+    res.movable_to = _source_of(source.arn)
 
 
 def _url(comp: Component, spec: Function, ctx: Context) -> None:
@@ -321,6 +324,12 @@ def _url(comp: Component, spec: Function, ctx: Context) -> None:
         ctx.add(comp, "UrlPermission", "AWS::Lambda::Permission", {
             "Action": "lambda:InvokeFunctionUrl", "FunctionName": Ref(_function(comp)),
             "Principal": "*", "FunctionUrlAuthType": "NONE"}, path=path)
+
+
+def _source_of(value: Any) -> str | None:
+    """Return the logical ID an event source's ARN refers to (None for a literal ARN)."""
+    targets = collect_targets(value)
+    return targets[0].target if targets else None
 
 
 def _function(comp: Component) -> str:

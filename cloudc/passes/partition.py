@@ -14,6 +14,7 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import IR, PLACEHOLDER, Expr, Resource, collect_targets
+from cloudc.passes.dependencies import find_cycle
 
 # CloudFormation's per-template limits, less headroom for what the emitter adds.
 MAX_RESOURCES = 500
@@ -122,9 +123,55 @@ def partition(ir: IR, ctx: Context) -> IR:
         s.take(u)
         for r in u.resources:
             ir.groups[r.logical_id] = s.name
+    _break_cycles(ir)
     groups = ir.groups
     ir.stack_order = list(dict.fromkeys(groups[lid] for lid in ir.resources))
     return ir
+
+
+def _needs(ir: IR) -> dict[str, dict[str, list[str]]]:
+    """Return, per stack, the other stacks it must follow and the resources that need each."""
+    groups = ir.groups
+    needs: dict[str, dict[str, list[str]]] = {s: {} for s in dict.fromkeys(groups.values())}
+    for lid, r in ir.resources.items():
+        home = groups[lid]
+        targets = ir.targets.get(lid)
+        names = [t.target for t in (targets if targets is not None
+                                    else collect_targets(r.properties))]
+        for other in dict.fromkeys(groups.get(n) for n in names + r.depends_on):
+            if other is not None and other != home:
+                needs[home].setdefault(other, []).append(lid)
+    return needs
+
+
+def _break_cycles(ir: IR) -> None:
+    """Move connectors to their source's stack while the nested stacks form a cycle.
+
+    Only an app whose stacks would otherwise depend on each other in a cycle (which CloudFormation
+    cannot deploy) is changed, so placement stays stable for every other app. On each stack edge
+    of the cycle, in order, the edge is cut when every resource that makes it is a connector
+    (`movable_to`) whose source lives in the stack the edge points to. A cycle no move can cut
+    is left for the emitter to report (E4002).
+    """
+    for _ in range(sum(1 for r in ir.resources.values() if r.movable_to)):
+        needs = _needs(ir)
+        cycle = find_cycle({s: sorted(d) for s, d in needs.items()})
+        if cycle is None:
+            return
+        for a, b in zip(cycle, cycle[1:], strict=False):
+            movers = needs[a][b]
+            if all(_movable(ir, lid, b) for lid in movers):
+                for lid in movers:
+                    ir.groups[lid] = b
+                break
+        else:
+            return
+
+
+def _movable(ir: IR, lid: str, stack: str) -> bool:
+    """Say whether resource `lid` is a connector whose source is placed in `stack`."""
+    to = ir.resources[lid].movable_to
+    return to is not None and ir.groups.get(to) == stack
 
 
 def _union_size(a: set[tuple[str, str]], b: set[tuple[str, str]]) -> int:
