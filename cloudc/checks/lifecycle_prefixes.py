@@ -149,9 +149,12 @@ def _written_by_compute(cx: CheckContext) -> set[str]:
 
 def check(cx: CheckContext) -> Iterator[Finding]:
     """Warn about lifecycle prefixes no declared writer of the bucket uses."""
+    storage = cx.section("storage")
+    if not any(rule.prefix for bucket in storage.values() for rule in bucket.lifecycle):
+        return  # nothing to check: skip the walk over every resource
     declared = _declared(cx)
     free = _written_by_compute(cx)
-    for name, bucket in cx.section("storage").items():
+    for name, bucket in storage.items():
         prefixes = [_literal(p) for p in declared.get(name, [])]
         if not prefixes or name in free:
             continue
