@@ -16,7 +16,7 @@ from cloudc.gc_pause import gc_paused
 from cloudc.ir import IR
 from cloudc.lower import lower
 from cloudc.passes import run_passes
-from cloudc.paths import check_paths
+from cloudc.paths import check_paths, forget
 from cloudc.resolve import Resolved, resolve
 from cloudc.validate import validate
 
@@ -87,6 +87,7 @@ def _error_count(diags: Diagnostics) -> int:
 def compile_config(path: Path, env: str, sets: list[str] | None = None,
                    *, check_ir: bool = False, dry: bool = False) -> Build:
     """Compile `path` for `env`; findings are in `build.diagnostics` (never raises on bad input)."""
+    forget()  # paths located by an earlier build may have changed since
     build = Build(env, assets=Assets(dry=dry))
     diags = build.diagnostics
     res = resolve(path, env, sets or [], diags)

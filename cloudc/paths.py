@@ -51,7 +51,33 @@ def shown(rel: str) -> str:
     return text.replace("\0", "\\0")
 
 
+_LOCATED: dict[tuple[str, str, str, str], Path | PathProblem] = {}
+
+
+def forget() -> None:
+    """Forget the paths located so far: each build starts afresh (files may have changed)."""
+    _LOCATED.clear()
+
+
 def locate(root: Path, rel: str, kind: str, what: str) -> Path:
+    """Resolve `rel` against `root` once a build (a build checks a path, then uses it).
+
+    See `_locate`; raises PathProblem the same way.
+    """
+    key = (str(root), rel, kind, what)
+    got = _LOCATED.get(key)
+    if got is None:
+        try:
+            got = _locate(root, rel, kind, what)
+        except PathProblem as problem:
+            got = problem
+        _LOCATED[key] = got
+    if isinstance(got, PathProblem):
+        raise got
+    return got
+
+
+def _locate(root: Path, rel: str, kind: str, what: str) -> Path:
     """Resolve `rel` against the config's folder `root`; return the real path.
 
     `kind` is "file" or "folder"; `what` names the thing for messages ("code folder").

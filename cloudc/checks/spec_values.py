@@ -30,13 +30,24 @@ CODES = (
 def check(cx: CheckContext) -> Iterator[Finding]:
     """Report each literal property value its resource type's schema rejects."""
     assert cx.ir is not None
+    # Large apps repeat the same literals (runtimes, sizes, names' shapes) thousands of times:
+    # judge each (type, property, value) once.
+    judged: dict[tuple[str, str, Any], tuple[str, str] | None] = {}
+    split: dict[str, list[str]] = {}
     for r in cx.ir.resources.values():
         rules = resource_specs.constraints(r.type)
         if not rules:
             continue
         for pointer, rule in rules.items():
-            for prop, value in _values(r.properties, pointer.split("/"), ()):
-                problem = violation(value, rule)
+            parts = split.get(pointer)
+            if parts is None:
+                parts = split[pointer] = pointer.split("/")
+            for prop, value in _values(r.properties, parts, ()):
+                key = (r.type, pointer, (type(value), value))
+                if key in judged:
+                    problem = judged[key]
+                else:
+                    problem = judged[key] = violation(value, rule)
                 if problem is not None:
                     yield _finding(cx, r, prop, value, problem)
 
