@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cloudc.diagnostics import Diagnostics
 from cloudc.load import load_text
 from cloudc.resolve import merge, resolve
@@ -106,3 +108,24 @@ def test_a_derived_slug_too_long_is_reported_at_the_name(tmp_path: Path) -> None
     b = compile_config(path, "dev", dry=True)
     assert [d.text().split(": ", 1)[1] for d in b.diagnostics.errors] == [
         "error[E2005]: `project.slug`: String should match pattern '^[a-z][a-z0-9-]{0,30}$'"]
+
+
+@pytest.mark.parametrize("text, line, col, message", [
+    ('{"project": {"name": "x",}}', 1, 26, "invalid JSON: Expecting property name enclosed in double quotes"),
+    ('{\n  "project": {"name": \'x\'}\n}\n', 2, 23, "invalid JSON: Expecting value"),
+    ('{\n  "functions": {"a": {"memory": NaN}}\n}\n', 2, 33, "invalid JSON: `NaN` is not a JSON value"),
+])
+def test_json_is_strict_and_located(text: str, line: int, col: int, message: str) -> None:
+    diags = Diagnostics()
+    assert load_text(text, "cloud.json", "json", diags) is None
+    d = diags.items[0]
+    assert (d.origin.file, d.origin.line, d.origin.col, d.code, d.message) == (
+        "cloud.json", line, col, "E0002", message)
+
+
+def test_json_numbers_are_json_numbers() -> None:
+    diags = Diagnostics()
+    doc = load_text('{"functions": {"a": {"memory": 1e3}}}', "c.json", "json", diags)
+    assert doc is not None and not diags.items
+    assert doc.data["functions"]["a"]["memory"] == 1000.0
+    assert doc.origins.get(("functions", "a", "memory")).col == 32
