@@ -442,3 +442,16 @@ def test_lint_without_cfn_lint_is_a_usage_error(tmp_path: Path,
     res = CliRunner().invoke(cli, ["validate", "--lint", str(tmp_path / "cloud.yaml")])
     assert res.exit_code == 2
     assert "pip install 'cloudc[lint]'" in res.output
+
+
+# --- user-experience fixes: messages in cloudc's voice, at the value ---------------------------
+
+def test_booleans_are_not_numbers(tmp_path: Path) -> None:
+    b = build(tmp_path, """\
+functions:
+  api: { code: ./fn, handler: index.handler, memory: true, timeout: false }
+""")
+    assert found(b, "E2003") == [
+        "3:54: `functions.api.memory`: expected an integer, got `true`",
+        "3:69: `functions.api.timeout`: expected an integer, got `false`",
+    ]
