@@ -455,3 +455,20 @@ functions:
         "3:54: `functions.api.memory`: expected an integer, got `true`",
         "3:69: `functions.api.timeout`: expected an integer, got `false`",
     ]
+
+
+def test_five_field_cron_in_schedules_is_e3110_at_the_value(tmp_path: Path) -> None:
+    b = build(tmp_path, """\
+functions:
+  x: { code: ./fn, handler: index.handler }
+schedules:
+  a: { cron: "0 3 * * *", target: functions.x }
+  b: { rate: 1 hours, target: functions.x }
+""")
+    assert found(b, "E2005") == []
+    assert found(b, "E3110") == [
+        "5:14: `schedules.a.cron`: cron `0 3 * * *`: has 5 fields, like crontab; AWS cron "
+        "takes six, the last is the year (e.g. `cron(0 3 * * ? *)`)",
+        "6:14: `schedules.b.rate`: rate `1 hours`: one hour is written `1 hour` "
+        "(expected `rate(1 hour)`)",
+    ]
