@@ -32,9 +32,15 @@ def validate(res: Resolved, diags: Diagnostics) -> BaseModel | None:
 def _report(exc: ValidationError, res: Resolved, diags: Diagnostics) -> None:
     # A value that interpolation already reported is not reported again as the wrong type.
     seen: set[Path] = {d.path for d in diags.items if d.severity == "error"}
-    for err in exc.errors(include_url=False):
-        path, is_key = _data_path(res.data, err["loc"])
+    errors = [(err, *_data_path(res.data, err["loc"])) for err in exc.errors(include_url=False)]
+    # A union reports every member's error: for a map or list, the member whose shape matches
+    # is the one that reports inside it; the others' "expected a string" is noise.
+    inside = {path[:n] for _, path, _ in errors for n in range(len(path))}
+    for err, path, is_key in errors:
         etype = err["type"]
+        if _is_type_error(etype) and path in inside \
+                and isinstance(_get(res.data, path), (dict, list)):
+            continue
         if etype == "extra_forbidden":
             key = path[-1] if path else ""
             hint = did_you_mean(str(key), _allowed_keys(path[:-1]))
@@ -59,7 +65,7 @@ def _report(exc: ValidationError, res: Resolved, diags: Diagnostics) -> None:
             diags.add("E2006", f"invalid name `{path[-1]}`: use lowercase letters, digits, `-` "
                       "and `_`, starting with a letter or digit", origin=res.origins.key(path),
                       path=path[:-1])
-        elif etype.endswith("_type") or etype.endswith("_parsing") or etype == "union_tag_invalid":
+        elif _is_type_error(etype):
             diags.add("E2003", f"expected {_type_word(etype, err)}, got {_describe(value)}",
                       origin=res.origins.get(path), path=path)
         elif path == SLUG and res.origins.exact(SLUG) is None:
@@ -67,6 +73,11 @@ def _report(exc: ValidationError, res: Resolved, diags: Diagnostics) -> None:
         else:
             msg = str(err["msg"]).removeprefix("Value error, ")
             diags.add("E2005", msg, origin=res.origins.get(path), path=path)
+
+
+def _is_type_error(etype: str) -> bool:
+    """Say whether a pydantic error type means "the value has the wrong type"."""
+    return etype.endswith("_type") or etype.endswith("_parsing") or etype == "union_tag_invalid"
 
 
 SLUG: Path = ("project", "slug")

@@ -472,3 +472,21 @@ schedules:
         "6:14: `schedules.b.rate`: rate `1 hours`: one hour is written `1 hour` "
         "(expected `rate(1 hour)`)",
     ]
+
+
+def test_link_union_reports_only_the_member_whose_shape_matches(tmp_path: Path) -> None:
+    b = build(tmp_path, """\
+queues:
+  jobs: {}
+storage:
+  uploads: {}
+functions:
+  api:
+    code: ./fn
+    handler: index.handler
+    link: [queues.jobs, { to: storage.uploads, access: admin }, 7]
+""")
+    assert found(b, "E2004") == [
+        "10:56: `functions.api.link[1].access`: `admin` is not allowed here; expected one of: "
+        "read, write, read-write"]
+    assert found(b, "E2003") == ["10:65: `functions.api.link[2]`: expected a string, got `7`"]
