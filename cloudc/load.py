@@ -529,6 +529,7 @@ def _toml_origins(text: str, file: str, layer: str) -> Origins:
                     counts[key] = counts.get(key, -1) + 1
                     parts.append(counts[key])
                 table = parts
+                _toml_prefixes(origins, (), tuple(table), line, 0, file, lineno, layer)
                 origins.set(tuple(table), Origin(file, lineno, 1, layer))
                 origins.set_key(tuple(table), Origin(file, lineno, 1, layer))
                 continue
@@ -536,6 +537,7 @@ def _toml_origins(text: str, file: str, layer: str) -> Origins:
             if m:
                 path = tuple(table) + tuple(_split_toml_key(m.group(1)))
                 col = len(line) - len(line.lstrip()) + 1
+                _toml_prefixes(origins, tuple(table), path, line, col - 1, file, lineno, layer)
                 origins.set_key(path, Origin(file, lineno, col, layer))
                 origins.set(path, Origin(file, lineno, line.index("=") + 2, layer))
         depth += line.count("[") + line.count("{") - line.count("]") - line.count("}")
@@ -543,6 +545,21 @@ def _toml_origins(text: str, file: str, layer: str) -> Origins:
             depth = 0
         depth = max(depth, 0)
     return origins
+
+
+def _toml_prefixes(origins: Origins, table: Path, path: Path, line: str, start: int, file: str,
+                   lineno: int, layer: str) -> None:
+    """Record where the tables that a dotted header or dotted key creates were first written
+    (`[storag.uploads]` creates `storag`): at their part of that line, unless already known."""
+    pos = start
+    for n in range(len(table) + 1, len(path)):
+        part = str(path[n - 1])
+        found = line.find(part, pos)
+        col = found + 1 if found >= 0 else start + 1
+        pos = found + len(part) if found >= 0 else pos
+        if origins.exact(path[:n]) is None:
+            origins.set(path[:n], Origin(file, lineno, col, layer))
+            origins.set_key(path[:n], Origin(file, lineno, col, layer))
 
 
 def dump_json(data: Any) -> str:
