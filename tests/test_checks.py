@@ -490,3 +490,21 @@ functions:
         "10:56: `functions.api.link[1].access`: `admin` is not allowed here; expected one of: "
         "read, write, read-write"]
     assert found(b, "E2003") == ["10:65: `functions.api.link[2]`: expected a string, got `7`"]
+
+
+def test_undeclared_environment_close_to_a_known_one(tmp_path: Path) -> None:
+    body = "queues:\n  jobs: {}\n"
+    b = build(tmp_path, body, env="prodction")
+    assert [d.text() for d in b.diagnostics.items if d.code == "W3195"] == [
+        f"{tmp_path / 'cloud.yaml'}:1:1: warning[W3195]: environment `prodction` is declared "
+        "nowhere, and is not `production`: it is built with none of `production`'s settings "
+        "(did you mean `production`? build with `--env production`, or declare `prodction` "
+        "under `environments`)"]
+    declared = body + "environments:\n  preview:\n    queues: { jobs: { delay: 5 } }\n"
+    b = build(tmp_path, declared, env="preveiw")
+    assert found(b, "W3195") == [
+        "4:1: `environments`: environment `preveiw` is declared nowhere, and is not `preview`: it is built with "
+        "none of `preview`'s settings (did you mean `preview`? build with `--env preview`, or "
+        "declare `preveiw` under `environments`)"]
+    for env in ("preview", "qa", "production"):
+        assert found(build(tmp_path, declared, env=env), "W3195") == []
