@@ -206,7 +206,7 @@ def test_function_memory_below_lambda_minimum(tmp_path: Path) -> None:
     b = build(tmp_path, "functions:\n  api:\n    code: ./fn\n    memory: 64\n")
     assert found(b, "E3105") == [
         "5:13: `functions.api.memory`: 64 is below the minimum 128 for MemorySize of "
-        "AWS::Lambda::Function (use a value from 128 to 32768)"]
+        "AWS::Lambda::Function (use a value from 128 to 10240)"]
 
 
 def test_spec_value_through_the_cli_exits_1(tmp_path: Path) -> None:
@@ -503,8 +503,45 @@ def test_undeclared_environment_close_to_a_known_one(tmp_path: Path) -> None:
     declared = body + "environments:\n  preview:\n    queues: { jobs: { delay: 5 } }\n"
     b = build(tmp_path, declared, env="preveiw")
     assert found(b, "W3195") == [
-        "4:1: `environments`: environment `preveiw` is declared nowhere, and is not `preview`: it is built with "
-        "none of `preview`'s settings (did you mean `preview`? build with `--env preview`, or "
+        "4:1: `environments`: environment `preveiw` is declared nowhere, and is not `preview`: "
+        "it is built with none of `preview`'s settings (did you mean `preview`? build with `--env preview`, or "
         "declare `preveiw` under `environments`)"]
     for env in ("preview", "qa", "production"):
         assert found(build(tmp_path, declared, env=env), "W3195") == []
+
+
+def test_bounds_and_forms_in_cloudcs_words(tmp_path: Path) -> None:
+    b = build(tmp_path, """\
+functions:
+  api: { code: ./fn, handler: index.handler, memory: 20000, timeout: 0 }
+secrets:
+  s: { arn: nope }
+""")
+    assert found(b, "E2005") == [
+        "3:54: `functions.api.memory`: `20000` is above the maximum 10240 (use a value from "
+        "128 to 10240)",
+        "3:70: `functions.api.timeout`: `0` is below the minimum 1 (use a value from 1 to 900)",
+        "5:13: `secrets.s.arn`: `nope` is not an ARN (`arn:...`)",
+    ]
+    assert not any("Input should" in d.message or "String should" in d.message
+                   for d in b.diagnostics.items)
+
+
+def test_misspelt_region_is_not_an_aws_region(tmp_path: Path) -> None:
+    b = helpers.build(tmp_path, "queues:\n  jobs: {}\n", "development", region="us-east-l")
+    assert [d.text().split(": ", 1)[1] for d in b.diagnostics.errors] == [
+        "error[E2005]: `project.region`: `us-east-l` is not an AWS region (did you mean "
+        "`us-east-1`?)"]
+    assert b.diagnostics.errors[0].origin is not None
+    assert (b.diagnostics.errors[0].origin.line, b.diagnostics.errors[0].origin.col) == (1, 32)
+
+
+def test_lambda_memory_limit_agrees_with_the_schema() -> None:
+    from cloudc.checks.spec_values import violation
+    from cloudc.resource_specs import constraints
+
+    rules = constraints("AWS::Lambda::Function")
+    assert violation(20000, rules["MemorySize"]) == (
+        "20000 is above the maximum 10240", "use a value from 128 to 10240")
+    assert violation(20000, rules["EphemeralStorage/Size"]) == (
+        "20000 is above the maximum 10240", "use a value from 512 to 10240")

@@ -107,7 +107,8 @@ def test_a_derived_slug_too_long_is_reported_at_the_name(tmp_path: Path) -> None
     path.write_text("project:\n  name: Shop\n  slug: 42x\n")  # a written slug: the schema says so
     b = compile_config(path, "dev", dry=True)
     assert [d.text().split(": ", 1)[1] for d in b.diagnostics.errors] == [
-        "error[E2005]: `project.slug`: String should match pattern '^[a-z][a-z0-9-]{0,30}$'"]
+        "error[E2005]: `project.slug`: `42x` is not a slug (lowercase letters, digits and `-`, "
+        "starting with a letter, at most 31)"]
 
 
 @pytest.mark.parametrize("text, line, col, message", [

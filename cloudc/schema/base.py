@@ -60,17 +60,17 @@ class Model(BaseModel):
         A field-level check, so the JSON Schema and the fields' own bounds stay as they are.
         """
         if isinstance(value, bool) and info.field_name is not None:
-            kind = _number_kind(cls.model_fields[info.field_name].annotation)
+            kind = _field_number_kind(cls, info.field_name)
             if kind is not None:
                 raise PydanticCustomError(f"{kind}_type", f"Input should be a valid {kind}")
         return value
 
 
 @cache
-def _number_kind(ann: Any) -> str | None:
+def _field_number_kind(model: type[BaseModel], field: str) -> str | None:
     """Return "int" or "float" when a field takes a number but not a boolean, else None."""
     kinds: set[Any] = set()
-    todo = [ann]
+    todo: list[Any] = [model.model_fields[field].annotation]
     while todo:
         a = todo.pop()
         origin = typing.get_origin(a)
