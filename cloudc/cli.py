@@ -36,17 +36,20 @@ class Options:
 
 
 def say(opts: Options, message: str, *, fg: str | None = None) -> None:
-    """Print a status line on stderr unless --quiet."""
-    if not opts.quiet:
+    """Print a status line on stderr unless --quiet or --error-format json|sarif (whose stderr
+    is one machine-readable document and nothing else)."""
+    if not opts.quiet and opts.error_format == "text":
         click.secho(message, err=True, fg=fg if opts.color else None)
 
 
 def report(opts: Options, diags: list[Diagnostic], *, notes: bool = True) -> None:
-    """Print findings on stderr in the chosen format (notes only when asked or --verbose)."""
+    """Print findings on stderr in the chosen format (notes only when asked or --verbose).
+
+    With json or sarif the findings are one document, printed even when there are none (`[]`,
+    or a SARIF run without results) so that tools can always parse stderr: call this once.
+    """
     if not (notes or opts.verbose):
         diags = [d for d in diags if d.severity != "note"]
-    if not diags:
-        return
     if opts.error_format != "text":
         click.echo(render(diags, opts.error_format), err=True)
         return

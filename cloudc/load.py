@@ -101,7 +101,7 @@ def load_text(text: str, file: str, fmt: str, diags: Diagnostics,
     return doc
 
 
-# --- YAML (and JSON, which the YAML parser reads with positions) -----------------------------
+# --- YAML (and the positions of JSON, which the YAML parser reads too) ----------------------
 #
 # The document is built straight from libyaml's event stream with an explicit stack: no
 # recursion, so no input can exhaust the Python or C stack. Nesting deeper than MAX_DEPTH and
@@ -399,32 +399,59 @@ def _scalar(ev: Any) -> Any:
     return value
 
 
+class _Constant:
+    """A `NaN` or `Infinity` in JSON text: Python's json accepts them, JSON does not."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
 def _load_json(text: str, file: str, diags: Diagnostics, layer: str) -> Document | None:
-    """Read JSON through the YAML parser (for positions), else json (positions unknown)."""
-    quiet = Diagnostics()
-    doc = _load_yaml(text, file, quiet, layer)
-    if doc is not None and not quiet.has_errors:
-        return doc
-    limits = [d for d in quiet.items if d.code == "E0010"]
-    if limits:  # too deep or too many aliases: json.loads would only recurse into it
-        diags.extend(Diagnostics(limits))
-        return None
+    """Read strict JSON (json module: an error is located at its line and column); positions
+    come from reading the same text with the YAML parser, of which JSON is a subset."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_Constant)
     except json.JSONDecodeError as exc:
-        diags.add("E0002", f"invalid JSON: {exc.msg}",
-                  origin=Origin(file, exc.lineno, exc.colno, layer))
+        line0, col0 = _clamp(text, exc.lineno - 1, exc.colno - 1)
+        diags.add("E0002", f"invalid JSON: {exc.msg}", origin=origin_at(file, line0, col0, layer))
         return None
     except RecursionError:
         diags.add("E0010", f"the config nests deeper than {MAX_DEPTH} levels",
                   origin=Origin(file, 1, 1, layer), hint="flatten it")
         return None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        diags.add("E0002", f"invalid JSON: {exc}", origin=Origin(file, 1, 1, layer))
+        return None
     if not _shallow(data):
         diags.add("E0010", f"the config nests deeper than {MAX_DEPTH} levels",
                   origin=Origin(file, 1, 1, layer), hint="flatten it")
         return None
+    quiet = Diagnostics()
+    doc = _load_yaml(text, file, quiet, layer)
+    origins = doc.origins if doc is not None and not quiet.has_errors else Origins()
+    found = _find_constant(data)
+    if found is not None:
+        path, const = found
+        diags.add("E0002", f"invalid JSON: `{const.name}` is not a JSON value",
+                  origin=origins.get(path) or Origin(file, 1, 1, layer),
+                  hint="write a number, or the text in quotes")
+        return None
     diags.extend(Diagnostics([d for d in quiet.items if d.code == "E0004"]))
-    return Document(file, data, Origins())
+    return Document(file, _tame_numbers(data), origins)
+
+
+def _find_constant(data: Any) -> tuple[Path, _Constant] | None:
+    """Return the path of the first `NaN`/`Infinity` in parsed JSON (without recursion)."""
+    todo: list[tuple[Path, Any]] = [((), data)]
+    while todo:
+        path, value = todo.pop()
+        if isinstance(value, _Constant):
+            return path, value
+        if isinstance(value, dict):
+            todo.extend((path + (k,), v) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            todo.extend((path + (i,), v) for i, v in reversed(list(enumerate(value))))
+    return None
 
 
 def _shallow(data: Any) -> bool:
@@ -505,6 +532,7 @@ def _toml_origins(text: str, file: str, layer: str) -> Origins:
                     counts[key] = counts.get(key, -1) + 1
                     parts.append(counts[key])
                 table = parts
+                _toml_prefixes(origins, (), tuple(table), line, 0, file, lineno, layer)
                 origins.set(tuple(table), Origin(file, lineno, 1, layer))
                 origins.set_key(tuple(table), Origin(file, lineno, 1, layer))
                 continue
@@ -512,6 +540,7 @@ def _toml_origins(text: str, file: str, layer: str) -> Origins:
             if m:
                 path = tuple(table) + tuple(_split_toml_key(m.group(1)))
                 col = len(line) - len(line.lstrip()) + 1
+                _toml_prefixes(origins, tuple(table), path, line, col - 1, file, lineno, layer)
                 origins.set_key(path, Origin(file, lineno, col, layer))
                 origins.set(path, Origin(file, lineno, line.index("=") + 2, layer))
         depth += line.count("[") + line.count("{") - line.count("]") - line.count("}")
@@ -519,6 +548,21 @@ def _toml_origins(text: str, file: str, layer: str) -> Origins:
             depth = 0
         depth = max(depth, 0)
     return origins
+
+
+def _toml_prefixes(origins: Origins, table: Path, path: Path, line: str, start: int, file: str,
+                   lineno: int, layer: str) -> None:
+    """Record where the tables that a dotted header or dotted key creates were first written
+    (`[storag.uploads]` creates `storag`): at their part of that line, unless already known."""
+    pos = start
+    for n in range(len(table) + 1, len(path)):
+        part = str(path[n - 1])
+        found = line.find(part, pos)
+        col = found + 1 if found >= 0 else start + 1
+        pos = found + len(part) if found >= 0 else pos
+        if origins.exact(path[:n]) is None:
+            origins.set(path[:n], Origin(file, lineno, col, layer))
+            origins.set_key(path[:n], Origin(file, lineno, col, layer))
 
 
 def dump_json(data: Any) -> str:

@@ -100,4 +100,18 @@ def constraints(type_name: str) -> dict[str, dict[str, Any]]:
     "Parent/*" for list items, two levels deep.
     """
     s = spec(type_name)
-    return s.constraints if s else {}
+    base = s.constraints if s else {}
+    tighter = SERVICE_LIMITS.get(type_name)
+    if not tighter:
+        return base
+    return {**base, **{k: {**base.get(k, {}), **v} for k, v in tighter.items()}}
+
+
+# Documented service limits tighter than the provider schema, which allows up to 32768 MB for
+# Lambda managed-instance capacity; a standard function takes 128-10240 MB of memory and
+# 512-10240 MB of /tmp, as the config schema says.
+# https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+SERVICE_LIMITS: dict[str, dict[str, dict[str, Any]]] = {
+    "AWS::Lambda::Function": {"MemorySize": {"maximum": 10240},
+                              "EphemeralStorage/Size": {"maximum": 10240}},
+}

@@ -32,9 +32,15 @@ def validate(res: Resolved, diags: Diagnostics) -> BaseModel | None:
 def _report(exc: ValidationError, res: Resolved, diags: Diagnostics) -> None:
     # A value that interpolation already reported is not reported again as the wrong type.
     seen: set[Path] = {d.path for d in diags.items if d.severity == "error"}
-    for err in exc.errors(include_url=False):
-        path, is_key = _data_path(res.data, err["loc"])
+    errors = [(err, *_data_path(res.data, err["loc"])) for err in exc.errors(include_url=False)]
+    # A union reports every member's error: for a map or list, the member whose shape matches
+    # is the one that reports inside it; the others' "expected a string" is noise.
+    inside = {path[:n] for _, path, _ in errors for n in range(len(path))}
+    for err, path, is_key in errors:
         etype = err["type"]
+        if _is_type_error(etype) and path in inside \
+                and isinstance(_get(res.data, path), (dict, list)):
+            continue
         if etype == "extra_forbidden":
             key = path[-1] if path else ""
             hint = did_you_mean(str(key), _allowed_keys(path[:-1]))
@@ -59,14 +65,97 @@ def _report(exc: ValidationError, res: Resolved, diags: Diagnostics) -> None:
             diags.add("E2006", f"invalid name `{path[-1]}`: use lowercase letters, digits, `-` "
                       "and `_`, starting with a letter or digit", origin=res.origins.key(path),
                       path=path[:-1])
-        elif etype.endswith("_type") or etype.endswith("_parsing") or etype == "union_tag_invalid":
+        elif _is_type_error(etype):
             diags.add("E2003", f"expected {_type_word(etype, err)}, got {_describe(value)}",
                       origin=res.origins.get(path), path=path)
         elif path == SLUG and res.origins.exact(SLUG) is None:
             _derived_slug(res, diags)
+        elif etype in _BOUNDS or etype in ("string_pattern_mismatch", "string_too_long",
+                                           "string_too_short"):
+            msg, hint = _constraint(etype, err, path, value)
+            diags.add("E2005", msg, origin=res.origins.get(path), path=path, hint=hint)
         else:
             msg = str(err["msg"]).removeprefix("Value error, ")
             diags.add("E2005", msg, origin=res.origins.get(path), path=path)
+
+
+def _is_type_error(etype: str) -> bool:
+    """Say whether a pydantic error type means "the value has the wrong type"."""
+    return etype.endswith("_type") or etype.endswith("_parsing") or etype == "union_tag_invalid"
+
+
+_BOUNDS = {"less_than_equal": ("le", "above the maximum"),
+           "less_than": ("lt", "not below the limit"),
+           "greater_than_equal": ("ge", "below the minimum"),
+           "greater_than": ("gt", "not above the limit")}
+_PATTERN_WORDS = {"^arn:": "an ARN (`arn:...`)", "^https://": "an https:// URL",
+                  "^/": "a path starting with `/`", "^db\\.": "an RDS instance class (`db.*`)",
+                  "^cron\\(.+\\)$": "`cron(...)`",
+                  "^(https://|\\$\\{)": "an https:// URL or a `${...}` reference"}
+
+
+def _constraint(etype: str, err: Any, path: Path, value: Any) -> tuple[str, str | None]:
+    """Say in cloudc's words which bound or form a value breaks: (message, hint)."""
+    ctx = err.get("ctx", {})
+    shown = _describe(value)
+    if etype in _BOUNDS:
+        key, words = _BOUNDS[etype]
+        return f"{shown} is {words} {ctx.get(key)}", _range_hint(path)
+    if etype == "string_too_long":
+        return (f"{shown} is {len(str(value))} characters, more than {ctx.get('max_length')}",
+                None)
+    if etype == "string_too_short":
+        return f"{shown} is shorter than {ctx.get('min_length')} characters", None
+    if path == ("project", "region"):
+        from cloudc.checks.regions import regions
+
+        known = regions()
+        text = str(value)
+        alike = re.sub(r"(?<=-)[lI]$", "1", re.sub(r"(?<=-)[oO]$", "0", text))
+        hint = f"did you mean `{alike}`?" if alike != text and alike in known else None
+        return (f"{shown} is not an AWS region",
+                hint or did_you_mean(text, known) or "e.g. us-east-1 or eu-west-1")
+    if path == SLUG:
+        return (f"{shown} is not a slug", f"lowercase letters, digits and `-`, starting with "
+                f"a letter, at most {SLUG_MAX}")
+    pattern = str(ctx.get("pattern", ""))
+    form = _PATTERN_WORDS.get(pattern)
+    if form is not None:
+        return f"{shown} is not {form}", None
+    return f"{shown} does not have the expected form", f"write a value matching `{pattern}`"
+
+
+def _range_hint(path: Path) -> str | None:
+    """Return "use a value from LOW to HIGH" from the field's bounds, when it has both."""
+    lows: list[Any] = []
+    highs: list[Any] = []
+    for m in getattr(_field_info(path), "metadata", ()):  # PosInt's ge=1 and the field's own
+        if getattr(m, "ge", None) is not None:
+            lows.append(m.ge)
+        if getattr(m, "le", None) is not None:
+            highs.append(m.le)
+    low, high = max(lows, default=None), min(highs, default=None)
+    if low is not None and high is not None:
+        return f"use a value from {low} to {high}"
+    return None
+
+
+def _field_info(path: Path) -> Any:
+    """Return the pydantic FieldInfo of the model field at `path`, or None."""
+    ann: Any = config_model()
+    info = None
+    for part in path:
+        info = None
+        for m in _members(ann):
+            if isinstance(m, type) and issubclass(m, BaseModel) and isinstance(part, str):
+                for n, f in m.model_fields.items():
+                    if part in (n, f.alias):
+                        info = f
+        nxt = _step(ann, part)
+        if nxt is None:
+            return None
+        ann = nxt
+    return info
 
 
 SLUG: Path = ("project", "slug")

@@ -206,7 +206,7 @@ def test_function_memory_below_lambda_minimum(tmp_path: Path) -> None:
     b = build(tmp_path, "functions:\n  api:\n    code: ./fn\n    memory: 64\n")
     assert found(b, "E3105") == [
         "5:13: `functions.api.memory`: 64 is below the minimum 128 for MemorySize of "
-        "AWS::Lambda::Function (use a value from 128 to 32768)"]
+        "AWS::Lambda::Function (use a value from 128 to 10240)"]
 
 
 def test_spec_value_through_the_cli_exits_1(tmp_path: Path) -> None:
@@ -481,3 +481,106 @@ def test_an_unknown_reference_does_not_hide_the_output_rules(tmp_path: Path) -> 
               "    memory: 64\n    link: [queues.job]\n")
     assert [x.split(":")[0] for x in found(b, "E3105")] == ["6"]
     assert [x.split(":")[0] for x in found(b, "E3001")] == ["7"]
+
+
+# --- user-experience fixes: messages in cloudc's voice, at the value ---------------------------
+
+def test_booleans_are_not_numbers(tmp_path: Path) -> None:
+    b = build(tmp_path, """\
+functions:
+  api: { code: ./fn, handler: index.handler, memory: true, timeout: false }
+""")
+    assert found(b, "E2003") == [
+        "3:54: `functions.api.memory`: expected an integer, got `true`",
+        "3:69: `functions.api.timeout`: expected an integer, got `false`",
+    ]
+
+
+def test_five_field_cron_in_schedules_is_e3110_at_the_value(tmp_path: Path) -> None:
+    b = build(tmp_path, """\
+functions:
+  x: { code: ./fn, handler: index.handler }
+schedules:
+  a: { cron: "0 3 * * *", target: functions.x }
+  b: { rate: 1 hours, target: functions.x }
+""")
+    assert found(b, "E2005") == []
+    assert found(b, "E3110") == [
+        "5:14: `schedules.a.cron`: cron `0 3 * * *`: has 5 fields, like crontab; AWS cron "
+        "takes six, the last is the year (e.g. `cron(0 3 * * ? *)`)",
+        "6:14: `schedules.b.rate`: rate `1 hours`: one hour is written `1 hour` "
+        "(expected `rate(1 hour)`)",
+    ]
+
+
+def test_link_union_reports_only_the_member_whose_shape_matches(tmp_path: Path) -> None:
+    b = build(tmp_path, """\
+queues:
+  jobs: {}
+storage:
+  uploads: {}
+functions:
+  api:
+    code: ./fn
+    handler: index.handler
+    link: [queues.jobs, { to: storage.uploads, access: admin }, 7]
+""")
+    assert found(b, "E2004") == [
+        "10:56: `functions.api.link[1].access`: `admin` is not allowed here; expected one of: "
+        "read, write, read-write"]
+    assert found(b, "E2003") == ["10:65: `functions.api.link[2]`: expected a string, got `7`"]
+
+
+def test_undeclared_environment_close_to_a_known_one(tmp_path: Path) -> None:
+    body = "queues:\n  jobs: {}\n"
+    b = build(tmp_path, body, env="prodction")
+    assert [d.text() for d in b.diagnostics.items if d.code == "W3195"] == [
+        f"{tmp_path / 'cloud.yaml'}:1:1: warning[W3195]: environment `prodction` is declared "
+        "nowhere, and is not `production`: it is built with none of `production`'s settings "
+        "(did you mean `production`? build with `--env production`, or declare `prodction` "
+        "under `environments`)"]
+    declared = body + "environments:\n  preview:\n    queues: { jobs: { delay: 5 } }\n"
+    b = build(tmp_path, declared, env="preveiw")
+    assert found(b, "W3195") == [
+        "4:1: `environments`: environment `preveiw` is declared nowhere, and is not `preview`: "
+        "it is built with none of `preview`'s settings (did you mean `preview`? build with `--env preview`, or "
+        "declare `preveiw` under `environments`)"]
+    for env in ("preview", "qa", "production"):
+        assert found(build(tmp_path, declared, env=env), "W3195") == []
+
+
+def test_bounds_and_forms_in_cloudcs_words(tmp_path: Path) -> None:
+    b = build(tmp_path, """\
+functions:
+  api: { code: ./fn, handler: index.handler, memory: 20000, timeout: 0 }
+secrets:
+  s: { arn: nope }
+""")
+    assert found(b, "E2005") == [
+        "3:54: `functions.api.memory`: `20000` is above the maximum 10240 (use a value from "
+        "128 to 10240)",
+        "3:70: `functions.api.timeout`: `0` is below the minimum 1 (use a value from 1 to 900)",
+        "5:13: `secrets.s.arn`: `nope` is not an ARN (`arn:...`)",
+    ]
+    assert not any("Input should" in d.message or "String should" in d.message
+                   for d in b.diagnostics.items)
+
+
+def test_misspelt_region_is_not_an_aws_region(tmp_path: Path) -> None:
+    b = helpers.build(tmp_path, "queues:\n  jobs: {}\n", "development", region="us-east-l")
+    assert [d.text().split(": ", 1)[1] for d in b.diagnostics.errors] == [
+        "error[E2005]: `project.region`: `us-east-l` is not an AWS region (did you mean "
+        "`us-east-1`?)"]
+    assert b.diagnostics.errors[0].origin is not None
+    assert (b.diagnostics.errors[0].origin.line, b.diagnostics.errors[0].origin.col) == (1, 32)
+
+
+def test_lambda_memory_limit_agrees_with_the_schema() -> None:
+    from cloudc.checks.spec_values import violation
+    from cloudc.resource_specs import constraints
+
+    rules = constraints("AWS::Lambda::Function")
+    assert violation(20000, rules["MemorySize"]) == (
+        "20000 is above the maximum 10240", "use a value from 128 to 10240")
+    assert violation(20000, rules["EphemeralStorage/Size"]) == (
+        "20000 is above the maximum 10240", "use a value from 512 to 10240")

@@ -72,6 +72,27 @@ def test_error_format_json(app: Path) -> None:
     assert found[0]["code"] == "E2001" and found[0]["line"] == 2
 
 
+def test_error_format_json_stderr_is_one_document(app: Path) -> None:
+    res = run("--error-format", "json", "validate")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stderr) == []  # no `cloud.yaml: ok (...)` status line
+    res = run("--error-format", "json", "build", "--env", "dev")
+    assert res.returncode == 0 and json.loads(res.stderr) == []
+    (app / "cloud.yaml").write_text("project: { name: x }\nstorge: {}\n")
+    res = run("--error-format", "json", "build", "--env", "dev")
+    assert res.returncode == 1
+    found = json.loads(res.stderr)  # no "build failed" line mixed in
+    assert [(d["file"], d["line"], d["column"], d["code"], d["message"]) for d in found] == [
+        ("cloud.yaml", 2, 1, "E2001", "unknown section `storge`")]
+
+
+def test_error_format_sarif_clean_run_is_empty_results(app: Path) -> None:
+    res = run("--error-format", "sarif", "validate")
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stderr)
+    assert doc["version"] == "2.1.0" and doc["runs"][0]["results"] == []
+
+
 def test_validate_checks_every_environment(app: Path) -> None:
     res = run("validate")
     assert res.returncode == 0, res.stderr

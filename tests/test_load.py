@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cloudc.diagnostics import Diagnostics
 from cloudc.load import load_text
 from cloudc.resolve import merge, resolve
@@ -105,4 +107,53 @@ def test_a_derived_slug_too_long_is_reported_at_the_name(tmp_path: Path) -> None
     path.write_text("project:\n  name: Shop\n  slug: 42x\n")  # a written slug: the schema says so
     b = compile_config(path, "dev", dry=True)
     assert [d.text().split(": ", 1)[1] for d in b.diagnostics.errors] == [
-        "error[E2005]: `project.slug`: String should match pattern '^[a-z][a-z0-9-]{0,30}$'"]
+        "error[E2005]: `project.slug`: `42x` is not a slug (lowercase letters, digits and `-`, "
+        "starting with a letter, at most 31)"]
+
+
+@pytest.mark.parametrize("text, line, col, message", [
+    ('{"project": {"name": "x",}}', 1, 26,
+     "invalid JSON: Expecting property name enclosed in double quotes"),
+    ('{\n  "project": {"name": \'x\'}\n}\n', 2, 23, "invalid JSON: Expecting value"),
+    ('{\n  "functions": {"a": {"memory": NaN}}\n}\n', 2, 33,
+     "invalid JSON: `NaN` is not a JSON value"),
+])
+def test_json_is_strict_and_located(text: str, line: int, col: int, message: str) -> None:
+    diags = Diagnostics()
+    assert load_text(text, "cloud.json", "json", diags) is None
+    d = diags.items[0]
+    assert (d.origin.file, d.origin.line, d.origin.col, d.code, d.message) == (
+        "cloud.json", line, col, "E0002", message)
+
+
+def test_json_numbers_are_json_numbers() -> None:
+    diags = Diagnostics()
+    doc = load_text('{"functions": {"a": {"memory": 1e3}}}', "c.json", "json", diags)
+    assert doc is not None and not diags.items
+    assert doc.data["functions"]["a"]["memory"] == 1000.0
+    assert doc.origins.get(("functions", "a", "memory")).col == 32
+
+
+def test_toml_dotted_header_and_dotted_key_tables_have_their_line() -> None:
+    text = ('[project]\nname = "x"\n\n[functions.api]\nhandler = "i.h"\n'
+            '  limits.burst.max = 3\n\n[storag.uploads]\nversioning = true\n')
+    doc = load_text(text, "cloud.toml", "toml", Diagnostics())
+    assert doc is not None
+    key = doc.origins.key
+    assert (key(("storag",)).line, key(("storag",)).col) == (8, 2)
+    assert (key(("functions",)).line, key(("functions",)).col) == (4, 2)
+    limits = key(("functions", "api", "limits"))
+    assert (limits.line, limits.col) == (6, 3)
+    assert key(("functions", "api", "limits", "burst")).col == 10
+
+
+def test_toml_unknown_section_from_dotted_header_is_located(tmp_path: Path) -> None:
+    from cloudc.compile import compile_config
+
+    (tmp_path / "cloud.toml").write_text(
+        '[project]\nname = "x"\nregion = "us-east-1"\n\n[queues.jobs]\n\n[storag.uploads]\n'
+        'versioning = true\n')
+    build = compile_config(tmp_path / "cloud.toml", "development", dry=True)
+    lines = [d.text() for d in build.diagnostics.errors]
+    assert lines == [f"{tmp_path / 'cloud.toml'}:7:2: error[E2001]: unknown section `storag` "
+                     "(did you mean `storage`?)"]

@@ -4,7 +4,8 @@ An environment overlay (`environments.<env>.<section>.<name>` or `cloud.<env>.ya
 names an entry the base does not have adds a new entry; when the name is one edit away from a
 base entry (`databses.main` -> `databases.mian`), the user almost always meant to change that
 entry, and the build would quietly deploy a second database. An environment declared as
-`prodution` gets none of production's safeguards (deletion protection, snapshots, retention).
+`prodution` gets none of production's safeguards (deletion protection, snapshots, retention),
+and so does `cloudc build --env prodction` when no environment of that name is declared.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ CODES = (
          "probably meant to change that entry"),
     Code("W3121", "an environment name close to a built-in one",
          "`prodution` is not `production`: it gets none of production's safeguards"),
+    Code("W3195", "the environment built is undeclared and close to a known one",
+         "`--env prodction` builds an environment nothing declares, with none of "
+         "production's safeguards or overlays"),
 )
 
 
@@ -42,6 +46,7 @@ def check(cx: CheckContext) -> Iterator[Finding]:
             yield Finding("W3121", f"environment `{env}` is not the built-in `{near}`: it gets "
                           "none of its defaults", ("environments", env),
                           f"did you mean `{near}`?", key=True)
+    yield from _undeclared_env(cx)
     overlays = _overlays(cx)
     if not overlays:
         return
@@ -57,6 +62,24 @@ def check(cx: CheckContext) -> Iterator[Finding]:
                               f"the base config does not declare, next to `{section}.{near}`",
                               (section, name), f"did you mean `{near}`? as written, `{cx.env}` "
                               "gets both", key=True)
+
+
+def _undeclared_env(cx: CheckContext) -> Iterator[Finding]:
+    """Warn when the environment being built is declared nowhere (not built in, not under
+    `environments`, no `cloud.<env>` file) and is one typo away from one that is."""
+    env = cx.env
+    known = list(dict.fromkeys([*BUILTIN_ENVIRONMENTS, *map(str, cx.res.environments)]))
+    if env in known or any(ly.endswith(f".{env}{_suffix(cx)}") for ly in cx.res.layers):
+        return
+    near = _close(env, known, 0.8)
+    if near is None:
+        return
+    declared = cx.res.origins.exact(("environments",)) is not None
+    yield Finding("W3195", f"environment `{env}` is declared nowhere, and is not `{near}`: "
+                  f"it is built with none of `{near}`'s settings",
+                  ("environments",) if declared else (),
+                  f"did you mean `{near}`? build with `--env {near}`, or declare `{env}` "
+                  "under `environments`", key=True)
 
 
 def _overlays(cx: CheckContext) -> dict[str, list[str]]:

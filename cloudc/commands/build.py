@@ -92,6 +92,7 @@ def validate(opts: Options, files: tuple[str, ...], env: str | None, sets: tuple
             raise click.UsageError("--lint needs cfn-lint: pip install 'cloudc[lint]'")
     paths = [Path(f) for f in files] or [find_config(None)]
     failed = False
+    every: list[Diagnostic] = []  # json/sarif: every file's findings in one document
     if env:
         env = default_env(env)
     for path in paths:
@@ -116,7 +117,11 @@ def validate(opts: Options, files: tuple[str, ...], env: str | None, sets: tuple
                 lint_found = lint_build(result)
                 found.extend((result.env, d) for d in lint_found)
                 failed = failed or any(d.severity == "error" for d in lint_found)
-        report(opts, _by_environment(found, ran), notes=False)
+        merged = _by_environment(found, ran)
+        if opts.error_format == "text":
+            report(opts, merged, notes=False)
+        else:
+            every.extend(d for d in merged if d.severity != "note" or opts.verbose)
         if against:
             from cloudc.aws.lastbuild import compare
 
@@ -124,11 +129,16 @@ def validate(opts: Options, files: tuple[str, ...], env: str | None, sets: tuple
                 seen = compare(path, result.env, list(sets), Path(out))
                 if seen is None:
                     continue
-                report(opts, seen.findings)
+                if opts.error_format == "text":
+                    report(opts, seen.findings)
+                else:
+                    every.extend(seen.findings)
                 say(opts, seen.summary(), fg="red" if seen.data_loss else None)
                 failed = seen.data_loss or failed
         if not failed:
             say(opts, f"{path}: ok ({', '.join(envs)})", fg="green")
+    if opts.error_format != "text":
+        report(opts, every)
     if failed:
         raise SystemExit(EXIT_INPUT)
 

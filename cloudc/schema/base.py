@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import types
+import typing
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError
 from pydantic_core import core_schema as cs
 
 INTERP_PATTERN = r"^\$\{[^{}]+\}$"
@@ -39,6 +51,40 @@ class Model(BaseModel):
     """Base of every config model: unknown keys are errors, names are as the user writes them."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """Refuse `true`/`false` where a number goes: pydantic's lax mode reads them as 1 and 0.
+
+        A field-level check, so the JSON Schema and the fields' own bounds stay as they are.
+        """
+        if isinstance(value, bool) and info.field_name is not None:
+            kind = _field_number_kind(cls, info.field_name)
+            if kind is not None:
+                raise PydanticCustomError(f"{kind}_type", f"Input should be a valid {kind}")
+        return value
+
+
+@cache
+def _field_number_kind(model: type[BaseModel], field: str) -> str | None:
+    """Return "int" or "float" when a field takes a number but not a boolean, else None."""
+    kinds: set[Any] = set()
+    todo: list[Any] = [model.model_fields[field].annotation]
+    while todo:
+        a = todo.pop()
+        origin = typing.get_origin(a)
+        if origin is Annotated:
+            todo.append(typing.get_args(a)[0])
+        elif origin in (Union, types.UnionType):
+            todo.extend(typing.get_args(a))
+        else:
+            kinds.add(a)
+    if bool in kinds or Any in kinds:
+        return None
+    if int in kinds:
+        return "int"
+    return "float" if float in kinds else None
 
 
 class LinkSpec(Model):

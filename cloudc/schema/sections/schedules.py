@@ -28,10 +28,7 @@ class Schedule(Tagged):
     def _one_expression(self) -> Schedule:
         if sum(x is not None for x in (self.cron, self.rate, self.at)) != 1:
             raise ValueError("a schedule takes exactly one of cron, rate, at")
-        if self.cron is not None and len(self.cron.split()) != 6:
-            raise ValueError("cron takes six fields: minutes hours day-of-month month "
-                             "day-of-week year")
-        return self
+        return self  # the expression itself: checks/schedules.py (E3110), at the value
 
 
 Entry = Schedule
