@@ -220,7 +220,10 @@ def test_compile_keeps_objects_the_process_froze(tmp_path: Path) -> None:
         frozen = gc.get_freeze_count()
         assert frozen > 0
         compile_config(config, "production")
-        assert gc.get_freeze_count() == frozen
+        # Not unfrozen (that would empty the permanent generation); a frozen object the build
+        # releases (a cache it clears) may leave it, so the count can only shrink a little.
+        after = gc.get_freeze_count()
+        assert frozen * 0.99 < after <= frozen, (after, frozen)
     finally:
         gc.unfreeze()
     compile_config(config, "production")
