@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import Any
 
 Path = tuple[str | int, ...]
 
@@ -27,6 +28,20 @@ class Origin:
         if self.layer and not self.file.endswith(self.layer):
             return f"from {self.layer}, {where}"
         return f"from {where}"
+
+
+def value_at(data: Any, path: Path) -> Any:
+    """Return the value at `path` in plain config data, or None when there is none.
+
+    >>> value_at({"a": [{"b": 1}]}, ("a", 0, "b")), value_at({"a": 1}, ("x",))
+    (1, None)
+    """
+    for p in path:
+        try:
+            data = data[p]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 def origin_at(file: str, line0: int, col0: int, layer: str = "") -> Origin:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from cloudc.diagnostics import Diagnostics, did_you_mean
 from cloudc.resolve import INTERP, Resolved
 from cloudc.schema import config_model, map_sections, section_names
-from cloudc.source import Path
+from cloudc.source import Path, value_at
 
 
 def validate(res: Resolved, diags: Diagnostics) -> BaseModel | None:
@@ -39,7 +39,7 @@ def _report(exc: ValidationError, res: Resolved, diags: Diagnostics) -> None:
     for err, path, is_key in errors:
         etype = err["type"]
         if _is_type_error(etype) and path in inside \
-                and isinstance(_get(res.data, path), (dict, list)):
+                and isinstance(value_at(res.data, path), (dict, list)):
             continue
         if etype == "extra_forbidden":
             key = path[-1] if path else ""
@@ -51,7 +51,7 @@ def _report(exc: ValidationError, res: Resolved, diags: Diagnostics) -> None:
         if path in seen:  # one finding per value: unions report once per member
             continue
         seen.add(path)
-        value = _get(res.data, path)
+        value = value_at(res.data, path)
         if etype == "missing":
             field = str(err["loc"][-1])
             diags.add("E2002", f"missing required key `{field}`", origin=res.origins.key(path),
@@ -202,15 +202,6 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Path, bool]:
             path.append(part)  # a missing or extra key
             cur = None
     return tuple(path), is_key
-
-
-def _get(data: Any, path: Path) -> Any:
-    for p in path:
-        try:
-            data = data[p]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
 
 
 def _expected(err: Any) -> list[str]:

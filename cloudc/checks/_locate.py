@@ -13,7 +13,7 @@ import difflib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from cloudc.source import Path
+from cloudc.source import Path, value_at
 
 if TYPE_CHECKING:
     from cloudc.ir import IR
@@ -28,7 +28,7 @@ def locate(res: Resolved, ir: IR, logical_id: str, prop: Path, value: Any) -> Pa
     comp = ir.components.get(r.owner)
     if comp is None:
         return ()
-    tree = _get(res.data, comp.path)
+    tree = value_at(res.data, comp.path)
     found = [p for p, v in _scalars(tree, comp.path) if _same(v, value)]
     if len(found) == 1:
         return found[0]
@@ -65,15 +65,6 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return a == b
     return isinstance(a, str) and isinstance(b, str) and a == b
-
-
-def _get(data: Any, path: Path) -> Any:
-    for p in path:
-        try:
-            data = data[p]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
 
 
 def _scalars(value: Any, path: Path) -> Iterator[tuple[Path, Any]]:

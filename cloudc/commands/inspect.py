@@ -10,6 +10,7 @@ from cloudc import presets as builtin
 from cloudc.cli import EXIT_INPUT, EXIT_USAGE, Options, cli, default_env, report
 from cloudc.diagnostics import did_you_mean, dotted
 from cloudc.project import find_config
+from cloudc.source import value_at
 
 
 @cli.command()
@@ -84,19 +85,10 @@ def explain(opts: Options, file: str | None, env: str | None, resource: str | No
         prefix = comp.path
         for path, origin in sorted(res.origins.items(), key=lambda kv: (str(kv[1]), kv[0])):
             if path[: len(prefix)] == prefix and len(path) > len(prefix):
-                value = _get(res.data, path)
+                value = value_at(res.data, path)
                 if isinstance(value, (dict, list)):
                     continue
                 click.echo(f"    {dotted(path[len(prefix):])} = {value!r}  {origin.describe()}")
-
-
-def _get(data: Any, path: tuple[Any, ...]) -> Any:
-    for p in path:
-        try:
-            data = data[p]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
 
 
 @cli.command()

@@ -2,8 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cloudc.context import Context
 from cloudc.ir import Component, Pseudo, Ref, Sub, pascal
+
+
+def account_administers() -> dict[str, Any]:
+    """Return the key-policy statement that lets the account administer a topic's key.
+
+    `Resource: "*"` in a key policy means "this key" (its ARN is not known yet), the form AWS
+    documents; the principal does the scoping.
+    """
+    return {"Sid": "AccountAdministers", "Effect": "Allow",
+            "Principal": {"AWS": Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
+            "Action": ["kms:CancelKeyDeletion", "kms:Create*", "kms:Delete*",
+                       "kms:Describe*", "kms:Disable*", "kms:Enable*", "kms:Get*",
+                       "kms:List*", "kms:Put*", "kms:Revoke*", "kms:ScheduleKeyDeletion",
+                       "kms:TagResource", "kms:UntagResource", "kms:Update*"],
+            "Resource": "*"}
 
 
 def allow_service(comp: Component, service: str, ctx: Context) -> None:
@@ -19,18 +36,11 @@ def allow_service(comp: Component, service: str, ctx: Context) -> None:
     topic = ctx.ir.resources[comp.topic.topic]
     key = ctx.ir.resources.get(ctx.logical(comp, "Key"))
     if key is None:
-        account = Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
-        # `Resource: "*"` in a key policy means "this key" (its ARN is not known yet).
         key = ctx.add(comp, "Key", "AWS::KMS::Key", {
             "Description": f"{ctx.slug} {ctx.env}: topic {comp.name}",
             "EnableKeyRotation": True,
             "KeyPolicy": {"Version": "2012-10-17", "Statement": [
-                {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": account},
-                 "Action": ["kms:CancelKeyDeletion", "kms:Create*", "kms:Delete*",
-                            "kms:Describe*", "kms:Disable*", "kms:Enable*", "kms:Get*",
-                            "kms:List*", "kms:Put*", "kms:Revoke*", "kms:ScheduleKeyDeletion",
-                            "kms:TagResource", "kms:UntagResource", "kms:Update*"],
-                 "Resource": "*"},
+                account_administers(),
                 {"Sid": "AccountPublishesThroughSns", "Effect": "Allow",
                  "Principal": {"AWS": "*"},
                  "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",

@@ -19,6 +19,7 @@ from cloudc.capabilities import Metric, TopicFacts
 from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
 from cloudc.ir import Component, Pseudo, Ref, Sub, arn, pascal
+from cloudc.lower._topic_keys import account_administers
 from cloudc.schema.sections.monitoring import Alarm, Monitoring
 
 SECTION = "monitoring"
@@ -98,7 +99,6 @@ def _notify(comp: Component, spec: Monitoring, ctx: Context) -> None:
     CloudWatch cannot publish to a topic under the AWS managed `aws/sns` key (its policy cannot
     name CloudWatch), so the topic gets its own customer managed key.
     """
-    account = Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
     # In a key policy, `Resource: "*"` means "this key" and is the form AWS documents (the key's
     # own ARN is not known when its policy is written); the principals do the scoping. This is
     # the one place cloudc writes a `*` resource, as `security.keys` does
@@ -108,12 +108,7 @@ def _notify(comp: Component, spec: Monitoring, ctx: Context) -> None:
         "Description": f"{ctx.slug} {ctx.env}: alarm notifications",
         "EnableKeyRotation": True,
         "KeyPolicy": {"Version": "2012-10-17", "Statement": [
-            {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": account},
-             "Action": ["kms:CancelKeyDeletion", "kms:Create*", "kms:Delete*",
-                        "kms:Describe*", "kms:Disable*", "kms:Enable*", "kms:Get*",
-                        "kms:List*", "kms:Put*", "kms:Revoke*", "kms:ScheduleKeyDeletion",
-                        "kms:TagResource", "kms:UntagResource", "kms:Update*"],
-             "Resource": keys},
+            account_administers(),
             {"Sid": "CloudWatchPublishes", "Effect": "Allow",
              "Principal": {"Service": "cloudwatch.amazonaws.com"},
              "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": keys,
