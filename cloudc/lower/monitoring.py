@@ -100,9 +100,8 @@ def _notify(comp: Component, spec: Monitoring, ctx: Context) -> None:
     name CloudWatch), so the topic gets its own customer managed key.
     """
     # In a key policy, `Resource: "*"` means "this key" and is the form AWS documents (the key's
-    # own ARN is not known when its policy is written); the principals do the scoping. This is
-    # the one place cloudc writes a `*` resource, as `security.keys` does
-    # (docs/sections/security.md).
+    # own ARN is not known when its policy is written); the principals do the scoping. Key
+    # policies are the only place cloudc writes a `*` resource (docs/sections/security.md).
     keys = "*"
     key = ctx.add(comp, "Key", "AWS::KMS::Key", {
         "Description": f"{ctx.slug} {ctx.env}: alarm notifications",
