@@ -61,8 +61,9 @@ class Invocable:
     """A Lambda function others invoke (schedules, topics, user-pool triggers, e-mail rules)."""
 
     function: str  # logical ID of the AWS::Lambda::Function
-    arn: Any
-    name: Any
+    arn: Any   # what callers invoke: the release alias's ARN when releases are on
+    name: Any  # what permissions and event source mappings name (the alias's ARN likewise)
+    qualifier: str | None = None  # the release alias's name (function URLs take it apart)
 
 
 @dataclass

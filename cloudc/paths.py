@@ -307,15 +307,19 @@ def named_paths(data: dict[str, Any]) -> Iterator[tuple[ConfigPath, str, str, st
                     yield (mod.SECTION, name, *at), value, field.kind, field.what
 
 
-def _values(value: Any, pattern: tuple[str, ...], at: tuple[str, ...]
-            ) -> Iterator[tuple[tuple[str, ...], Any]]:
+def _values(value: Any, pattern: tuple[str, ...], at: tuple[Any, ...]
+            ) -> Iterator[tuple[tuple[Any, ...], Any]]:
     """Yield (path, value) for each place below `value` that `pattern` matches."""
     if not pattern:
         yield at, value
         return
+    head, rest = pattern[0], pattern[1:]
+    if isinstance(value, list) and head == "*":  # every item of a list (`layers`)
+        for i, item in enumerate(value):
+            yield from _values(item, rest, at + (i,))
+        return
     if not isinstance(value, dict):
         return
-    head, rest = pattern[0], pattern[1:]
     keys = list(value) if head == "*" else [head] if head in value else []
     for key in keys:
         yield from _values(value[key], rest, at + (key,))

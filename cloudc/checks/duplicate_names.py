@@ -27,6 +27,9 @@ CODES = (
          "Route53 record sets of the generated output are unique per zone, name and type"),
 )
 
+# Types whose name is unique only within a parent resource (an alias per function).
+SCOPED = ("AWS::Lambda::Alias",)
+
 
 @cache
 def name_properties(type_name: str) -> tuple[str, ...]:
@@ -36,7 +39,7 @@ def name_properties(type_name: str) -> tuple[str, ...]:
     ('QueueName',)
     """
     spec = resource_specs.spec(type_name)
-    if spec is None or type_name == "AWS::Route53::RecordSet":
+    if spec is None or type_name in ("AWS::Route53::RecordSet", *SCOPED):
         return ()
     last = type_name.rsplit("::", 1)[-1]
     primary = spec.primary_identifier

@@ -243,8 +243,9 @@ def invocation_uri(fn: Component) -> Sub:
 
 
 def function_arn(fn: Component) -> Any:
-    """Return a function's ARN computed from its name: no dependency on its stack."""
-    arn = fn.attrs["arn"]
+    """Return the ARN an API invokes (the release alias when the function has one), computed
+    from its name: no dependency on its stack."""
+    arn = fn.invoke.arn if fn.invoke is not None else fn.attrs["arn"]
     return arn.derived if isinstance(arn, (Ref, GetAtt)) and arn.derived is not None else arn
 
 
@@ -261,7 +262,7 @@ def permit(comp: Component, fn: Component, ctx: Context, at: Path) -> None:
     execution = state_of(comp, ApiState).execution
     ctx.add(comp, suffix, "AWS::Lambda::Permission", {
         "Action": "lambda:InvokeFunction",
-        "FunctionName": fn.attrs["name"],
+        "FunctionName": fn.invoke.name if fn.invoke is not None else fn.attrs["name"],
         "Principal": "apigateway.amazonaws.com",
         "SourceArn": Sub(execution.template + "/*", execution.vars),
     }, path=at, group="functions")

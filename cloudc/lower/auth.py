@@ -230,11 +230,11 @@ def _triggers(comp: Component, spec: Pool, props: dict[str, Any], ctx: Context) 
                           f"`{ref}` is not a declared function", origin=ctx.origin(where),
                           path=where, hint=did_you_mean(ref.split(".", 1)[-1], names))
             continue
-        fn_arn = fn.attrs["arn"]
+        fn_arn = fn.invoke.arn  # the release alias when the function has one
         # By computed ARN: Cognito does not need the function to exist yet.
         config[TRIGGER_KEYS[trigger]] = getattr(fn_arn, "derived", None) or fn_arn
         ctx.add(comp, f"{pascal(trigger)}Permission", "AWS::Lambda::Permission", {
-            "Action": "lambda:InvokeFunction", "FunctionName": Ref(fn.invoke.function),
+            "Action": "lambda:InvokeFunction", "FunctionName": fn.invoke.name,
             "Principal": "cognito-idp.amazonaws.com",
             "SourceArn": GetAtt(comp.primary, "Arn")}, path=where, group="functions")
     if config:

@@ -233,11 +233,11 @@ def _inbound(comp: Component, inbound: Inbound, ctx: Context) -> None:
         fn = _target(ctx, inbound.function, "functions", path + ("function",))
         if fn is not None and fn.invoke is not None:
             perm = ctx.add(comp, "InboundPermission", "AWS::Lambda::Permission", {
-                "Action": "lambda:InvokeFunction", "FunctionName": fn.attrs["name"],
+                "Action": "lambda:InvokeFunction", "FunctionName": fn.invoke.name,
                 "Principal": "ses.amazonaws.com", "SourceAccount": Pseudo("AWS::AccountId"),
                 "SourceArn": rule_arn}, path=path + ("function",), group=group)
             depends.append(perm.logical_id)
-            actions.append({"LambdaAction": {"FunctionArn": fn.attrs["arn"],
+            actions.append({"LambdaAction": {"FunctionArn": fn.invoke.arn,
                                              "InvocationType": "Event"}})
             if stored is not None:
                 _let_function_read(comp, fn, stored, inbound.prefix, ctx)

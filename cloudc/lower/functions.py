@@ -7,6 +7,8 @@ from typing import Any
 from cloudc.capabilities import Default, Invocable, Metric, Widget
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, collect_targets, statement
+from cloudc.lower import _functions_delivery as delivery
+from cloudc.lower import _functions_release as release
 from cloudc.lower._metrics import named
 from cloudc.schema.sections.functions import Event, Function
 
@@ -57,6 +59,7 @@ def declare(name: str, spec: Function, ctx: Context) -> Component:
     comp.environment = {}
     comp.links = [(*_link(link), path + ("link", i)) for i, link in enumerate(spec.link)]
     comp.invoke = Invocable(fn, comp.attrs["arn"], comp.attrs["name"])
+    release.declare(comp, spec, ctx, fn_arn)  # with `release`, callers invoke the alias
     comp.metrics, comp.alarms, comp.dashboard = dict(METRICS), ALARMS, DASHBOARD
     return comp
 
@@ -118,6 +121,11 @@ def lower(comp: Component, spec: Function, ctx: Context) -> None:
         props["ReservedConcurrentExecutions"] = spec.reserved_concurrency
     if spec.ephemeral_storage:
         props["EphemeralStorage"] = {"Size": spec.ephemeral_storage}
+    if spec.layers:
+        props["Layers"] = [_layer(comp, spec, i, ctx) for i in range(len(spec.layers))]
+    dlq = delivery.dead_letter(comp, spec, ctx)
+    if dlq is not None:
+        props["DeadLetterConfig"] = dlq
     mounts = _mounts(comp, ctx) if vpc is not None else []
     if vpc is not None:
         props["VpcConfig"] = vpc
@@ -126,10 +134,35 @@ def lower(comp: Component, spec: Function, ctx: Context) -> None:
     function = ctx.add(comp, "Function", "AWS::Lambda::Function", props)
     for _, ready in mounts:  # Lambda checks the mount targets exist when it creates the function
         function.depends_on.extend(d for d in ready if d not in function.depends_on)
+    release.lower(comp, spec, function, ctx)
+    rel = release.release_of(spec)
+    delivery.destinations(comp, spec, rel.alias if rel else "$LATEST",
+                          [ctx.logical(comp, "Alias")] if rel else [], ctx)
     for i, event in enumerate(spec.events):
         _event(comp, spec, event, i, ctx)
     if spec.url is not None:
         _url(comp, spec, ctx)
+
+
+def after_links(comp: Component, spec: Function, ctx: Context) -> None:
+    """Seal the release: a new version exactly when the function's final properties change."""
+    release.seal(comp, spec, ctx)
+
+
+def _layer(comp: Component, spec: Function, i: int, ctx: Context) -> Any:
+    """Return a layer's ARN: as given, or a layer version built from a folder of the app."""
+    ref = spec.layers[i]
+    path = comp.path + ("layers", i)
+    if not ref.startswith(("./", "../")):
+        return ctx.value(ref, path)
+    layer = ctx.add(comp, f"Layer{i + 1}", "AWS::Lambda::LayerVersion", {
+        "LayerName": ctx.physical(f"{comp.name}-layer{i + 1}", 140),
+        "Description": f"{comp.key}: {ref}",
+        "Content": ctx.code_asset(ref, path, "layer folder"),
+        "CompatibleRuntimes": [spec.runtime],
+        "CompatibleArchitectures": [spec.architecture],
+    }, path=path)
+    return Ref(layer.logical_id)
 
 
 def _vpc(comp: Component, spec: Function, ctx: Context) -> dict[str, Any] | None:
@@ -215,7 +248,6 @@ def _target(ctx: Context, section: str, ref: str, path: tuple[Any, ...],
 
 def _event(comp: Component, spec: Function, event: Event, i: int, ctx: Context) -> None:
     path = comp.path + ("events", i)
-    fn = _function(comp)
     n = str(i + 1)
     assert comp.statements is not None
     if event.queue is not None:
@@ -244,22 +276,22 @@ def _event(comp: Component, spec: Function, event: Event, i: int, ctx: Context) 
         target = _target(ctx, "topics", event.topic, path + ("topic",), "topic")
         if target is None:
             return
-        sub: dict[str, Any] = {"Protocol": "lambda", "Endpoint": GetAtt(fn, "Arn"),
+        sub: dict[str, Any] = {"Protocol": "lambda", "Endpoint": _invoke(comp).arn,
                                "TopicArn": _topic_arn(target)}
         if event.filter:
             sub["FilterPolicy"] = event.filter
         subscription = ctx.add(comp, f"Event{n}Subscription", "AWS::SNS::Subscription", sub,
                                path=path)
         permission = ctx.add(comp, f"Event{n}Permission", "AWS::Lambda::Permission", {
-            "Action": "lambda:InvokeFunction", "FunctionName": Ref(fn),
+            "Action": "lambda:InvokeFunction", "FunctionName": _invoke(comp).name,
             "Principal": "sns.amazonaws.com", "SourceArn": _topic_arn(target)}, path=path)
         subscription.movable_to = permission.movable_to = _source_of(_topic_arn(target))
     elif event.schedule is not None:
         rule = ctx.add(comp, f"Event{n}Rule", "AWS::Events::Rule", {
             "ScheduleExpression": event.schedule, "State": "ENABLED",
-            "Targets": [{"Arn": GetAtt(fn, "Arn"), "Id": "function"}]}, path=path)
+            "Targets": [{"Arn": _invoke(comp).arn, "Id": "function"}]}, path=path)
         ctx.add(comp, f"Event{n}Permission", "AWS::Lambda::Permission", {
-            "Action": "lambda:InvokeFunction", "FunctionName": Ref(fn),
+            "Action": "lambda:InvokeFunction", "FunctionName": _invoke(comp).name,
             "Principal": "events.amazonaws.com", "SourceArn": GetAtt(rule.logical_id, "Arn")},
             path=path)
     elif event.bucket is not None:
@@ -267,7 +299,7 @@ def _event(comp: Component, spec: Function, event: Event, i: int, ctx: Context) 
         if target is None:
             return
         perm = ctx.add(comp, f"Event{n}Permission", "AWS::Lambda::Permission", {
-            "Action": "lambda:InvokeFunction", "FunctionName": Ref(fn),
+            "Action": "lambda:InvokeFunction", "FunctionName": _invoke(comp).name,
             "Principal": "s3.amazonaws.com", "SourceArn": target.attrs["arn"].derived,
             "SourceAccount": Pseudo("AWS::AccountId")}, path=path)
         bucket = ctx.ir.resources[target.bucket]
@@ -279,7 +311,7 @@ def _event(comp: Component, spec: Function, event: Event, i: int, ctx: Context) 
         if event.bucket.suffix:
             rules.append({"Name": "suffix", "Value": event.bucket.suffix})
         for kind in event.bucket.events:
-            entry: dict[str, Any] = {"Event": S3_EVENTS[kind], "Function": comp.attrs["arn"]}
+            entry: dict[str, Any] = {"Event": S3_EVENTS[kind], "Function": _invoke(comp).arn}
             if rules:
                 entry["Filter"] = {"S3Key": {"Rules": rules}}
             lambdas.append(entry)
@@ -294,7 +326,7 @@ def _mapping(comp: Component, target: Component, n: str, path: tuple[Any, ...], 
     comp.statements.extend(source.statements)
     props: dict[str, Any] = {
         "EventSourceArn": source.arn,
-        "FunctionName": Ref(_function(comp)),
+        "FunctionName": _invoke(comp).name,
         "BatchSize": batch,
     }
     if source.starting_position:
@@ -315,14 +347,18 @@ def _url(comp: Component, spec: Function, ctx: Context) -> None:
     path = comp.path + ("url",)
     props: dict[str, Any] = {"TargetFunctionArn": GetAtt(_function(comp), "Arn"),
                              "AuthType": "AWS_IAM" if spec.url.auth == "iam" else "NONE"}
+    if _invoke(comp).qualifier:
+        props["Qualifier"] = _invoke(comp).qualifier
     if spec.url.cors:
         props["Cors"] = {"AllowOrigins": spec.url.cors}
     url = ctx.add(comp, "Url", "AWS::Lambda::Url", props, path=path)
+    if _invoke(comp).qualifier:
+        url.depends_on.append(ctx.logical(comp, "Alias"))
     comp.attrs["url"] = GetAtt(url.logical_id, "FunctionUrl")
     if spec.url.auth == "none":
         ctx.warn("W1001", "function URL without authentication", path + ("auth",))
         ctx.add(comp, "UrlPermission", "AWS::Lambda::Permission", {
-            "Action": "lambda:InvokeFunctionUrl", "FunctionName": Ref(_function(comp)),
+            "Action": "lambda:InvokeFunctionUrl", "FunctionName": _invoke(comp).name,
             "Principal": "*", "FunctionUrlAuthType": "NONE"}, path=path)
 
 
@@ -330,6 +366,12 @@ def _source_of(value: Any) -> str | None:
     """Return the logical ID an event source's ARN refers to (None for a literal ARN)."""
     targets = collect_targets(value)
     return targets[0].target if targets else None
+
+
+def _invoke(comp: Component) -> Invocable:
+    """Return what callers invoke: the function, or its release alias."""
+    assert comp.invoke is not None
+    return comp.invoke
 
 
 def _function(comp: Component) -> str:

@@ -188,7 +188,8 @@ def _data_source(comp: Component, ref: str, where: Path, ctx: Context) -> tuple[
         arn = target.attrs["arn"]
         grant = statement(["lambda:InvokeFunction"],
                           [arn, _below(arn, ":*")])
-        config = {"Type": "AWS_LAMBDA", "LambdaConfig": {"LambdaFunctionArn": arn}}
+        assert target.invoke is not None  # the release alias when the function has one
+        config = {"Type": "AWS_LAMBDA", "LambdaConfig": {"LambdaFunctionArn": target.invoke.arn}}
     role = ctx.add(comp, f"{stem}Role", "AWS::IAM::Role", {
         "AssumeRolePolicyDocument": _trust(comp, this_api=True),
         "Policies": [{"PolicyName": "data-source", "PolicyDocument": {

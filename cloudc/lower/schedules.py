@@ -94,7 +94,7 @@ def _target(spec: Schedule, path: tuple[Any, ...],
                       path=where, hint=did_you_mean(spec.target.split(".", 1)[-1], names))
         return None
     if target.invoke is not None:
-        fn_arn = target.attrs["arn"]
+        fn_arn = target.invoke.arn  # the release alias when the function has one
         return fn_arn, [statement(["lambda:InvokeFunction"], [fn_arn.derived or fn_arn])], {}
     if target.section == "workflows" and target.primary:
         sm_arn = target.attrs["arn"]

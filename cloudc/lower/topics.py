@@ -156,16 +156,15 @@ def _function(comp: Component, target: Component, sub: Subscriber, path: tuple[A
                       origin=ctx.origin(path), path=path)
         return
     assert target.invoke is not None
-    fn = target.invoke.function
     stem = f"Topic{pascal(comp.name)}"
-    props: dict[str, Any] = {"Protocol": "lambda", "Endpoint": target.attrs["arn"],
+    props: dict[str, Any] = {"Protocol": "lambda", "Endpoint": target.invoke.arn,
                              "TopicArn": comp.attrs["arn"]}
     _options(props, sub)
     # Owned by the function, in its stack, like `events: - topic:`: topics never wait on
     # functions, so a function may both publish to and subscribe to topics.
     ctx.add(target, f"{stem}Subscription", "AWS::SNS::Subscription", props, path=path)
     ctx.add(target, f"{stem}Permission", "AWS::Lambda::Permission", {
-        "Action": "lambda:InvokeFunction", "FunctionName": Ref(fn),
+        "Action": "lambda:InvokeFunction", "FunctionName": target.invoke.name,
         "Principal": "sns.amazonaws.com", "SourceArn": comp.attrs["arn"]}, path=path)
 
 

@@ -10,8 +10,9 @@ from cloudc.schema.base import Bool, FileField, Link, Model, NonNegInt, PosInt, 
 
 SECTION = "functions"
 ORDER = 40
-PATHS = (FileField(("code",), "folder", "code folder"),)  # files and folders it names
-REFS = ("link",)  # fields whose values name other entries (`section.name`)
+PATHS = (FileField(("code",), "folder", "code folder"),  # files and folders it names
+         FileField(("layers", "*"), "folder", "layer folder", only="relative"))
+REFS = ("link", "dead_letter")  # fields whose values name other entries (`section.name`)
 FORBIDDEN_IN = ("server",)  # modes (`mode:`) that do not allow this section
 
 Runtime = Literal[
@@ -68,6 +69,36 @@ class Url(Model):
     cors: list[str] = Field(default_factory=list, description="Allowed origins.")
 
 
+class Release(Model):
+    """Publish a version on every change and point an alias at it; callers invoke the alias."""
+
+    alias: str = Field("live", pattern=r"^[A-Za-z_-][A-Za-z0-9_-]{0,127}$", description=(
+        "The alias every caller invokes (API integrations, event sources, subscriptions, "
+        "schedules, permissions)."))
+    strategy: Literal["all_at_once", "canary", "linear"] = Field("all_at_once", description=(
+        "How traffic moves to a new version: at once, or gradually through CodeDeploy."))
+    percent: PosInt = Field(10, le=99, description=(
+        "canary: the share of traffic the new version gets first; linear: the share added "
+        "each step."))
+    minutes: PosInt = Field(5, le=2880, description=(
+        "canary: minutes before the rest moves; linear: minutes between steps."))
+    alarms: list[str] | None = Field(None, description=(
+        "Alarms that roll a gradual release back: `errors` (cloudc's alarm on the alias's "
+        "errors) and names of `monitoring.alarms`. Default: [errors]."))
+
+
+class Destinations(Model):
+    """Where asynchronous invocations go when they succeed or finally fail."""
+
+    on_success: str | None = Field(None, description=(
+        "`queues.NAME`, `topics.NAME`, `functions.NAME` or an EventBridge bus ARN."))
+    on_failure: str | None = Field(None, description=(
+        "`queues.NAME`, `topics.NAME`, `functions.NAME` or an EventBridge bus ARN."))
+    retries: NonNegInt | None = Field(None, le=2, description="Retries of a failed event (0-2).")
+    max_event_age: PosInt | None = Field(None, ge=60, le=21600, description=(
+        "Seconds an event may wait before it is discarded (or sent on_failure)."))
+
+
 class Function(Tagged):
     """A Lambda function with its role, log group and event sources."""
 
@@ -87,6 +118,15 @@ class Function(Tagged):
     log_retention_days: PosInt | None = None
     ephemeral_storage: PosInt | None = Field(None, ge=512, le=10240)
     vpc: Bool | None = Field(None, description="Run in the VPC's private subnets.")
+    release: Release | Bool | None = Field(None, description=(
+        "Versions and an alias (`true`), with gradual traffic shifting through CodeDeploy."))
+    provisioned_concurrency: PosInt | None = Field(None, description=(
+        "Environments kept initialised, on the release alias (needs `release`)."))
+    layers: list[str] = Field(default_factory=list, max_length=5, description=(
+        "Layer version ARNs, or folders (`./layers/common`) built as layers of this app."))
+    dead_letter: str | None = Field(None, description=(
+        "`queues.NAME` or `topics.NAME`: where asynchronous events go after their retries."))
+    destinations: Destinations | None = None
 
 
 Entry = Function
