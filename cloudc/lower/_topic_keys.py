@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cloudc.context import Context
-from cloudc.ir import Component, Pseudo, Ref, Sub, pascal
+from cloudc.ir import Component, Pseudo, Ref, Resource, Sub, pascal
 
 
 def account_administers() -> dict[str, Any]:
@@ -23,15 +23,9 @@ def account_administers() -> dict[str, Any]:
             "Resource": "*"}
 
 
-def allow_service(comp: Component, service: str, ctx: Context) -> None:
-    """Let an AWS service (`ses.amazonaws.com`, ...) publish to the topic despite encryption.
-
-    A topic under the AWS-managed key `alias/aws/sns` refuses messages from AWS services: that
-    key's policy cannot be changed to name them. Such a topic gets a customer-managed key of
-    its own whose policy lets every principal of the account use it through SNS (what the
-    AWS-managed key allows) and names the service:
-    https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
-    """
+def own_key(comp: Component, ctx: Context) -> Resource:
+    """Return the topic's customer-managed key (`Topics<Name>Key`), creating it once: the
+    account administers it and every principal of the account uses it through SNS."""
     assert comp.topic is not None
     topic = ctx.ir.resources[comp.topic.topic]
     key = ctx.ir.resources.get(ctx.logical(comp, "Key"))
@@ -50,6 +44,19 @@ def allow_service(comp: Component, service: str, ctx: Context) -> None:
             ]},
         })
         topic.properties["KmsMasterKeyId"] = Ref(key.logical_id)
+    return key
+
+
+def allow_service(comp: Component, service: str, ctx: Context) -> None:
+    """Let an AWS service (`ses.amazonaws.com`, ...) publish to the topic despite encryption.
+
+    A topic under the AWS-managed key `alias/aws/sns` refuses messages from AWS services: that
+    key's policy cannot be changed to name them. Such a topic gets a customer-managed key of
+    its own whose policy lets every principal of the account use it through SNS (what the
+    AWS-managed key allows) and names the service:
+    https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+    """
+    key = own_key(comp, ctx)
     statements = key.properties["KeyPolicy"]["Statement"]
     sid = "ServicePublishes" + pascal(service.split(".", 1)[0])
     if any(st.get("Sid") == sid for st in statements):

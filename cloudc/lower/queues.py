@@ -15,6 +15,7 @@ from cloudc.capabilities import (
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, arn, statement
 from cloudc.lower._metrics import named
+from cloudc.lower._queue_keys import own_key
 from cloudc.schema.sections.queues import Queue
 
 SECTION = "queues"
@@ -116,4 +117,11 @@ def lower(comp: Component, spec: Queue, ctx: Context) -> None:
         comp.attrs["dlq_url"] = Ref(dlq.logical_id)
         assert comp.queue is not None
         comp.queue.dlq = dlq.logical_id
+    if spec.encryption == "kms":
+        props["KmsMasterKeyId"] = "alias/aws/sqs"
+        if spec.dead_letter is not None:
+            ctx.ir.resources[ctx.logical(comp, "Dlq")].properties["KmsMasterKeyId"] = \
+                "alias/aws/sqs"
     ctx.add(comp, "Queue", "AWS::SQS::Queue", props)
+    if spec.encryption == "cmk":
+        own_key(comp, ctx)

@@ -6,6 +6,7 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, statement
+from cloudc.lower._bucket_notifications import notify
 from cloudc.lower._buckets import tls_only
 from cloudc.lower._names import bucket_name
 from cloudc.schema.sections.storage import Bucket
@@ -108,3 +109,12 @@ def lower(comp: Component, spec: Bucket, ctx: Context) -> None:
     })
 
 
+def after_links(comp: Component, spec: Bucket, ctx: Context) -> None:
+    """Send object events to queues and topics (after every section has lowered: the
+    destinations' policies and keys exist by now)."""
+    bucket = ctx.ir.resources.get(comp.bucket)
+    if bucket is None:
+        return
+    for i, n in enumerate(spec.notifications):
+        notify(comp, bucket, n.to, list(n.events), n.prefix, n.suffix,
+               comp.path + ("notifications", i), ctx)

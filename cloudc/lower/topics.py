@@ -19,6 +19,8 @@ from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
 from cloudc.ir import Component, GetAtt, Ref, Resource, Sub, arn, pascal, statement
 from cloudc.lower._metrics import named
+from cloudc.lower._queue_keys import allow_service as allow_sending
+from cloudc.lower._topic_keys import own_key
 from cloudc.schema.sections.topics import Subscriber, Topic
 
 SECTION = "topics"
@@ -65,6 +67,8 @@ def lower(comp: Component, spec: Topic, ctx: Context) -> None:
     if spec.fifo:
         props["FifoTopic"] = True
     ctx.add(comp, "Topic", "AWS::SNS::Topic", props)
+    if spec.encryption == "cmk":
+        own_key(comp, ctx)
     seen: set[str] = set()
     for i, raw in enumerate(spec.subscribers):
         sub = raw if isinstance(raw, Subscriber) else Subscriber(to=raw)
@@ -123,6 +127,7 @@ def _queue(comp: Component, target: Component, sub: Subscriber, path: tuple[Any,
     ctx.add(comp, f"Queue{pascal(target.name)}Subscription", "AWS::SNS::Subscription", props,
             path=path)
     _allow_topic(comp, target, ctx)
+    allow_sending(target, "sns.amazonaws.com", ctx)  # the queue's own key, if it has one
 
 
 def _allow_topic(comp: Component, target: Component, ctx: Context) -> None:

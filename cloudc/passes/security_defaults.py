@@ -38,6 +38,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 INHERITED: dict[tuple[str, str], tuple[str, ...]] = {
     ("AWS::RDS::DBInstance", "StorageEncrypted"): ("DBClusterIdentifier",
                                                    "SourceDBInstanceIdentifier"),
+    # A queue under a KMS key is not also under SQS-managed keys (AWS refuses both).
+    ("AWS::SQS::Queue", "SqsManagedSseEnabled"): ("KmsMasterKeyId",),
 }
 
 # Stateful resources keep their data in production: retained on delete and on replacement

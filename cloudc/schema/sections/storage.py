@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from cloudc.schema.base import Bool, Model, NonNegInt, PosInt, Tagged
+from cloudc.schema.base import Bool, Model, NonNegInt, PosInt, RefStr, Tagged
 
 SECTION = "storage"
 ORDER = 10
@@ -33,6 +33,15 @@ class CorsRule(Model):
     max_age: NonNegInt = 3000
 
 
+class Notification(Model):
+    """Send object events to a queue or a topic (functions subscribe with `events: bucket`)."""
+
+    to: RefStr = Field(description="`queues.NAME` or `topics.NAME` (standard, not FIFO).")
+    events: list[Literal["created", "removed", "restored"]] = ["created"]
+    prefix: str | None = Field(None, description="Only keys starting with this.")
+    suffix: str | None = Field(None, description="Only keys ending with this.")
+
+
 class Bucket(Tagged):
     """An S3 bucket: private, encrypted and TLS-only unless told otherwise."""
 
@@ -43,6 +52,8 @@ class Bucket(Tagged):
     encryption: Literal["s3", "kms"] = Field("s3", description="SSE-S3 or SSE-KMS (AWS key).")
     retain: Bool | None = Field(None, description="Keep the bucket when the stack is deleted.")
     eventbridge: Bool = Field(False, description="Send object events to EventBridge.")
+    notifications: list[Notification] = Field(default_factory=list, description=(
+        "Object events to queues and topics (with the policies S3 needs to deliver)."))
 
 
 Entry = Bucket

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -43,6 +43,9 @@ class Topic(Tagged):
 
     subscribers: list[RefStr | Subscriber] = Field(default_factory=list)
     fifo: Bool = False
+    encryption: Literal["aws", "cmk"] = Field("aws", description=(
+        "aws: the AWS-managed key alias/aws/sns (a topic AWS services publish to gets a key of "
+        "its own anyway); cmk: always a customer-managed key of the topic's own."))
 
 
 Entry = Topic
