@@ -48,3 +48,22 @@ def test_managed_key_queue_cannot_take_notifications(tmp_path: Path) -> None:
     b = build(tmp_path, "storage:\n  u: { notifications: [{ to: queues.q }] }\n"
                         "queues:\n  q: { encryption: kms }\n")
     assert [d.code for d in b.diagnostics.errors] == ["E3253"]
+
+
+def test_proxy_stands_between_functions_and_the_database(tmp_path: Path) -> None:
+    b = build(tmp_path, "databases:\n  main: { engine: postgres, proxy: true }\n"
+                        "functions:\n  api: { code: ./fn, link: [databases.main] }\n")
+    assert not b.diagnostics.has_errors, [d.text() for d in b.diagnostics.sorted()]
+    assert b.ir is not None
+    ir = b.ir.resources
+    ingress = {lid: r.properties for lid, r in ir.items()
+               if r.type == "AWS::EC2::SecurityGroupIngress"}
+    from_fn = ingress["DatabasesMainIngressFromFunctionsApi"]["GroupId"]
+    assert from_fn.target == "DatabasesMainProxySecurityGroup"  # the proxy's, not the DB's
+    to_db = ingress["DatabasesMainIngressFromProxy"]
+    assert to_db["GroupId"].target == "DatabasesMainSecurityGroup"
+    assert to_db["SourceSecurityGroupId"].target == "DatabasesMainProxySecurityGroup"
+    env = ir["FunctionsApiFunction"].properties["Environment"]["Variables"]
+    assert env["DATABASES_MAIN_HOST"].target == "DatabasesMainProxy"
+    targets = ir["DatabasesMainProxyTargets"].properties
+    assert targets["TargetGroupName"] == "default"

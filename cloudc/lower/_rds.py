@@ -16,6 +16,7 @@ from typing import Any
 from cloudc.capabilities import Default, Dims, Metric, Widget
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, statement
+from cloudc.lower import _rds_proxy as proxy
 from cloudc.lower._vpc import closed_security_group, require_vpc, vpc_of
 from cloudc.schema.sections.databases import Database
 
@@ -118,6 +119,7 @@ def declare(name: str, spec: Database, ctx: Context) -> Component:
     comp.ingress = (sg, port)
     # Containers inject the password itself (from the managed secret); functions read it.
     comp.container_secrets = {"PASSWORD": password}
+    proxy.declare(comp, spec, port, ctx)  # with `proxy: true`, consumers reach the proxy
     return comp
 
 
@@ -184,6 +186,7 @@ def lower(comp: Component, spec: Database, ctx: Context) -> None:
         _aurora(comp, spec, ctx, common, params, fam, public)
     else:
         _instance(comp, spec, ctx, common, params, fam, public)
+    proxy.lower(comp, spec, port, vpc_of(net).subnets("isolated"), ctx, net.attrs["vpc_id"])
 
 
 def _security_groups(comp: Component, ctx: Context) -> list[Any]:

@@ -33,7 +33,7 @@ STREAM_READ = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetSh
 # Settings that only RDS and Aurora engines take (left at their defaults for a table).
 RDS_ONLY = ("version", "instance", "storage_gb", "max_storage_gb", "backup_days", "multi_az",
             "database_name", "iam_auth", "serverless", "min_capacity", "max_capacity",
-            "parameters", "publicly_accessible", "username", "replicas")
+            "parameters", "publicly_accessible", "username", "replicas", "proxy")
 
 
 def _rds() -> ModuleType | None:

@@ -51,6 +51,8 @@ class Database(Tagged):
     serverless: Bool = Field(False, description="Aurora Serverless v2.")
     min_capacity: float | None = None
     max_capacity: float | None = None
+    proxy: Bool = Field(False, description=(
+        "An RDS Proxy in front of the database: linked compute connects to it (HOST)."))
 
     @model_validator(mode="after")
     def _engine_fields(self) -> Database:
