@@ -10,6 +10,7 @@ from typing import Any
 from cloudc.capabilities import Default, EventSource, Metric, Widget
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, arn, statement
+from cloudc.lower import _dynamodb_scaling as scaling
 from cloudc.lower._metrics import named
 from cloudc.schema.sections.databases import Database
 
@@ -34,6 +35,8 @@ STREAM_READ = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetSh
 RDS_ONLY = ("version", "instance", "storage_gb", "max_storage_gb", "backup_days", "multi_az",
             "database_name", "iam_auth", "serverless", "min_capacity", "max_capacity",
             "parameters", "publicly_accessible", "username", "replicas", "proxy")
+# Settings that only DynamoDB tables take.
+TABLE_ONLY = ("autoscaling", "replica_regions")
 
 
 def _rds() -> ModuleType | None:
@@ -79,6 +82,11 @@ def declare(name: str, spec: Database, ctx: Context) -> Component | None:
 def lower(comp: Component, spec: Database, ctx: Context) -> None:
     """Emit the table (or the RDS/Aurora resources)."""
     if spec.engine != "dynamodb":
+        for key in TABLE_ONLY:
+            if key in spec.model_fields_set:
+                where = comp.path + (key,)
+                ctx.diags.add("E3005", f"`{key}` applies to dynamodb, not {spec.engine}",
+                              origin=ctx.origin(where), path=where)
         mod = _rds()
         if mod is not None:
             mod.lower(comp, spec, ctx)
@@ -90,7 +98,7 @@ def _declare_table(name: str, spec: Database, ctx: Context) -> Component:
     path = (SECTION, name)
     comp = Component(SECTION, name, "table", path, ctx.origin(path))
     physical = ctx.physical(name, 255)
-    lid = ctx.logical(comp, "Table")
+    lid = ctx.logical(comp, "GlobalTable" if spec.replica_regions else "Table")
     table_arn = arn("dynamodb", f"table/{physical}")
     indexes = Sub(f"{table_arn.template}/index/*")
     comp.physical, comp.primary = physical, lid
@@ -176,7 +184,11 @@ def _lower_table(comp: Component, spec: Database, ctx: Context) -> None:
                  path + ("deletion_protection",))
     if protect:
         props["DeletionProtectionEnabled"] = True
-    ctx.add(comp, "Table", "AWS::DynamoDB::Table", props, stateful=True)
+    if spec.replica_regions:
+        scaling.global_table(comp, spec, props, ctx)
+        return
+    table = ctx.add(comp, "Table", "AWS::DynamoDB::Table", props, stateful=True)
+    scaling.autoscale(comp, spec, table, ctx)
 
 
 def _attributes(out: dict[str, str], keys: Mapping[str, str], path: tuple[Any, ...],

@@ -21,6 +21,15 @@ class Index(Model):
     projection: Literal["all", "keys_only"] = "all"
 
 
+class Autoscaling(Model):
+    """Provisioned capacity that follows the load: from read/write_capacity up to the maxima."""
+
+    max_read: PosInt = Field(description="Most read capacity units (the least: read_capacity).")
+    max_write: PosInt = Field(description="Most write capacity units (the least: "
+                              "write_capacity).")
+    target: PosInt = Field(70, ge=20, le=90, description="Target utilisation, in percent.")
+
+
 class Database(Tagged):
     """A database: `engine: dynamodb` for a table, else an RDS or Aurora cluster."""
 
@@ -34,6 +43,10 @@ class Database(Tagged):
     indexes: dict[str, Index] = Field(default_factory=dict)
     stream: Literal["new_image", "old_image", "new_and_old_images", "keys_only"] | None = None
     point_in_time_recovery: Bool | None = None
+    autoscaling: Autoscaling | None = Field(None, description=(
+        "Application Auto Scaling of a provisioned table's (and its indexes') capacity."))
+    replica_regions: list[str] = Field(default_factory=list, description=(
+        "Other regions holding a replica: the table becomes an AWS::DynamoDB::GlobalTable."))
     # RDS / Aurora
     version: str | None = None
     instance: str | None = Field(None, pattern=r"^db\.")
