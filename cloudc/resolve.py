@@ -24,6 +24,7 @@ SECRET_WORDS = {"password", "passwd", "pwd", "secret", "secrets", "token", "toke
 INTERP = re.compile(r"\$\{([^{}]*)\}")
 # Tokens kept for the lowering stage: they become Ref/GetAtt/Sub or dynamic references.
 DEPLOY_TIME = ("secret:", "ssm:")
+RAW_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(::[A-Za-z0-9]+)*")
 PSEUDO = {"region": "AWS::Region", "account": "AWS::AccountId", "partition": "AWS::Partition",
           "stack": "AWS::StackName", "url_suffix": "AWS::URLSuffix"}
 
@@ -360,6 +361,8 @@ class _Interp:
             return self.builtins[tok]
         if tok in PSEUDO or tok.startswith(DEPLOY_TIME) or "." in tok:
             return _KEEP  # resolved by lowering (Ref / GetAtt / dynamic reference)
+        if path[:1] == ("resources",) and RAW_TOKEN.fullmatch(tok):
+            return _KEEP  # raw CloudFormation's own `${AWS::Region}`, `${Logical}` (Fn::Sub)
         if not tok:
             self.diags.add("E1005", "empty `${}`", origin=origin, path=path)
             return ""
