@@ -210,7 +210,10 @@ def _merge_into(
     for key, value in over.items():
         p = path + (key,)
         if value is None:
-            if key in base:
+            if p[:1] == ("overrides",) and len(p) > 2:  # a patch's null deletes a generated key
+                base[key] = None
+                take.add(p)
+            elif key in base:
                 del base[key]
                 drop.add(p)
             continue
