@@ -24,7 +24,7 @@ SECRET_WORDS = {"password", "passwd", "pwd", "secret", "secrets", "token", "toke
 INTERP = re.compile(r"\$\{([^{}]*)\}")
 # Tokens kept for the lowering stage: they become Ref/GetAtt/Sub or dynamic references.
 DEPLOY_TIME = ("secret:", "ssm:")
-RAW_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(::[A-Za-z0-9]+)*")
+RAW_TOKEN = re.compile(r"![^{}]*|[A-Za-z][A-Za-z0-9]*(::[A-Za-z0-9]+)*")  # Fn::Sub forms
 PSEUDO = {"region": "AWS::Region", "account": "AWS::AccountId", "partition": "AWS::Partition",
           "stack": "AWS::StackName", "url_suffix": "AWS::URLSuffix"}
 

@@ -36,6 +36,7 @@ SHAPES = {
     "CNAME": (HOST, "one host name"),
     "NS": (HOST, "a name server's host name"),
 }
+TXT_STRING = r'"((?:[^"\\]|\\.)*)"'  # one quoted character-string of a TXT value
 KINDS = ("weight", "failover", "region", "geolocation")
 
 
@@ -109,9 +110,10 @@ def _bad(kind: str, value: str) -> str | None:
             return f"write an IPv{want} address" + (" (or use an alias)" if kind == "A" else "")
         return None
     if kind == "TXT":
-        return "a TXT string holds at most 255 characters: split it into quoted strings" \
-            if value.startswith('"') and any(len(s) > 255 for s in re.findall(r'"((?:[^"\\]|\\.)*)"',
-                                                                                value)) else None
+        strings = re.findall(TXT_STRING, value) if value.startswith('"') else []
+        if any(len(s) > 255 for s in strings):
+            return "a TXT string holds at most 255 characters: split it into quoted strings"
+        return None
     pattern, how = SHAPES[kind]
     return None if re.fullmatch(pattern, value) else f"write {how}"
 
