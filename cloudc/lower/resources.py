@@ -19,7 +19,6 @@ from cloudc.schema.sections.resources import RawResource
 from cloudc.source import Path
 
 SECTION = "resources"
-AFTER = "*"  # references generated resources by logical ID
 GROUP = "resources"
 
 
@@ -36,6 +35,11 @@ def declare(name: str, spec: RawResource, ctx: Context) -> Component:
 
 
 def lower(comp: Component, spec: RawResource, ctx: Context) -> None:
+    """Nothing yet: raw resources are added by `after_links`, once every section (monitoring
+    included) has made the resources they may name by logical ID."""
+
+
+def after_links(comp: Component, spec: RawResource, ctx: Context) -> None:
     """Add the resource under its own logical ID, its references made typed."""
     name = comp.name
     if name in ctx.ir.resources:
