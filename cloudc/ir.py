@@ -328,6 +328,9 @@ class IR:
         # dynamic references): set with `targets` by the dependencies pass, for partition.
         self.sizes: dict[str, tuple[int, int]] = {}
         self.stack_order: list[str] = []
+        # logical id -> (what an `overrides:` entry set, e.g. "Properties.KmsMasterKeyId", and
+        # the config path it came from): shown by `cloudc explain`.
+        self.overridden: dict[str, list[tuple[str, Path]]] = {}
 
     def add(self, resource: Resource) -> Resource:
         """Add a resource; a clash of logical IDs is a compiler bug, caught here."""

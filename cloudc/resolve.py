@@ -24,6 +24,7 @@ SECRET_WORDS = {"password", "passwd", "pwd", "secret", "secrets", "token", "toke
 INTERP = re.compile(r"\$\{([^{}]*)\}")
 # Tokens kept for the lowering stage: they become Ref/GetAtt/Sub or dynamic references.
 DEPLOY_TIME = ("secret:", "ssm:")
+RAW_TOKEN = re.compile(r"![^{}]*|[A-Za-z][A-Za-z0-9]*(::[A-Za-z0-9]+)*")  # Fn::Sub forms
 PSEUDO = {"region": "AWS::Region", "account": "AWS::AccountId", "partition": "AWS::Partition",
           "stack": "AWS::StackName", "url_suffix": "AWS::URLSuffix"}
 
@@ -209,7 +210,10 @@ def _merge_into(
     for key, value in over.items():
         p = path + (key,)
         if value is None:
-            if key in base:
+            if p[:1] == ("overrides",) and len(p) > 2:  # a patch's null deletes a generated key
+                base[key] = None
+                take.add(p)
+            elif key in base:
                 del base[key]
                 drop.add(p)
             continue
@@ -360,6 +364,8 @@ class _Interp:
             return self.builtins[tok]
         if tok in PSEUDO or tok.startswith(DEPLOY_TIME) or "." in tok:
             return _KEEP  # resolved by lowering (Ref / GetAtt / dynamic reference)
+        if path[:1] == ("resources",) and RAW_TOKEN.fullmatch(tok):
+            return _KEEP  # raw CloudFormation's own `${AWS::Region}`, `${Logical}` (Fn::Sub)
         if not tok:
             self.diags.add("E1005", "empty `${}`", origin=origin, path=path)
             return ""

@@ -28,6 +28,8 @@ class ResourceSpec:
     tags_format: TagsFormat | None
     primary_identifier: tuple[str, ...]
     constraints: dict[str, dict[str, Any]]
+    properties: dict[str, str]  # property -> JSON types as letters (s i n b a o; "" any)
+    required: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -60,6 +62,8 @@ def spec(type_name: str) -> ResourceSpec | None:
         tags_format=entry["tags_format"],
         primary_identifier=tuple(entry["primary_identifier"]),
         constraints=entry.get("constraints", {}),
+        properties=entry.get("properties", {}),
+        required=frozenset(entry.get("required", [])),
     )
 
 
@@ -85,6 +89,24 @@ def conditional_create_only(type_name: str) -> frozenset[str]:
     """Return property paths whose change may replace the resource."""
     s = spec(type_name)
     return s.conditional_create_only if s else frozenset()
+
+
+def property_types(type_name: str) -> dict[str, str]:
+    """Return {settable top-level property: its JSON types as letters} ("s" string,
+    "i" integer, "n" number, "b" boolean, "a" array, "o" object; "" any)."""
+    s = spec(type_name)
+    return s.properties if s else {}
+
+
+def required_properties(type_name: str) -> frozenset[str]:
+    """Return the top-level properties the provider schema requires."""
+    s = spec(type_name)
+    return s.required if s else frozenset()
+
+
+def known_types() -> list[str]:
+    """Return every resource type in the table."""
+    return [k for k in _raw() if not k.startswith("_")]
 
 
 def getatt_attributes(type_name: str) -> frozenset[str]:

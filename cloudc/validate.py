@@ -308,6 +308,8 @@ def check_references(res: Resolved, diags: Diagnostics) -> None:
             head = tok.split(".", 1)[0]
             if ":" in tok or "." not in tok or head == "project":
                 continue
+            if path[:1] == ("resources",) and head not in sections and head not in singles:
+                continue  # raw CloudFormation's `${Logical.Attr}`: checked when lowered
             if head in singles:
                 _check_single(head, path, res, diags)
                 continue

@@ -132,6 +132,28 @@ def _constraints(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return dict(sorted(out.items()))
 
 
+_TYPE_CODES = {"string": "s", "integer": "i", "number": "n", "boolean": "b", "array": "a",
+               "object": "o"}
+
+
+def _property_types(schema: dict[str, Any]) -> dict[str, str]:
+    """Return {top-level property: its JSON types as letters} ("s" string, "i" integer,
+    "n" number, "b" boolean, "a" array, "o" object; "os" either; "" any or undeclared);
+    read-only properties (set by AWS) are left out."""
+    out: dict[str, str] = {}
+    read_only = {_strip_pointer(p) for p in schema.get("readOnlyProperties", [])}
+    for name, node in (schema.get("properties") or {}).items():
+        if name in read_only:  # set by AWS, never in a template
+            continue
+        node = _resolve(schema, node)
+        types = node.get("type") if isinstance(node, dict) else None
+        if types is None and isinstance(node, dict) and "properties" in node:
+            types = "object"
+        names = [types] if isinstance(types, str) else list(types or [])
+        out[name] = "".join(sorted(_TYPE_CODES[t] for t in names if t in _TYPE_CODES))
+    return dict(sorted(out.items()))
+
+
 def build_specs() -> dict[str, Any]:
     """Build the resource-facts table for every type cfn-lint knows in us-east-1."""
     import cfnlint.version
@@ -158,6 +180,8 @@ def build_specs() -> dict[str, Any]:
             "primary_identifier": [
                 _strip_pointer(p) for p in schema.get("primaryIdentifier", [])
             ],
+            "properties": _property_types(schema),
+            "required": sorted(schema.get("required", [])),
         }
     return out
 

@@ -57,6 +57,8 @@ def test_file_shape() -> None:
             "tags_format",
             "primary_identifier",
             "constraints",
+            "properties",
+            "required",
         }, name
         assert entry["tags_format"] in (None, "list", "map"), name
         assert entry["create_only"] == sorted(entry["create_only"]), name
@@ -122,3 +124,12 @@ def test_untaggable_and_unknown_types() -> None:
     assert rs.spec("_source") is None
     assert rs.create_only("AWS::Nope::Nothing") == frozenset()
     assert not rs.is_taggable("AWS::Nope::Nothing")
+
+
+def test_property_facts() -> None:
+    types = rs.property_types("AWS::SNS::TopicPolicy")
+    assert types == {"PolicyDocument": "os", "Topics": "a"}  # read-only `Id` left out
+    assert rs.required_properties("AWS::SNS::TopicPolicy") == {"PolicyDocument", "Topics"}
+    assert rs.property_types("AWS::SQS::Queue")["DelaySeconds"] == "i"
+    assert "AWS::SQS::Queue" in rs.known_types()
+    assert rs.property_types("AWS::Nope::Nothing") == {}

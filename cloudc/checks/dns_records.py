@@ -3,7 +3,8 @@
 Route53 holds one record set per (name, type) in a zone, and a CNAME admits no other record at
 its name: a second `AWS::Route53::RecordSet` fails the deploy ("it already exists") or, across
 stacks, fights the first. cloudc makes records for sites, APIs, services, servers, auth
-domains and SES (DKIM, SPF, DMARC, MAIL FROM, inbound MX); this rule checks the finished IR,
+domains, SES (DKIM, SPF, DMARC, MAIL FROM, inbound MX) and `dns.records`; records told apart
+by a routing policy's SetIdentifier are one set. This rule checks the finished IR,
 so a clash between any two of them (an email domain that is another's MAIL FROM domain, a
 redirect source that is another site's alias) is an error at the line of the second.
 
@@ -38,6 +39,13 @@ def record_key(r: Resource) -> tuple[str, str, str] | None:
             name.rstrip(".").lower(), str(props.get("Type")))
 
 
+def _routed_apart(a: Resource, b: Resource) -> bool:
+    """Say whether two records of one name and type are told apart by a routing policy
+    (both have a SetIdentifier, and not the same one)."""
+    x, y = a.properties.get("SetIdentifier"), b.properties.get("SetIdentifier")
+    return x is not None and y is not None and x != y
+
+
 def _hostname_pair(a: Resource, b: Resource) -> bool:
     """Say whether two records are the A/AAAA records of two declared hostnames."""
     def section(r: Resource) -> str:
@@ -50,7 +58,7 @@ def check(cx: CheckContext) -> Iterator[Finding]:
     """Report each record set whose (zone, name, type) another one already has."""
     if cx.ir is None:
         return
-    seen: dict[tuple[str, str, str], Resource] = {}
+    seen: dict[tuple[str, str, str], list[Resource]] = {}
     names: dict[tuple[str, str], list[Resource]] = {}
     for r in cx.ir.resources.values():
         if r.type != "AWS::Route53::RecordSet":
@@ -59,12 +67,16 @@ def check(cx: CheckContext) -> Iterator[Finding]:
         if key is None:
             continue
         zone, name, kind = key
-        first = seen.get(key)
+        first = next((o for o in seen.get(key, []) if not _routed_apart(o, r)), None)
         if first is not None:
-            if not _hostname_pair(first, r):
+            if not _hostname_pair(first, r) and not (first.owner == r.owner == "dns"):
+                # (two of `dns.records` with one name and type: checks/dns_record_values.py)
                 yield _finding(r, first, name, f"{kind} record")
             continue
-        seen[key] = r
+        if key in seen:  # another routed record of the same set (weighted, failover, ...)
+            seen[key].append(r)
+            continue
+        seen[key] = [r]
         others = names.setdefault((zone, name), [])
         clash = next((o for o in others if "CNAME" in (kind, o.properties.get("Type"))), None)
         if clash is not None:

@@ -82,6 +82,12 @@ def explain(opts: Options, file: str | None, env: str | None, resource: str | No
         click.echo(f"{comp.key}  ({comp.kind}) {o.describe() if o else ''}".rstrip())
         for r in by_owner.get(comp.key, []):
             click.echo(f"  {r.logical_id}  {r.type}  in stacks/{ir.groups[r.logical_id]}.json")
+            for what, at in ir.overridden.get(r.logical_id, []):  # `overrides:` patches
+                where = res.origins.get(at)
+                value = value_at(res.data, at)
+                did = "deleted" if value is None else f"= {value!r}"
+                click.echo(f"    {what} {did} by `{dotted(at)}` {where.describe() if where else ''}"
+                           .rstrip())
         prefix = comp.path
         for path, origin in sorted(res.origins.items(), key=lambda kv: (str(kv[1]), kv[0])):
             if path[: len(prefix)] == prefix and len(path) > len(prefix):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, state_of
+from cloudc.lower._dns_records import lower_records, lower_zones
 from cloudc.lower._zones import Zone
 from cloudc.schema.sections.dns import Dns
 from cloudc.source import Path
@@ -48,6 +49,7 @@ def declare(name: str, spec: Dns, ctx: Context) -> Component:
 
 def lower(comp: Component, spec: Dns, ctx: Context) -> None:
     """Emit the hosted zone unless an existing one is used; output its name servers."""
+    lower_zones(comp, spec, ctx)
     if spec.lookup:
         return
     ctx.add(comp, "Zone", "AWS::Route53::HostedZone", {
@@ -62,3 +64,6 @@ def lower(comp: Component, spec: Dns, ctx: Context) -> None:
         ctx.origin(SECTION_PATH + ("zone",))))
 
 
+def after_links(comp: Component, spec: Dns, ctx: Context) -> None:
+    """Add `dns.records`, once every section has made what an alias may point at."""
+    lower_records(comp, spec, ctx)

@@ -13,6 +13,7 @@ from cloudc.passes.after_links import after_links
 from cloudc.passes.dependencies import dependencies
 from cloudc.passes.link_permissions import link_permissions
 from cloudc.passes.naming import naming
+from cloudc.passes.overrides import overrides
 from cloudc.passes.partition import partition
 from cloudc.passes.security_defaults import security_defaults
 from cloudc.passes.tagging import tagging
@@ -27,6 +28,7 @@ PASSES: tuple[Pass, ...] = (
     security_defaults,  # encryption, public-access blocks, retention of stateful data
     tagging,            # project, environment and user tags on every taggable resource
     naming,             # logical IDs are valid, unique and derived from section + name
+    overrides,          # the user's `overrides:` patches, last word on generated resources
     dependencies,       # resource graph; cycles are errors that name the cycle
     partition,          # nested stacks by owner, within every CloudFormation limit
 )

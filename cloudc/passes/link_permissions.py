@@ -8,6 +8,8 @@ from typing import Any
 from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
 from cloudc.ir import IR, Component, GetAtt, pascal
+from cloudc.lower import spec_of
+from cloudc.lower._policies import add_policies
 
 ACCESS = {"read": ("read",), "write": ("write",), "read-write": ("read", "write")}
 
@@ -25,6 +27,7 @@ def link_permissions(ir: IR, ctx: Context) -> IR:
                               path=path, hint=did_you_mean(target_key.split(".", 1)[-1], names))
                 continue
             _apply(comp, target, access, path, ctx, rules)
+        add_policies(comp, spec_of(comp, ctx), ctx)  # the entry's own `policies:`
         _finish(comp, ir)
     for comp in list(ir.components.values()):
         _ingress(comp, ir, ctx, rules.get(comp.key, []))

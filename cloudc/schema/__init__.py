@@ -58,7 +58,8 @@ def config_model() -> type[BaseModel]:
             ann = entry if required else Optional[entry]  # noqa: UP045 - `entry` is a runtime value
             fields[mod.SECTION] = (ann, Field(default, description=doc))
         else:
-            key = str if getattr(mod, "DOTTED_KEYS", False) else Name
+            key = getattr(mod, "KEY", None) or (str if getattr(mod, "DOTTED_KEYS", False)
+                                                else Name)
             fields[mod.SECTION] = (dict[key, entry], Field(default_factory=dict, description=doc))  # type: ignore[valid-type]
     fields["mode"] = (
         Literal["server", "serverless", "hybrid"],

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from cloudc.schema.base import Bool, FileField, Link, Model, NonNegInt, PosInt, Tagged
+from cloudc.schema.policies import Policy, policies_field
 
 SECTION = "functions"
 ORDER = 40
@@ -110,6 +111,7 @@ class Function(Tagged):
     architecture: Literal["arm64", "x86_64"] = "arm64"
     environment: dict[str, str | int | float | bool] = Field(default_factory=dict)
     link: list[Link] = Field(default_factory=list)
+    policies: list[Policy] = policies_field()
     events: list[Event] = Field(default_factory=list)
     reserved_concurrency: NonNegInt | None = None
     tracing: Bool = False

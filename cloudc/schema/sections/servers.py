@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from cloudc.schema.base import Bool, FileField, Link, Model, NonNegInt, PosInt, Tagged
+from cloudc.schema.policies import Policy, policies_field
 
 SECTION = "servers"
 ORDER = 55
@@ -70,6 +71,7 @@ class Server(Tagged):
         False, description="One instance in a public subnet with an Elastic IP, serving 80/443 "
         "itself (caddy or lets-encrypt); only without scaling.")
     link: list[Link] = Field(default_factory=list)
+    policies: list[Policy] = policies_field()
     environment: dict[str, str | int | float | bool] = Field(default_factory=dict)
     disk_gb: PosInt = Field(20, ge=8, le=16384, description="Root volume size (gp3, encrypted).")
     ssh_key: str | None = Field(

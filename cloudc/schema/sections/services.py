@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from cloudc.schema.base import Bool, FileField, Link, Model, NonNegInt, PosInt, Tagged
+from cloudc.schema.policies import Policy, policies_field
 
 SECTION = "services"
 ORDER = 45
@@ -85,6 +86,7 @@ class Service(Tagged):
         None, description="Route only this path pattern (`/api/*`) to the service."
     )
     link: list[Link] = Field(default_factory=list)
+    policies: list[Policy] = policies_field()
     environment: dict[str, str | int | float | bool] = Field(default_factory=dict)
     secrets: dict[str, str] = Field(
         default_factory=dict,
