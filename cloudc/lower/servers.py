@@ -130,6 +130,16 @@ def target_port(spec: Server) -> int:
     return int(spec.port or (80 if web else spec.app_port))
 
 
+def app_port(spec: Server) -> int:
+    """Return the port the app listens on (exported as PORT): `app_port` when set, else
+    `port` when no nginx or caddy sits in front (the load balancer then asks the app itself),
+    else 3000."""
+    web = any(r in _recipes(spec) for r in WEB_SERVERS)
+    if "app_port" in spec.model_fields_set or web or not spec.port:
+        return int(spec.app_port)
+    return int(spec.port)
+
+
 def _tls_on_instance(spec: Server) -> bool:
     names = _recipes(spec)
     return bool(spec.public and spec.domain and ("caddy" in names or "lets-encrypt" in names))
@@ -489,7 +499,7 @@ def after_links(comp: Component, spec: Server, ctx: Context) -> None:
     script = recipe_book.render(names, {
         "name": comp.physical,
         "app_dir": spec.directory,
-        "app_port": spec.app_port,
+        "app_port": app_port(spec),
         "health_check": spec.health_check,
         "domain": spec.domain or "",
         "email": spec.email or "",
@@ -570,5 +580,5 @@ def _str(value: Any) -> str:
     return str(value)
 
 
-__all__ = ["SECTION", "Path", "declare", "lower", "recipes_of", "target_port",
+__all__ = ["SECTION", "Path", "app_port", "declare", "lower", "recipes_of", "target_port",
            "web_acl_attachment"]  # security.waf protects the load balancer
