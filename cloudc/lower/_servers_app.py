@@ -21,7 +21,7 @@ from cloudc.schema.sections.servers import Server
 
 # Auto Scaling processes that would fight a rolling update (replace or rebalance instances
 # while CloudFormation replaces them); Launch, Terminate and AddToLoadBalancer keep running.
-# https://repost.aws/knowledge-center/auto-scaling-group-rolling-updates
+# https://aws.amazon.com/premiumsupport/knowledge-center/auto-scaling-group-rolling-updates/
 SUSPEND = ["HealthCheck", "ReplaceUnhealthy", "AZRebalance", "AlarmNotification",
            "ScheduledActions"]
 HEALTH_WAIT_SECONDS = 300  # _ready.sh: how long the app has to answer after it is started
