@@ -45,8 +45,9 @@ def code_key(comp: Component, spec: Server, ctx: Context) -> str:
 def app_statements(key: str) -> list[dict[str, Any]]:
     """Return what the instance role needs for the app: read exactly its code zip, and signal
     CloudFormation about resources of its own stack."""
+    obj = Sub(f"arn:${{AWS::Partition}}:s3:::{ARTIFACTS_BUCKET}/{key}")
     return [
-        statement(["s3:GetObject"], [Sub(f"arn:${{AWS::Partition}}:s3:::{ARTIFACTS_BUCKET}/{key}")]),
+        statement(["s3:GetObject"], [obj]),
         statement(["cloudformation:SignalResource"], [Pseudo("AWS::StackId")]),
     ]
 

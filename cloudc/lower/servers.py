@@ -181,7 +181,7 @@ def lower(comp: Component, spec: Server, ctx: Context) -> None:
         comp.environment[key] = ctx.value(_str(value), path + ("environment", key), weak=True)
     _secret_grants(comp, spec, ctx)
     key = state_of(comp, AppState).key = code_key(comp, spec, ctx)
-    if key:
+    if key and comp.statements is not None:
         comp.statements.extend(app_statements(key))
     sg = _security_group(comp, spec, ctx, net, port, lb)
     profile = _role(comp, ctx)
