@@ -559,3 +559,13 @@ def test_cron_schedule_must_have_five_fields(tmp_path: Path) -> None:
     assert "E2005" in [c for c, _ in _errors(b)]
     b = _app_build(tmp_path, APP + "    cron: { s: { schedule: '@hourly', command: x } }\n")
     assert not _errors(b)
+
+
+def test_user_data_over_16_kb_is_e3215(tmp_path: Path) -> None:
+    """EC2 refuses user data over 16 KB: every launch would fail."""
+    big = "    user_data: |\n" + "".join(f"      echo {'x' * 70} {i}\n" for i in range(230))
+    b = _app_build(tmp_path, APP + big)
+    [e] = [d for d in b.diagnostics.sorted() if d.code == "E3215"]
+    assert e.origin.line == 4 and "16,384 bytes of user data" in e.message
+    b = _app_build(tmp_path, APP)
+    assert not [d for d in b.diagnostics.sorted() if d.code == "E3215"]

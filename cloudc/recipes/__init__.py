@@ -19,6 +19,7 @@ the base system, or provided by the prelude or by a recipe it needs.
 from __future__ import annotations
 
 import heapq
+import re
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -241,7 +242,37 @@ def _app_parts(code_url: str, build: str, workers: list[Any], cron: list[Any]) -
 
 
 def _part(title: str, text: str) -> str:
-    return f"# --- {title} ---\n{text.rstrip()}\n"
+    """Title a part of the script; cloudc's own parts lose their comment lines (see `compact`)."""
+    body = text if title == "user_data" else compact(text)
+    return f"# --- {title} ---\n{body.rstrip()}\n"
+
+
+HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
+
+
+def compact(text: str) -> str:
+    r"""Drop comment-only lines outside here-documents (shellcheck directives stay).
+
+    EC2 takes at most 16 KB of user data; the comments stay in the fragments, for readers.
+
+    >>> compact("# why\necho a  # kept\n# shellcheck disable=SC2034\ncat <<EOF\n# data\nEOF\n")
+    'echo a  # kept\n# shellcheck disable=SC2034\ncat <<EOF\n# data\nEOF\n'
+    """
+    out, end = [], None
+    for line in text.splitlines():
+        if end is not None:
+            out.append(line)
+            if line.strip() == end:
+                end = None
+            continue
+        stripped = line.strip()
+        if stripped.startswith("#") and not stripped.startswith("# shellcheck"):
+            continue
+        m = HEREDOC.search(line)
+        if m and "<<<" not in line:
+            end = m.group(1)
+        out.append(line)
+    return "\n".join(out) + "\n"
 
 
 def _single(text: str) -> str:
