@@ -569,3 +569,19 @@ def test_user_data_over_16_kb_is_e3215(tmp_path: Path) -> None:
     assert e.origin.line == 4 and "16,384 bytes of user data" in e.message
     b = _app_build(tmp_path, APP)
     assert not [d for d in b.diagnostics.sorted() if d.code == "E3215"]
+
+
+def test_deploy_uploads_the_code_zip_where_the_instances_fetch_it(tmp_path: Path) -> None:
+    """The packager's upload key and bucket are the ones written into the user data and the
+    role's policy (one constant for the bucket, shared with the bootstrap stack)."""
+    from cloudc.assets import ARTIFACTS_BUCKET
+    from cloudc.aws.deploy import BOOTSTRAP_TEMPLATE, package
+
+    b = _app_build(tmp_path)
+    [name] = b.assets.files
+    pkg = package(b.root, b.nested, b.assets.files, "cloudc-artifacts-1-us-east-1")
+    assert pkg.uploads[f"assets/{name}"] == b.assets.files[name]
+    bucket = BOOTSTRAP_TEMPLATE["Resources"]["ArtifactsBucket"]["Properties"]["BucketName"]
+    assert bucket == {"Fn::Sub": ARTIFACTS_BUCKET}
+    ud = json.dumps(_res(b)["ServersAppLaunchTemplate"]["Properties"]["LaunchTemplateData"])
+    assert f'CLOUDC_CODE_URL=s3://", {{"Fn::Sub": "{ARTIFACTS_BUCKET}"}}, "/assets/{name}' in ud
