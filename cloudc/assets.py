@@ -10,6 +10,10 @@ from pathlib import Path
 from cloudc.paths import Entry, scan
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
+# The artifacts bucket `cloudc deploy` creates once per account and region (stack
+# cloudc-bootstrap), as a Fn::Sub template, and the key prefix assets are uploaded under.
+ARTIFACTS_BUCKET = "cloudc-artifacts-${AWS::AccountId}-${AWS::Region}"
+ASSET_PREFIX = "assets/"
 
 
 class Assets:

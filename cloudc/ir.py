@@ -220,6 +220,7 @@ class Resource:
     deletion_policy: str | None = None
     update_replace_policy: str | None = None
     update_policy: dict[str, Any] | None = None  # e.g. AutoScalingRollingUpdate
+    creation_policy: dict[str, Any] | None = None  # e.g. ResourceSignal (instances, groups)
     metadata: dict[str, Any] = field(default_factory=dict)
     stateful: bool = False
     # A connector (an event source mapping, a subscription) that may join the stack of this

@@ -17,6 +17,7 @@ import pytest
 
 from cloudc.compile import compile_config
 from cloudc.recipes import (
+    AWS_PROVIDES,
     BOOK,
     PRELUDE_PROVIDES,
     RECIPES,
@@ -42,6 +43,19 @@ BASE = {
     "apt-get", "dnf", "systemctl", "useradd", "id", "install", "mv", "rm", "ln", "chmod",
     "chown", "cat", "tee", "date", "uname", "sleep", "seq", "head", "awk", "sed", "grep", "cut",
     "tr", "ls", "mkdir", "su", "env", "bash", "python3",
+    "mktemp", "runuser", "flock", "systemd-cat",  # coreutils, util-linux, systemd
+}
+# The internal parts `render` adds for the app (SPEC 1.6), and the parts each one runs after.
+APP_PARTS: dict[str, tuple[str, ...]] = {
+    "_aws": (), "_signal": ("_aws",), "_code": ("_aws",), "_jobs": (), "_build": ("_jobs",),
+    "_workers": ("_jobs",), "_cron": ("_jobs",), "_ready": ("_aws", "_signal"),
+}
+APP_CONTEXT: dict[str, Any] = {
+    **CONTEXT, "code_url": "s3://cloudc-artifacts-1-us-east-1/assets/abc.zip",
+    "build": "composer install --no-dev && npm ci", "signal": ("stack", "ServersAppGroup"),
+    "health_url": "http://127.0.0.1:3000/up",
+    "workers": [("queue", 2, "php artisan queue:work --queue='high,default'")],
+    "cron": [("scheduler", "* * * * *", "php artisan schedule:run >/dev/null")],
 }
 
 
@@ -207,7 +221,8 @@ def _lift_substitutions(line: str) -> tuple[str, list[str]]:
                 break
             k += 1
         out.append(line[i:j] + "SUBST")
-        bodies.append(line[j + 2:k])
+        if not line.startswith("$((", j):  # arithmetic, `$((SECONDS + 300))`, runs nothing
+            bodies.append(line[j + 2:k])
         i = k + 1
     return "".join(out), bodies
 
@@ -295,7 +310,7 @@ def _allowed(name: str, text: str, have: set[str]) -> bool:
 def test_reader_finds_commands() -> None:
     got = _commands('a=1 b x | c "$(d -u)" && ! e 2>/dev/null\nif f; then g >&2; fi\n'
                     'case "$(h)" in\n  x|y) i ;;\n  *) j ;;\nesac\n'
-                    "cat > /f <<'EOF'\nnot_run\nEOF\nk=\"$(l | m)\"\n")
+                    "cat > /f <<'EOF'\nnot_run\nEOF\nk=\"$(l | m)\"\nd=$((SECONDS + 1))\n")
     assert got == {"b", "c", "d", "e", "f", "g", "h", "i", "j", "cat", "l", "m"}
 
 
@@ -306,13 +321,17 @@ def test_the_reader_would_catch_pm2_without_node() -> None:
     assert "npm" in missing
 
 
-@pytest.mark.parametrize("name", ["_prelude", "_environment", "_secrets", *RECIPES])
+@pytest.mark.parametrize("name", ["_prelude", "_environment", "_secrets", *APP_PARTS, *RECIPES])
 def test_every_command_is_builtin_base_or_provided(name: str) -> None:
     """Each command is a builtin, base system, the prelude's, or installed by a needed recipe."""
     prelude = fragment("_prelude")
     have = _builtins() | BASE | _functions(prelude) | set(PRELUDE_PROVIDES)
     if name == "_secrets":
         have |= set(SECRETS_PROVIDES) | _functions(fragment("_secrets"))
+    for part in (name, *APP_PARTS.get(name, ())) if name in APP_PARTS else ():
+        have |= _functions(fragment(part))
+        if part == "_aws":
+            have |= set(AWS_PROVIDES)
     order = resolve([name]) if name in BOOK else []
     for r in order:  # itself and everything it needs
         have |= set(BOOK[r].provides)
@@ -338,6 +357,33 @@ def test_unknown_recipe_is_e3007_at_its_line(tmp_path: Path) -> None:
     assert errs[0].origin is not None and errs[0].origin.line == 6
     assert errs[0].hint == "did you mean `nginx`?"
     assert "caddy" in errs[0].message
+
+
+def test_app_parts_are_valid_bash_in_order() -> None:
+    """SPEC 1.6: runtimes, then the code and its build, then the app, workers, cron, ready."""
+    script = render(["php", "composer", "node", "systemd"], APP_CONTEXT)
+    _bash_n(script)
+    _shellcheck(script)
+    order = ["# --- aws ---", "# --- signal ---", "# --- environment ---", "# --- secrets ---",
+             "# --- recipe composer ---", "# --- code ---", "# --- jobs ---", "# --- build ---",
+             "# --- recipe systemd ---", "# --- workers ---", "# --- cron ---",
+             "# --- user_data ---", "# --- ready ---"]
+    positions = [script.index(h) for h in order]
+    assert positions == sorted(positions)
+    # Commands are quoted as they are: quotes and redirections reach the job scripts intact.
+    assert "cloudc_worker queue 2 'php artisan queue:work --queue='\"'\"'high,default'" in script
+    assert "cloudc_cron scheduler '* * * * *' 'php artisan schedule:run >/dev/null'" in script
+
+
+def test_without_code_there_is_no_signal_and_no_aws_cli() -> None:
+    script = render(["node", "systemd"], {"name": "app", "start": "node s.js"})
+    for part in ("aws", "signal", "code", "jobs", "ready"):
+        assert f"# --- {part} ---" not in script
+    script = render(["node"], {"name": "app", "workers": [("w", 1, "node w.js")]})
+    assert "# --- jobs ---" in script and "# --- workers ---" in script
+    assert "# --- signal ---" not in script
+    _bash_n(script)
+    _shellcheck(script)
 
 
 def test_user_data_in_templates_is_base64_able() -> None:

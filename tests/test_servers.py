@@ -389,3 +389,199 @@ def test_start_needs_a_recipe_for_its_program(tmp_path: Path) -> None:
     assert not _found(build, "W3181")
     build = _build(tmp_path, "servers:\n  app: { recipes: [pm2], start: npm start }\n")
     assert not _found(build, "W3181")  # pm2 brings node, which brings npm
+
+
+# --- the app: code, build, workers, cron, signals (SPEC 1.6) ----------------------------------
+
+APP = """network: { vpc: { nat: single } }
+servers:
+  app:
+    scaling: { min: 2, max: 4 }
+    recipes: [node]
+    code: ./site
+    build: npm ci
+    start: node server.js
+    health_check: /up
+    workers: { mail: { command: node mail.js, count: 3 } }
+"""
+SITE = {"site/server.js": "require('http').createServer().listen(process.env.PORT)\n"}
+
+
+def _app_build(tmp_path: Path, body: str = APP, files: dict[str, str] | None = None,
+               env: str = "production") -> Any:
+    return build(tmp_path, body, env, head=HEAD, files=SITE if files is None else files,
+                 dry=False)
+
+
+def test_code_makes_the_group_wait_for_signals_and_roll_one_at_a_time(tmp_path: Path) -> None:
+    b = _app_build(tmp_path)
+    assert not _errors(b)
+    res = _res(b)
+    group = res["ServersAppGroup"]
+    assert group["CreationPolicy"] == {"ResourceSignal": {"Count": 2, "Timeout": "PT20M"}}
+    rolling = group["UpdatePolicy"]["AutoScalingRollingUpdate"]
+    assert rolling["WaitOnResourceSignals"] is True and rolling["MaxBatchSize"] == 1
+    assert rolling["MinInstancesInService"] == 2 and rolling["PauseTime"] == "PT20M"
+    assert set(rolling["SuspendProcesses"]) == {"HealthCheck", "ReplaceUnhealthy",
+                                                "AZRebalance", "AlarmNotification",
+                                                "ScheduledActions"}
+    assert group["Properties"]["HealthCheckGracePeriod"] == 1200
+    script = _user_data(b)
+    assert "CLOUDC_SIGNAL_RESOURCE=ServersAppGroup" in script
+    assert "CLOUDC_HEALTH_URL=http://127.0.0.1:3000/up" in script
+    assert "cloudc_worker mail 3 'node mail.js'" in script
+
+
+def test_the_role_reads_exactly_its_code_zip_and_signals_its_own_stack(tmp_path: Path) -> None:
+    b = _app_build(tmp_path)
+    [name] = b.assets.files
+    statements = _res(b)["ServersAppRole"]["Properties"]["Policies"][0]["PolicyDocument"][
+        "Statement"]
+    s3 = [st for st in statements if st["Action"] == ["s3:GetObject"]]
+    assert s3 == [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [{
+        "Fn::Sub": "arn:${AWS::Partition}:s3:::cloudc-artifacts-${AWS::AccountId}-"
+                   f"${{AWS::Region}}/assets/{name}"}]}]
+    cfn = [st for st in statements if st["Action"] == ["cloudformation:SignalResource"]]
+    assert cfn == [{"Effect": "Allow", "Action": ["cloudformation:SignalResource"],
+                    "Resource": [{"Ref": "AWS::StackId"}]}]
+    for st in statements:
+        _no_star(st)
+
+
+def test_a_new_code_hash_changes_the_launch_template_only(tmp_path: Path) -> None:
+    """A new hash must reach the launch template (a new version rolls the group); nothing
+    else changes, so logical IDs and the group itself stay."""
+    one = _res(_app_build(tmp_path / "a"))
+    two = _res(_app_build(tmp_path / "b", files={"site/server.js": "// v2\n"}))
+    assert one.keys() == two.keys()
+    changed = sorted(k for k in one if one[k] != two[k])
+    assert changed == ["ServersAppLaunchTemplate", "ServersAppRole"]  # user data, object ARN
+    ud = [json.dumps(r["ServersAppLaunchTemplate"]["Properties"]["LaunchTemplateData"][
+        "UserData"]) for r in (one, two)]
+    assert ud[0] != ud[1]
+    assert one["ServersAppGroup"]["Properties"]["LaunchTemplate"]["Version"] == {
+        "Fn::GetAtt": ["ServersAppLaunchTemplate", "LatestVersionNumber"]}
+
+
+def test_a_single_instance_with_code_waits_for_its_signal(tmp_path: Path) -> None:
+    b = _app_build(tmp_path, APP.replace("    scaling: { min: 2, max: 4 }\n", ""))
+    assert not _errors(b)
+    res = _res(b)
+    assert res["ServersAppInstance"]["CreationPolicy"] == {
+        "ResourceSignal": {"Count": 1, "Timeout": "PT20M"}}
+    assert "CLOUDC_SIGNAL_RESOURCE=ServersAppInstance" in _user_data(b)
+    # No load balancer, but the app is started: its health is still asked on its port.
+    assert "CLOUDC_HEALTH_URL=http://127.0.0.1:3000/up" in _user_data(b)
+
+
+def test_without_code_nothing_waits_for_signals(tmp_path: Path) -> None:
+    res = _res(_build(tmp_path, ASG))
+    group = res["ServersAppGroup"]
+    assert "CreationPolicy" not in group
+    assert group["UpdatePolicy"]["AutoScalingRollingUpdate"]["PauseTime"] == "PT5M"
+    assert "WaitOnResourceSignals" not in group["UpdatePolicy"]["AutoScalingRollingUpdate"]
+
+
+def test_an_empty_group_has_no_creation_policy(tmp_path: Path) -> None:
+    b = _app_build(tmp_path, APP.replace("min: 2", "min: 0"))
+    group = _res(b)["ServersAppGroup"]
+    assert "CreationPolicy" not in group
+    assert group["UpdatePolicy"]["AutoScalingRollingUpdate"]["MinInstancesInService"] == 0
+
+
+def test_port_without_a_web_server_is_the_apps_port(tmp_path: Path) -> None:
+    b = _app_build(tmp_path, APP.replace("    health_check: /up\n",
+                                         "    health_check: /up\n    port: 8000\n"))
+    script = _user_data(b)
+    assert "CLOUDC_APP_PORT=8000" in script and "CLOUDC_HEALTH_URL=http://127.0.0.1:8000/up" \
+        in script
+    assert not _found(b, "W3180")
+
+
+def test_secrets_in_shell_text_are_e3210_at_the_value(tmp_path: Path) -> None:
+    cfg = tmp_path / "cloud.yaml"
+    b = _app_build(tmp_path, """secrets: { k: { generate: { length: 32 } } }
+servers:
+  app:
+    code: ./site
+    user_data: "echo ${secret:k} > /root/k"
+    workers: { w: { command: "node w.js --key=${secret:k}" } }
+""")
+    found = [d for d in b.diagnostics.sorted() if d.code == "E3210"]
+    assert [(d.origin.line, d.origin.col) for d in found] == [(6, 16), (7, 30)]
+    assert found[0].text().startswith(f"{cfg}:6:16: error[E3210]:")
+    assert "CloudFormation would resolve it into the user data" in found[0].message
+    assert found[0].hint and "`environment`" in found[0].hint
+
+
+def test_workers_cron_and_build_without_code_warn(tmp_path: Path) -> None:
+    b = _build(tmp_path, """servers:
+  app:
+    recipes: [node]
+    build: npm ci
+    workers: { w: { command: node w.js } }
+""")
+    assert [(d.origin.line, d.hint) for d in _found(b, "W3211")] == [
+        (5, "set `code: ./` (the app's folder, fetched by every instance at boot)"),
+        (6, "set `code: ./` (the app's folder, fetched by every instance at boot)")]
+    b = _build(tmp_path, "servers:\n  app: { build: npm ci, user_data: 'git clone x /srv/app' }\n")
+    assert not _found(b, "W3211")
+
+
+def test_start_on_another_port_warns(tmp_path: Path) -> None:
+    b = _app_build(tmp_path, APP.replace("start: node server.js",
+                                         "start: php artisan octane:start --port=8000"))
+    [w] = _found(b, "W3212")
+    assert w.origin.line == 9 and "listens on port 8000" in w.message
+    assert w.hint and "`port: 8000`" in w.hint
+    b = _app_build(tmp_path, APP.replace("start: node server.js",
+                                         "start: php artisan octane:start --port=3000"))
+    assert not _found(b, "W3212")
+    b = _app_build(tmp_path, APP.replace("recipes: [node]", "recipes: [node, nginx]").replace(
+        "start: node server.js", "start: node server.js --port 4000"))
+    [w] = _found(b, "W3212")
+    assert "nginx or caddy proxies to app_port 3000" in w.message and "`app_port: 4000`" in w.hint
+
+
+def test_cron_on_a_group_and_a_one_instance_group_warn(tmp_path: Path) -> None:
+    body = APP + "    cron: { s: { schedule: '*/5 * * * *', command: node s.js } }\n"
+    b = _app_build(tmp_path, body)
+    [w] = _found(b, "W3213")
+    assert w.origin.line == 12 and "up to 4 instances" in w.message
+    b = _app_build(tmp_path, body.replace("min: 2, max: 4", "min: 1, max: 1"))
+    assert not _found(b, "W3213")
+    [w] = _found(b, "W3214")
+    assert w.origin.line == 5 and w.hint and "scaling.max to 2" in w.hint
+
+
+def test_cron_schedule_must_have_five_fields(tmp_path: Path) -> None:
+    b = _app_build(tmp_path, APP + "    cron: { s: { schedule: '0 3 * * ? *', command: x } }\n")
+    assert "E2005" in [c for c, _ in _errors(b)]
+    b = _app_build(tmp_path, APP + "    cron: { s: { schedule: '@hourly', command: x } }\n")
+    assert not _errors(b)
+
+
+def test_user_data_over_16_kb_is_e3215(tmp_path: Path) -> None:
+    """EC2 refuses user data over 16 KB: every launch would fail."""
+    big = "    user_data: |\n" + "".join(f"      echo {'x' * 70} {i}\n" for i in range(230))
+    b = _app_build(tmp_path, APP + big)
+    [e] = [d for d in b.diagnostics.sorted() if d.code == "E3215"]
+    assert e.origin.line == 4 and "16,384 bytes of user data" in e.message
+    b = _app_build(tmp_path, APP)
+    assert not [d for d in b.diagnostics.sorted() if d.code == "E3215"]
+
+
+def test_deploy_uploads_the_code_zip_where_the_instances_fetch_it(tmp_path: Path) -> None:
+    """The packager's upload key and bucket are the ones written into the user data and the
+    role's policy (one constant for the bucket, shared with the bootstrap stack)."""
+    from cloudc.assets import ARTIFACTS_BUCKET
+    from cloudc.aws.deploy import BOOTSTRAP_TEMPLATE, package
+
+    b = _app_build(tmp_path)
+    [name] = b.assets.files
+    pkg = package(b.root, b.nested, b.assets.files, "cloudc-artifacts-1-us-east-1")
+    assert pkg.uploads[f"assets/{name}"] == b.assets.files[name]
+    bucket = BOOTSTRAP_TEMPLATE["Resources"]["ArtifactsBucket"]["Properties"]["BucketName"]
+    assert bucket == {"Fn::Sub": ARTIFACTS_BUCKET}
+    ud = json.dumps(_res(b)["ServersAppLaunchTemplate"]["Properties"]["LaunchTemplateData"])
+    assert f'CLOUDC_CODE_URL=s3://", {{"Fn::Sub": "{ARTIFACTS_BUCKET}"}}, "/assets/{name}' in ud

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cloudc.assets import ARTIFACTS_BUCKET, ASSET_PREFIX
 from cloudc.aws.diff import Plan, ResourceChange, Side, mark_replacement
 from cloudc.aws.fetch import describe
 from cloudc.aws.session import Aws, AwsError, api_errors, error_code
@@ -41,7 +42,7 @@ BOOTSTRAP_TEMPLATE: dict[str, Any] = {
             "DeletionPolicy": "RetainExceptOnCreate",
             "UpdateReplacePolicy": "Retain",
             "Properties": {
-                "BucketName": {"Fn::Sub": "cloudc-artifacts-${AWS::AccountId}-${AWS::Region}"},
+                "BucketName": {"Fn::Sub": ARTIFACTS_BUCKET},
                 "BucketEncryption": {"ServerSideEncryptionConfiguration": [
                     {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
                 "PublicAccessBlockConfiguration": {
@@ -213,7 +214,7 @@ def package(root: dict[str, Any], nested: dict[str, dict[str, Any]],
     """
     pkg = Package(copy.deepcopy(root))
     for name, data in assets.items():
-        pkg.uploads[f"assets/{name}"] = data
+        pkg.uploads[f"{ASSET_PREFIX}{name}"] = data
     urls = {}
     for group, template in nested.items():
         doc = copy.deepcopy(template)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from cloudc import recipes as recipe_book
 from cloudc.checks import CheckContext, Finding
 from cloudc.diagnostics import Code
-from cloudc.lower.servers import recipes_of, target_port
+from cloudc.lower.servers import app_port, recipes_of, target_port
 from cloudc.schema.sections.servers import NAMED_IMAGES, Server
 
 NEEDS = "config"
@@ -39,13 +39,13 @@ def _health(name: str, spec: Server, names: list[str]) -> Iterable[Finding]:
     port = target_port(spec)
     app = bool(spec.start) and ("pm2" in names or "systemd" in names)
     web = next((r for r in ("nginx", "caddy") if r in names), None)
-    if port == int(spec.app_port) and app:
+    if port == app_port(spec) and app:
         return
     if port == 80 and web is not None:
         if app or (web == "nginx" and "php" in names):
             return
         yield Finding(
-            "W3180", f"{web} on port 80 proxies to app_port {spec.app_port}, where nothing is "
+            "W3180", f"{web} on port 80 proxies to app_port {app_port(spec)}, where nothing is "
             "started: every load-balancer health check fails, and the Auto Scaling group "
             "replaces its instances in a loop", ("servers", name), key=True,
             hint="set `start` to the command that runs the app on app_port; pm2 or a systemd "
@@ -56,7 +56,7 @@ def _health(name: str, spec: Server, names: list[str]) -> Iterable[Finding]:
         "instances: every check fails, and the Auto Scaling group replaces its instances in a "
         "loop", ("servers", name), key=True,
         hint="add nginx or caddy (port 80), or a `start` command that listens on app_port "
-        f"({spec.app_port}); or set `port` to the port the app listens on")
+        f"({app_port(spec)}); or set `port` to the port the app listens on")
 
 
 def _start(name: str, spec: Server, names: list[str]) -> Iterable[Finding]:

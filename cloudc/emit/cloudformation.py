@@ -70,6 +70,8 @@ class Emitter:
                 body["DeletionPolicy"] = r.deletion_policy
             if r.update_replace_policy:
                 body["UpdateReplacePolicy"] = r.update_replace_policy
+            if r.creation_policy:
+                body["CreationPolicy"] = self.render(r.creation_policy, t, lid)
             if r.update_policy:
                 body["UpdatePolicy"] = self.render(r.update_policy, t, lid)
             meta = dict(r.metadata)

@@ -15,9 +15,17 @@ from cloudc import recipes as recipe_book
 from cloudc.capabilities import Default, Metric, Widget
 from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
-from cloudc.ir import Base64, Component, Expr, GetAtt, Join, Ref, Sub, arn, statement
+from cloudc.ir import Base64, Component, Expr, GetAtt, Join, Ref, Sub, arn, state_of, statement
 from cloudc.lower._alb import load_balancer, web_acl_attachment
 from cloudc.lower._metrics import LOAD_BALANCER
+from cloudc.lower._servers_app import (
+    AppState,
+    app_statements,
+    code_key,
+    render_context,
+    wait_for_group,
+    wait_for_instance,
+)
 from cloudc.lower._vpc import require_vpc, vpc_of
 from cloudc.schema.base import link_target
 from cloudc.schema.sections.servers import Server
@@ -60,6 +68,7 @@ def declare(name: str, spec: Server, ctx: Context) -> Component:
     role = ctx.logical(comp, "Role")
     comp.role, comp.physical = role, ctx.physical(name, 128)
     comp.metrics, comp.alarms, comp.dashboard = dict(METRICS), ALARMS, DASHBOARD
+    comp.state = AppState()
     comp.attrs = {
         "role_arn": GetAtt(role, "Arn"),
         "role_name": Ref(role),
@@ -121,6 +130,16 @@ def target_port(spec: Server) -> int:
     return int(spec.port or (80 if web else spec.app_port))
 
 
+def app_port(spec: Server) -> int:
+    """Return the port the app listens on (exported as PORT): `app_port` when set, else
+    `port` when no nginx or caddy sits in front (the load balancer then asks the app itself),
+    else 3000."""
+    web = any(r in _recipes(spec) for r in WEB_SERVERS)
+    if "app_port" in spec.model_fields_set or web or not spec.port:
+        return int(spec.app_port)
+    return int(spec.port)
+
+
 def _tls_on_instance(spec: Server) -> bool:
     names = _recipes(spec)
     return bool(spec.public and spec.domain and ("caddy" in names or "lets-encrypt" in names))
@@ -161,6 +180,9 @@ def lower(comp: Component, spec: Server, ctx: Context) -> None:
     for key, value in spec.environment.items():  # before links, so they win over link values
         comp.environment[key] = ctx.value(_str(value), path + ("environment", key), weak=True)
     _secret_grants(comp, spec, ctx)
+    key = state_of(comp, AppState).key = code_key(comp, spec, ctx)
+    if key and comp.statements is not None:
+        comp.statements.extend(app_statements(key))
     sg = _security_group(comp, spec, ctx, net, port, lb)
     profile = _role(comp, ctx)
     template = _launch_template(comp, spec, ctx, profile, sg,
@@ -349,16 +371,26 @@ def _group(comp: Component, spec: Server, ctx: Context, net: Component, template
         props["TargetGroupARNs"] = [Ref(lb["target_group"])]
     group = ctx.add(comp, "Group", "AWS::AutoScaling::AutoScalingGroup", props,
                     path=comp.path + ("scaling",))
-    # New launch template versions (AMI, user data) roll through the group one at a time.
-    group.update_policy = {"AutoScalingRollingUpdate": {
-        "MinInstancesInService": min(lo, hi - 1) if hi > 1 else 0,
-        "MaxBatchSize": 1,
-        "PauseTime": "PT5M",  # time for the recipes to finish before the next batch
-    }}
+    if spec.code:  # each new instance signals when the app answers; a failure rolls back
+        wait_for_group(group, spec, lo, hi)
+    else:  # new launch template versions roll through the group one at a time
+        group.update_policy = {"AutoScalingRollingUpdate": {
+            "MinInstancesInService": min(lo, hi - 1) if hi > 1 else 0,
+            "MaxBatchSize": 1,
+            "PauseTime": "PT5M",  # time for the recipes to finish before the next batch
+        }}
+    _scaling_policy(comp, spec, ctx, group.logical_id, lo, hi)
+
+
+def _scaling_policy(comp: Component, spec: Server, ctx: Context, group: str, lo: int,
+                    hi: int) -> None:
+    """Add target tracking on average CPU, unless the group has a fixed size."""
+    scaling = spec.scaling
+    assert scaling is not None
     if lo == hi:  # nothing to scale: no policy (the checks warn about a cpu_target here)
         return
     ctx.add(comp, "CpuScaling", "AWS::AutoScaling::ScalingPolicy", {
-        "AutoScalingGroupName": Ref(group.logical_id),
+        "AutoScalingGroupName": Ref(group),
         "PolicyType": "TargetTrackingScaling",
         "TargetTrackingConfiguration": {
             "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
@@ -370,14 +402,17 @@ def _group(comp: Component, spec: Server, ctx: Context, net: Component, template
 def _instance(comp: Component, spec: Server, ctx: Context, net: Component, template: str,
               sg: str, lb: dict[str, Any] | None, port: int, private: bool) -> None:
     subnets = vpc_of(net).subnets("private" if private else "public")
-    instance = ctx.add(comp, "Instance", "AWS::EC2::Instance", {
+    res = ctx.add(comp, "Instance", "AWS::EC2::Instance", {
         "LaunchTemplate": {"LaunchTemplateId": Ref(template),
                            "Version": GetAtt(template, "LatestVersionNumber")},
         "NetworkInterfaces": [{"DeviceIndex": "0", "SubnetId": subnets[0],
                                "GroupSet": [GetAtt(sg, "GroupId")],
                                "AssociatePublicIpAddress": not private,
                                "DeleteOnTermination": True}],
-    }).logical_id
+    })
+    instance = res.logical_id
+    if spec.code:  # a code change replaces the instance; the new one signals when it answers
+        wait_for_instance(res, spec)
     if lb is not None:
         tg = ctx.ir.resources[lb["target_group"]]
         tg.properties["Targets"] = [{"Id": Ref(instance), "Port": port}]
@@ -453,6 +488,10 @@ def after_links(comp: Component, spec: Server, ctx: Context) -> None:
     secrets += [(key, hole(value) if isinstance(value, Expr) else str(value))
                 for key, value in comp.secrets.items()]
     names = _asked(spec)  # render adds what they need, and names it in the script's header
+    signal_target = ctx.logical(comp, "Group" if spec.scaling is not None else "Instance")
+    serving = bool(spec.start) or any(r in _recipes(spec) for r in WEB_SERVERS)
+    app = render_context(spec, state_of(comp, AppState).key, signal_target, target_port(spec),
+                         serving, hole)
     extra = None
     if spec.user_data:
         text = ctx.value(spec.user_data, path + ("user_data",), weak=True)
@@ -460,7 +499,7 @@ def after_links(comp: Component, spec: Server, ctx: Context) -> None:
     script = recipe_book.render(names, {
         "name": comp.physical,
         "app_dir": spec.directory,
-        "app_port": spec.app_port,
+        "app_port": app_port(spec),
         "health_check": spec.health_check,
         "domain": spec.domain or "",
         "email": spec.email or "",
@@ -470,6 +509,7 @@ def after_links(comp: Component, spec: Server, ctx: Context) -> None:
         "environment": env,
         "secrets": secrets,
         "user_data": extra,
+        **app,
     })
     lt = ctx.ir.resources[template]
     lt.properties["LaunchTemplateData"]["UserData"] = Base64(_sub(script, values))
@@ -540,5 +580,5 @@ def _str(value: Any) -> str:
     return str(value)
 
 
-__all__ = ["SECTION", "Path", "declare", "lower", "recipes_of", "target_port",
+__all__ = ["SECTION", "Path", "app_port", "declare", "lower", "recipes_of", "target_port",
            "web_acl_attachment"]  # security.waf protects the load balancer

@@ -19,6 +19,7 @@ the base system, or provided by the prelude or by a recipe it needs.
 from __future__ import annotations
 
 import heapq
+import re
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -62,10 +63,12 @@ BOOK: dict[str, Recipe] = {
 }
 RECIPES: tuple[str, ...] = tuple(BOOK)
 ALIASES: dict[str, str] = {"service": "systemd"}
-# What the prelude and the secrets step install for every recipe (prelude: curl, tar, gzip,
-# unzip; secrets: the AWS CLI and jq).
+# What the prelude and the internal parts install (prelude: curl, tar, gzip, unzip; aws: the
+# AWS CLI; secrets: jq).
 PRELUDE_PROVIDES: tuple[str, ...] = ("curl", "tar", "gzip", "unzip")
+AWS_PROVIDES: tuple[str, ...] = ("aws",)
 SECRETS_PROVIDES: tuple[str, ...] = ("aws", "jq")
+CRON_PROVIDES: tuple[str, ...] = ("cron", "crond")
 
 # Variables every fragment may read, with their defaults.
 DEFAULTS: dict[str, Any] = {
@@ -147,6 +150,12 @@ def render(recipes: list[str], context: dict[str, Any]) -> str:
     (env file name -> value text, written as `NAME='value'`), `secrets` (a list of
     (NAME, reference, ...)) read at boot: a reference is a Secrets Manager ARN, optionally with
     `:json-key::`, or an SSM parameter ARN, and `user_data` (commands run last).
+
+    The app (SPEC 1.6): `code_url` (the s3:// URL of the code zip), `build` (a command),
+    `workers` ((name, count, command), ...), `cron` ((name, schedule, command), ...) and
+    `signal` ((stack name, logical ID) of the resource CloudFormation waits on) with
+    `health_url` (asked before SUCCESS is signalled; "" for none). The code is unpacked and
+    built after the runtimes are installed and before pm2 or systemd starts the app.
     """
     ordered = resolve(recipes)
     extra_for = brought_by(recipes)
@@ -164,6 +173,16 @@ def render(recipes: list[str], context: dict[str, Any]) -> str:
         "CLOUDC_PHP": 1 if "php" in ordered else 0,
         "CLOUDC_NODE_VERSION": ctx["node_version"],
     }
+    signal = context.get("signal")
+    code_url, build = context.get("code_url") or "", context.get("build") or ""
+    workers, cron = context.get("workers") or [], context.get("cron") or []
+    if code_url:
+        variables["CLOUDC_CODE_URL"] = code_url
+    if build:
+        variables["CLOUDC_BUILD"] = build
+    if signal:
+        variables["CLOUDC_STACK"], variables["CLOUDC_SIGNAL_RESOURCE"] = signal
+        variables["CLOUDC_HEALTH_URL"] = context.get("health_url") or ""
     listed = [f"{r} (for {extra_for[r]})" if r in extra_for else r for r in ordered]
     out = [
         "#!/bin/bash",
@@ -173,26 +192,87 @@ def render(recipes: list[str], context: dict[str, Any]) -> str:
         "",
         _part("prelude", fragment("_prelude")),
     ]
+    secrets = context.get("secrets") or []
+    if secrets or code_url or signal:
+        out.append(_part("aws", fragment("_aws")))
+    if signal:
+        out.append(_part("signal", fragment("_signal")))
     env = context.get("environment") or {}
     lines = [f"{k}='{_single(str(v))}'" for k, v in env.items()]
     out.append(_part("environment", fragment("_environment").replace(
         "@ENVIRONMENT@", "\n".join(lines) if lines else "# (no variables)")))
-    secrets = context.get("secrets") or []
     if secrets:
         calls = [f"cloudc_secret {shlex.quote(n)} {shlex.quote(f)}" for n, f, *_ in secrets]
         out.append(_part("secrets", fragment("_secrets") + "\n".join(calls) + "\n"))
+    runners = [r for r in ordered if "app" in BOOK[r].serves]  # what starts the app
     for name in ordered:
+        if name in runners and name == runners[0]:
+            out += _app_parts(code_url, build, workers, cron)
         out.append(_part(f"recipe {name}", fragment(name)))
+    if not runners:
+        out += _app_parts(code_url, build, workers, cron)
+    if workers:
+        calls = [f"cloudc_worker {shlex.quote(n)} {int(c)} {shlex.quote(cmd)}"
+                 for n, c, cmd in workers]
+        out.append(_part("workers", fragment("_workers") + "\n".join(calls) + "\n"))
+    if cron:
+        calls = [f"cloudc_cron {shlex.quote(n)} {shlex.quote(when)} {shlex.quote(cmd)}"
+                 for n, when, cmd in cron]
+        out.append(_part("cron", fragment("_cron") + "\n".join(calls) + "\n"))
     extra = context.get("user_data")
     if extra:
         # The user's own commands: still stopped by a failing command, not by unset variables.
         out.append(_part("user_data", "set +u\n" + str(extra).rstrip("\n") + "\n"))
+    if signal:
+        out.append(_part("ready", fragment("_ready")))
     out.append('echo "cloudc: ${CLOUDC_NAME} is set up"\n')
     return "\n".join(out)
 
 
+def _app_parts(code_url: str, build: str, workers: list[Any], cron: list[Any]) -> list[str]:
+    """Return the parts that put the app's code in place and build it (before it starts)."""
+    out = []
+    if code_url:
+        out.append(_part("code", fragment("_code")))
+    if build or workers or cron:
+        out.append(_part("jobs", fragment("_jobs")))
+    if build:
+        out.append(_part("build", fragment("_build")))
+    return out
+
+
 def _part(title: str, text: str) -> str:
-    return f"# --- {title} ---\n{text.rstrip()}\n"
+    """Title a part of the script; cloudc's own parts lose their comment lines (see `compact`)."""
+    body = text if title == "user_data" else compact(text)
+    return f"# --- {title} ---\n{body.rstrip()}\n"
+
+
+HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
+
+
+def compact(text: str) -> str:
+    r"""Drop comment-only lines outside here-documents (shellcheck directives stay).
+
+    EC2 takes at most 16 KB of user data; the comments stay in the fragments, for readers.
+
+    >>> compact("# why\necho a  # kept\n# shellcheck disable=SC2034\ncat <<EOF\n# data\nEOF\n")
+    'echo a  # kept\n# shellcheck disable=SC2034\ncat <<EOF\n# data\nEOF\n'
+    """
+    out, end = [], None
+    for line in text.splitlines():
+        if end is not None:
+            out.append(line)
+            if line.strip() == end:
+                end = None
+            continue
+        stripped = line.strip()
+        if stripped.startswith("#") and not stripped.startswith("# shellcheck"):
+            continue
+        m = HEREDOC.search(line)
+        if m and "<<<" not in line:
+            end = m.group(1)
+        out.append(line)
+    return "\n".join(out) + "\n"
 
 
 def _single(text: str) -> str:

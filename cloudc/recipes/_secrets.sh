@@ -1,21 +1,5 @@
 # Secrets are read from Secrets Manager or SSM at boot (never written into user data).
-if ! command -v aws >/dev/null 2>&1; then
-  if [ "${CLOUDC_OS}" = debian ]; then
-    cloudc_fetch "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip" /tmp/awscliv2.zip
-    rm -rf /tmp/awscli
-    unzip -q -o /tmp/awscliv2.zip -d /tmp/awscli
-    /tmp/awscli/aws/install --update
-    rm -rf /tmp/awscli /tmp/awscliv2.zip
-  else
-    cloudc_install awscli-2
-  fi
-fi
 command -v jq >/dev/null 2>&1 || cloudc_install jq
-# The region from the instance metadata service, with an IMDSv2 session token.
-cloudc_imds="$(curl -fsS --retry 5 --retry-all-errors -X PUT http://169.254.169.254/latest/api/token \
-  -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')"
-CLOUDC_REGION="$(curl -fsS --retry 5 --retry-all-errors -H "X-aws-ec2-metadata-token: ${cloudc_imds}" \
-  http://169.254.169.254/latest/meta-data/placement/region)"
 cloudc_secret() {
   # Append NAME='value' to the env file. FROM is a Secrets Manager ARN, optionally followed
   # by :json-key:version-stage:version-id; an SSM parameter ARN; or a CloudFormation dynamic

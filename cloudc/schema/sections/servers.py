@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from cloudc.schema.base import Bool, FileField, Link, Model, NonNegInt, PosInt, Tagged
+from cloudc.schema.base import Bool, FileField, Link, Model, Name, NonNegInt, PosInt, Tagged
 from cloudc.schema.policies import Policy, policies_field
 
 SECTION = "servers"
@@ -16,6 +16,10 @@ REFS = ("link",)  # fields whose values name other entries (`section.name`)
 FORBIDDEN_IN = ("serverless",)  # modes (`mode:`) that do not allow this section
 
 NAMED_IMAGES = ("ubuntu-24.04", "ubuntu-22.04", "amazon-linux-2023")
+# A 5-field crontab schedule (minute hour day-of-month month day-of-week), or an @ shortcut.
+CRON_FIELD = r"[0-9A-Za-z*,/-]+"
+CRON_PATTERN = (rf"^(@(hourly|daily|weekly|monthly|yearly|annually|midnight)|"
+                rf"{CRON_FIELD}( +{CRON_FIELD}){{4}})$")
 
 
 class Scaling(Model):
@@ -30,6 +34,22 @@ class Scaling(Model):
         if isinstance(self.min, int) and isinstance(self.max, int) and self.min > self.max:
             raise ValueError("scaling.min is larger than scaling.max")
         return self
+
+
+class Worker(Model):
+    """A long-running command, kept running by systemd as `count` instances of a template unit."""
+
+    command: str = Field(min_length=1, description="Shell command run in `directory`, e.g. "
+                         "`php artisan queue:work --tries=3`.")
+    count: PosInt = Field(1, le=32, description="How many copies run on each instance.")
+
+
+class CronJob(Model):
+    """A command run on a schedule by cron (/etc/cron.d), on every instance."""
+
+    schedule: str = Field(pattern=CRON_PATTERN, description="5-field crontab schedule "
+                          "(minute hour day-of-month month day-of-week, UTC), e.g. `* * * * *`.")
+    command: str = Field(min_length=1, description="Shell command run in `directory`.")
 
 
 class Server(Tagged):
@@ -61,6 +81,20 @@ class Server(Tagged):
     start: str | None = Field(
         None, description="Command that starts the app (pm2 and service recipes), e.g. "
         "`node server.js`.")
+    code: str | None = Field(
+        None, description="The app's folder, zipped and content-hashed like function code; "
+        "each instance fetches it at boot, and a new hash rolls the instances one at a time.")
+    build: str | None = Field(
+        None, description="Shell command run once in `directory` at boot, after the code is "
+        "unpacked, e.g. `composer install --no-dev && npm ci && npm run build`.")
+    workers: dict[Name, Worker] = Field(
+        default_factory=dict, description="Long-running commands (queue workers), as systemd "
+        "services.")
+    cron: dict[Name, CronJob] = Field(
+        default_factory=dict, description="Scheduled commands, as /etc/cron.d entries.")
+    boot_minutes: PosInt = Field(
+        20, ge=5, le=60, description="With `code`: how long an instance may take to boot, "
+        "build and answer its health check before CloudFormation gives up and rolls back.")
     directory: str = Field("/srv/app", pattern=r"^/[A-Za-z0-9._/-]*$",
                            description="Where the app lives on the instance.")
     health_check: str = Field("/", pattern=r"^/", description="Health check path.")

@@ -1,0 +1,2 @@
+<?php
+Route::get('/up', fn () => 'ok');
