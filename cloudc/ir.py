@@ -328,6 +328,10 @@ class IR:
         # dynamic references): set with `targets` by the dependencies pass, for partition.
         self.sizes: dict[str, tuple[int, int]] = {}
         self.stack_order: list[str] = []
+        # (owner, group) -> (nested stack, resources): what cloud.lock.json records (partition).
+        self.units: dict[tuple[str, str], tuple[str, int]] = {}
+        # nested stack -> root stack (1, 2, ...): more than one only past 2,500 resources.
+        self.roots: dict[str, int] = {}
 
     def add(self, resource: Resource) -> Resource:
         """Add a resource; a clash of logical IDs is a compiler bug, caught here."""

@@ -1,0 +1,216 @@
+"""cloud.lock.json: with the lock of an earlier build, no change to the app moves an owner."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cloudc.cli import cli
+from cloudc.compile import Build, compile_config
+from cloudc.lock import LOCK_FILE, read_lock, render_lock, write_lock
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def write_services(folder: Path, names: list[str], grown: str | None = None) -> Path:
+    """Write an app of one bucket, queue and function per name (`grown` gets extra events)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "src").mkdir(exist_ok=True)
+    (folder / "src" / "index.mjs").write_text("export const handler = async () => ({});\n")
+    lines = ["project:", "  name: Lock App", "  region: us-east-1", "storage:"]
+    lines += [f"  files-{n}: {{ versioning: true }}" for n in names]
+    lines.append("queues:")
+    lines += [f"  jobs-{n}: {{ visibility_timeout: 120 }}" for n in names]
+    lines.append("functions:")
+    for n in names:
+        lines += [f"  worker-{n}:", "    code: ./src", "    timeout: 20",
+                  f"    link: [storage.files-{n}]", "    events:", f"      - queue: jobs-{n}"]
+        if n == grown:  # four more queues feeding it: four more event source mappings
+            lines += [f"      - queue: jobs-{m}" for m in names[:4] if m != n]
+            lines += ["      - schedule: rate(1 hour)"]
+    path = folder / "cloud.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _homes(build: Build) -> dict[str, str]:
+    assert build.ir is not None and not build.diagnostics.has_errors, build.diagnostics.sorted()
+    return {lid: build.ir.groups[lid] for lid in build.ir.resources}
+
+
+def _locked(folder: Path, names: list[str]) -> tuple[Path, dict[str, str]]:
+    """Build `names` without a lock, write its lock, and return the placement."""
+    path = write_services(folder, names)
+    first = compile_config(path, "production", dry=True)
+    placement = first.placement()
+    assert placement is not None
+    write_lock(path, "production", placement)
+    return path, _homes(first)
+
+
+def _moved(before: dict[str, str], after: dict[str, str]) -> dict[str, tuple[str, str]]:
+    return {lid: (s, after[lid]) for lid, s in before.items() if lid in after and after[lid] != s}
+
+
+NAMES = [f"s{i:03d}" for i in range(300)]
+
+
+def test_inserting_a_first_entry_moves_nothing_with_the_lock(tmp_path: Path) -> None:
+    path, before = _locked(tmp_path, NAMES)
+    write_services(tmp_path, ["a000", *NAMES])  # sorts and stands first in every section
+    after = _homes(compile_config(path, "production", dry=True))
+    assert not _moved(before, after)
+    assert set(before) < set(after)
+    # Without the lock the same insertion moves resources (the defect this fixes).
+    fresh = _homes(compile_config(path, "production", dry=True, lock=False))
+    assert _moved(before, fresh)
+
+
+def test_reordering_entries_moves_nothing(tmp_path: Path) -> None:
+    path, before = _locked(tmp_path, NAMES)
+    shuffled = list(NAMES)
+    random.Random(12).shuffle(shuffled)
+    write_services(tmp_path, shuffled)
+    after = _homes(compile_config(path, "production", dry=True))
+    assert after == before
+
+
+def test_removing_an_entry_moves_nothing_and_its_room_is_reused(tmp_path: Path) -> None:
+    path, before = _locked(tmp_path, NAMES)
+    gone = NAMES[10]  # in the first, full, stack of each group
+    write_services(tmp_path, [n for n in NAMES if n != gone])
+    removed = compile_config(path, "production", dry=True)
+    after = _homes(removed)
+    assert not _moved(before, after)
+    assert set(after) == {lid for lid in before if gone.capitalize() not in lid}
+    placement = removed.placement()
+    assert placement is not None
+    write_lock(path, "production", placement)
+    # A new owner goes to the first stack of its group with room: the freed one.
+    write_services(tmp_path, ["a000", *[n for n in NAMES if n != gone]])
+    again = compile_config(path, "production", dry=True)
+    assert not _moved(after, _homes(again))
+    assert again.ir is not None
+    assert again.ir.units[("functions.worker-a000", "functions")][0] == "functions"
+    assert again.ir.units[("storage.files-a000", "storage")][0] == "storage"
+
+
+def test_a_grown_owner_moves_alone_and_the_build_says_so(tmp_path: Path) -> None:
+    path, before = _locked(tmp_path, NAMES)
+    grown = NAMES[5]  # its function lives in the full first `functions` stack
+    write_services(tmp_path, NAMES, grown=grown)
+    build = compile_config(path, "production", dry=True)
+    after = _homes(build)
+    moved = _moved(before, after)
+    owner = f"functions.worker-{grown}"
+    assert moved and {build.ir.resources[lid].owner for lid in moved} == {owner}  # type: ignore[union-attr]
+    assert {was for was, _ in moved.values()} == {"functions"}
+    warnings = [d for d in build.diagnostics.items if d.code == "W3280"]
+    assert len(warnings) == 1 and f"`{owner}` moves from nested stack functions" in warnings[0].message
+    assert warnings[0].origin is not None and warnings[0].origin.line > 1
+    # Every template stays within the limits after the move.
+    for tmpl in build.nested.values():
+        assert len(tmpl["Resources"]) <= 500
+
+
+def test_rebalance_places_afresh_and_reports_every_move(tmp_path: Path) -> None:
+    path, before = _locked(tmp_path, NAMES)
+    write_services(tmp_path, ["a000", *NAMES])
+    build = compile_config(path, "production", dry=True, rebalance=True)
+    moved = _moved(before, _homes(build))
+    assert moved
+    owners = {build.ir.resources[lid].owner for lid in moved}  # type: ignore[union-attr]
+    warned = {d.message.split("`")[1] for d in build.diagnostics.items if d.code == "W3280"}
+    assert warned == owners
+
+
+def test_the_lock_is_sorted_one_owner_a_line_and_round_trips(tmp_path: Path) -> None:
+    path, _ = _locked(tmp_path, NAMES[:20])
+    text = (tmp_path / LOCK_FILE).read_text()
+    assert json.loads(text)["cloudc-lock"] == 1
+    owner_lines = [ln for ln in text.splitlines() if ln.startswith('"functions.')
+                   or ln.startswith('"storage.') or ln.startswith('"queues.')]
+    assert len(owner_lines) == 60 and owner_lines == sorted(owner_lines)
+    envs = read_lock(path)
+    assert envs is not None and render_lock(envs) == text
+    # A second environment is added without touching the first.
+    again = compile_config(path, "staging", dry=True).placement()
+    assert again is not None
+    write_lock(path, "staging", again)
+    both = read_lock(path)
+    assert both is not None and set(both) == {"production", "staging"}
+    assert both["production"].as_json() == envs["production"].as_json()
+
+
+def _cli(folder: Path, *args: str) -> tuple[int, str]:
+    import os
+
+    old = os.getcwd()
+    os.chdir(folder)
+    try:
+        res = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    return res.exit_code, res.output
+
+
+def test_build_writes_the_lock_validate_reports_moves_and_never_writes(tmp_path: Path) -> None:
+    names = NAMES[:130]  # the first functions stack is full (125 functions of 4 resources)
+    write_services(tmp_path, names)
+    code, _ = _cli(tmp_path, "build", "--env", "production")
+    assert code == 0 and (tmp_path / LOCK_FILE).is_file()
+    locked = (tmp_path / LOCK_FILE).read_bytes()
+    write_services(tmp_path, names, grown=names[3])
+    code, out = _cli(tmp_path, "validate", "--env", "production")
+    assert code == 0, out
+    line = next(i for i, ln in enumerate((tmp_path / "cloud.yaml").read_text().splitlines(), 1)
+                if ln == f"  worker-{names[3]}:")
+    assert f"cloud.yaml:{line}:" in out and "warning[W3280]" in out, out
+    assert (tmp_path / LOCK_FILE).read_bytes() == locked  # validate writes nothing
+    code, out = _cli(tmp_path, "build", "--env", "production", "--frozen")
+    assert code == 1 and "--frozen" in out
+    assert (tmp_path / LOCK_FILE).read_bytes() == locked
+    code, out = _cli(tmp_path, "build", "--env", "production")
+    assert code == 0 and "W3280" in out
+    assert (tmp_path / LOCK_FILE).read_bytes() != locked
+    code, out = _cli(tmp_path, "build", "--env", "production", "--frozen")
+    assert code == 0, out
+
+
+def test_a_failed_build_does_not_write_the_lock(tmp_path: Path) -> None:
+    write_services(tmp_path, NAMES[:3])
+    (tmp_path / "cloud.yaml").write_text((tmp_path / "cloud.yaml").read_text()
+                                         + "  broken: { code: ./missing }\n")
+    code, _ = _cli(tmp_path, "build")
+    assert code == 1 and not (tmp_path / LOCK_FILE).exists()
+    code, _ = _cli(tmp_path, "build", "--no-lock")
+    assert not (tmp_path / LOCK_FILE).exists()
+
+
+def test_a_broken_lock_is_an_error_at_its_line(tmp_path: Path) -> None:
+    write_services(tmp_path, NAMES[:3])
+    (tmp_path / LOCK_FILE).write_text('{\n"cloudc-lock": 1,\n"environments": {\n'
+                                      '"development": {"owners": {"x": 3}}\n}\n}\n')
+    code, out = _cli(tmp_path, "build")
+    assert code == 1 and f"{LOCK_FILE}:4:1: error[E3280]" in out, out
+    (tmp_path / LOCK_FILE).write_text("{ not json")
+    code, out = _cli(tmp_path, "validate", "--env", "development")
+    assert code == 1 and "error[E3280]" in out
+
+
+@pytest.mark.parametrize("flags", [("--rebalance", "--frozen"), ("--no-lock", "--frozen")])
+def test_lock_flags_exclude_each_other(tmp_path: Path, flags: tuple[str, ...]) -> None:
+    write_services(tmp_path, NAMES[:2])
+    code, _ = _cli(tmp_path, "build", *flags)
+    assert code == 2
+
+
+def test_init_does_not_ignore_the_lock() -> None:
+    from cloudc.commands.scaffold import GITIGNORE
+
+    assert not any("lock" in g for g in GITIGNORE)
