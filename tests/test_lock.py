@@ -214,3 +214,15 @@ def test_init_does_not_ignore_the_lock() -> None:
     from cloudc.commands.scaffold import GITIGNORE
 
     assert not any("lock" in g for g in GITIGNORE)
+
+
+def test_code_folder_beside_the_config_never_zips_the_lock(tmp_path: Path) -> None:
+    """`code: ./`: writing the lock must not change the function's code hash."""
+    (tmp_path / "index.mjs").write_text("export const handler = async () => ({});\n")
+    (tmp_path / "cloud.yaml").write_text("project: { name: Demo }\nfunctions:\n  api: { code: ./ }\n")
+    first = compile_config(tmp_path / "cloud.yaml", "production", dry=True)
+    placement = first.placement()
+    assert placement is not None
+    write_lock(tmp_path / "cloud.yaml", "production", placement)
+    second = compile_config(tmp_path / "cloud.yaml", "production", dry=True)
+    assert second.files() == first.files()
