@@ -226,3 +226,89 @@ def test_code_folder_beside_the_config_never_zips_the_lock(tmp_path: Path) -> No
     write_lock(tmp_path / "cloud.yaml", "production", placement)
     second = compile_config(tmp_path / "cloud.yaml", "production", dry=True)
     assert second.files() == first.files()
+
+
+# --- several roots ------------------------------------------------------------------------------
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def _partition_module():  # type: ignore[no-untyped-def]
+    import importlib
+
+    return importlib.import_module("cloudc.passes.partition")  # the package shadows its name
+
+
+@pytest.mark.slow  # three builds of the spec example and cfn-lint: about 25 s
+def test_an_app_over_one_operation_splits_into_roots_values_cross_by_ssm(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """spec_example with the tree limit lowered: real Outputs cross roots, cfn-lint is clean."""
+    import shutil
+
+    from cloudc.lint import lint_build
+
+    shutil.copytree(GOLDEN / "spec_example", tmp_path / "app",
+                    ignore=shutil.ignore_patterns("expected"))
+    path = tmp_path / "app" / "cloud.yaml"
+    whole = compile_config(path, "production")
+    monkeypatch.setattr(_partition_module(), "MAX_TREE", 40)
+    build = compile_config(path, "production")
+    assert not build.diagnostics.has_errors, build.diagnostics.sorted()
+    assert build.more_roots
+    roots = {1: build.root, **build.more_roots}
+    # Every nested stack is in exactly one root, and the nested templates are unchanged.
+    stacks = [sid for t in roots.values() for sid, b in t["Resources"].items()
+              if b["Type"] == "AWS::CloudFormation::Stack"]
+    assert sorted(stacks) == sorted(whole.root["Resources"]) and build.nested == whole.nested
+    shared = {k: b for t in roots.values() for k, b in t["Resources"].items()
+              if b["Type"] == "AWS::SSM::Parameter"}
+    read = {k: p for t in roots.values() for k, p in (t.get("Parameters") or {}).items()}
+    assert shared and read
+    for key, p in read.items():
+        assert p["Type"] == "AWS::SSM::Parameter::Value<String>"
+        producer = shared[f"Shared{key}"]["Properties"]
+        assert producer["Name"] == p["Default"] and producer["Type"] == "String"
+        assert p["Default"].startswith("/cloudc/")
+    # No Exports anywhere, and a root only waits for roots before it in the manifest order.
+    files = build.files()
+    assert b"Fn::ImportValue" not in b"".join(files.values()) and b'"Export"' not in files[
+        "template.json"]
+    manifest = json.loads(files["manifest.json"])
+    order = [r["root"] for r in manifest["roots"]]
+    for r in manifest["roots"]:
+        assert all(order.index(n) < order.index(r["root"]) for n in r["needs"])
+        assert f"template-{r['root']}.json" in files or r["root"] == 1
+    assert not [d for d in lint_build(build) if d.severity == "error"]
+    # The lock records the roots, and a locked rebuild places every stack in the same root.
+    placement = build.placement()
+    assert placement is not None and "roots" in placement.as_json()
+    write_lock(path, "production", placement)
+    again = compile_config(path, "production")
+    assert again.ir is not None and build.ir is not None and again.ir.roots == build.ir.roots
+    assert again.files() == files
+
+
+def test_a_10000_resource_app_keeps_every_limit(tmp_path: Path) -> None:
+    names = [f"s{i:04d}" for i in range(1430)]
+    path = write_services(tmp_path, names)
+    build = compile_config(path, "production", dry=True)
+    assert build.ir is not None and not build.diagnostics.has_errors
+    assert len(build.ir.resources) >= 10_000
+    roots = {1: build.root, **build.more_roots}
+    assert len(roots) >= 5
+    for name, tmpl in [*((f"root {i}", t) for i, t in roots.items()), *build.nested.items()]:
+        assert len(tmpl["Resources"]) <= 500, name
+        assert len(tmpl.get("Parameters", {})) <= 200, name
+        assert len(tmpl.get("Outputs", {})) <= 200, name
+        assert len(json.dumps(tmpl).encode()) < 1_000_000, name
+    for i, t in roots.items():
+        tree = len(t["Resources"]) + sum(
+            len(build.nested[_group(sid, build)]["Resources"])
+            for sid, b in t["Resources"].items() if b["Type"] == "AWS::CloudFormation::Stack")
+        assert tree <= 2_500, (i, tree)
+
+
+def _group(sid: str, build: Build) -> str:
+    from cloudc.emit.cloudformation import stack_id
+
+    return next(g for g in build.nested if stack_id(g) == sid)
