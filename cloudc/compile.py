@@ -148,8 +148,8 @@ def compile_config(path: Path, env: str, sets: list[str] | None = None,
             ctx.lock = (read_lock(path) or {}).get(env)
         except LockError as exc:
             diags.add("E3280", str(exc), origin=exc.origin,
-                      hint=f"fix it, or delete it to place afresh (a fresh placement may move "
-                      f"resources between nested stacks); `cloudc build` writes it again")
+                      hint="fix it, or delete it to place afresh (a fresh placement may move "
+                      "resources between nested stacks); `cloudc build` writes it again")
             return build
     lower(ctx)
     for name, text in (getattr(config, "outputs", None) or {}).items():
