@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from cloudc.cli import cli
 from cloudc.compile import Build, compile_config
 from cloudc.lock import LOCK_FILE, read_lock, render_lock, write_lock
+from conftest_aws import moto_server, offline_aws  # noqa: F401
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -312,3 +313,35 @@ def _group(sid: str, build: Build) -> str:
     from cloudc.emit.cloudformation import stack_id
 
     return next(g for g in build.nested if stack_id(g) == sid)
+
+
+# --- deploy and diff of several roots (moto) -----------------------------------------------------
+
+
+@pytest.mark.aws
+def test_deploy_and_diff_several_roots_against_moto(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_server: str,
+        offline_aws: None) -> None:
+    """Storage and queues in two roots (the tree limit lowered): deployed in order, diff clean."""
+    import urllib.request
+
+    import boto3
+
+    from conftest_aws import APP, Cli
+
+    req = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST", data=b"")
+    urllib.request.urlopen(req, timeout=10).read()
+    monkeypatch.setattr(_partition_module(), "MAX_TREE", 6)
+    (tmp_path / "cloud.yaml").write_text(APP)
+    monkeypatch.chdir(tmp_path)
+    cloudc = Cli(moto_server)
+    build = compile_config(Path("cloud.yaml"), "development")
+    assert build.more_roots and not build.diagnostics.has_errors
+    done = cloudc("deploy", "--env", "development", "--yes")
+    assert done.exit_code == 0, done.output
+    assert "2 root stacks" in done.stderr
+    cfn = boto3.client("cloudformation", endpoint_url=moto_server, region_name="us-east-1")
+    names = {s["StackName"] for s in cfn.describe_stacks()["Stacks"]}
+    assert {"demo-shop-development", "demo-shop-development-R2"} <= names
+    again = cloudc("diff", "--env", "development")
+    assert again.exit_code == 0, again.output

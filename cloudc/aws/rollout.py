@@ -156,6 +156,8 @@ def deploy_roots(aws: Aws, path: Path, build: Build, name: str, out: Reporter, *
         return deploy_stack(aws, path, build, name, out, watch_only=watch_only)
     out.say(f"{len(roots)} root stacks (the app is over one operation's 2,500 resources): "
             + ", ".join(r.name for r in roots))
+    if not watch_only:  # once, before roots run in parallel (each would race to create it)
+        d.ensure_bucket(aws, out.say)
     for wave in waves(roots):
         def one(root: Any) -> Outcome:
             return deploy_stack(aws, path, part(build, root), root.name, out,
