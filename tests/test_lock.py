@@ -345,3 +345,18 @@ def test_deploy_and_diff_several_roots_against_moto(
     assert {"demo-shop-development", "demo-shop-development-R2"} <= names
     again = cloudc("diff", "--env", "development")
     assert again.exit_code == 0, again.output
+
+
+def test_against_last_build_reads_every_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cloudc.aws.lastbuild import load_build
+    from cloudc.emit.writer import write_tree
+
+    monkeypatch.setattr(_partition_module(), "MAX_TREE", 20)
+    path = write_services(tmp_path, NAMES[:6])
+    build = compile_config(path, "staging", dry=True)
+    assert build.more_roots
+    write_tree(tmp_path / "build" / "staging", build.files())
+    side = load_build(tmp_path / "build" / "staging")
+    assert side is not None and set(side.nested) == {
+        sid for t in [build.root, *build.more_roots.values()] for sid, b in t["Resources"].items()
+        if b["Type"] == "AWS::CloudFormation::Stack"}

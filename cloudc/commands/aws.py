@@ -116,8 +116,8 @@ def diff(opts: Options, file: str | None, env: str | None, only: str | None,
             known = {"root", *local.labels.values(),
                      *(deployed.side.label(k) for k in deployed.side.nested)}
             if only not in known:
-                if len(roots) > 1:
-                    continue
+                if len(roots) > 1 and (root is not roots[-1] or plans):
+                    continue  # another root holds it
                 hint = did_you_mean(only, known)
                 click.echo(f"cloudc: no nested stack `{only}`" + (f" ({hint})" if hint else "")
                            + f"; stacks: {', '.join(sorted(known))}", err=True)
