@@ -189,3 +189,63 @@ def test_an_owner_that_outgrows_its_stack_moves_by_refactor(tmp_path: Path) -> N
     shown = diff(old, new)
     refactor.mark_carried(shown, plan)
     assert not [r for r in shown.resources if r.action == "move" and r.replacement]
+
+
+class _Out:
+    def __init__(self, answer: bool) -> None:
+        self.answer = answer
+        self.said: list[str] = []
+        self.asked: list[str] = []
+
+    def say(self, message: str, fg: str | None = None) -> None:
+        self.said.append(message)
+
+    def confirm(self, question: str) -> bool:
+        self.asked.append(question)
+        return self.answer
+
+
+def _deployed_and_local() -> tuple[Any, Side]:
+    from cloudc.aws.fetch import Deployed
+
+    old, new = _sides({"StorageFilesBucket": BUCKET, "StorageFilesPolicy": POLICY})
+    ids = {"StackStorage": ARN.format("storage"), "StackStorage2": ARN.format("storage2")}
+    return Deployed("app-production", "UPDATE_COMPLETE", "id", old, ids), new
+
+
+@pytest.mark.parametrize("answer", [True, False])
+def test_deploy_asks_then_refactors_before_the_update(monkeypatch: pytest.MonkeyPatch,
+                                                      answer: bool) -> None:
+    from cloudc.aws import deploy as d
+
+    deployed, local = _deployed_and_local()
+    uploads: dict[str, bytes] = {}
+    monkeypatch.setattr(d, "upload", lambda aws, bucket, files: uploads.update(files) or len(files))
+    cfn = boto3.client("cloudformation", region_name="us-east-1",
+                       aws_access_key_id="x", aws_secret_access_key="x")
+    stub = Stubber(cfn)
+    if answer:
+        stub.add_response("create_stack_refactor", {"StackRefactorId": "r-3"})
+        stub.add_response("describe_stack_refactor", {"StackRefactorId": "r-3",
+                                                      "Status": "CREATE_COMPLETE"})
+        stub.add_response("execute_stack_refactor", {})
+        stub.add_response("describe_stack_refactor", {"StackRefactorId": "r-3",
+                                                      "ExecutionStatus": "EXECUTE_COMPLETE"})
+
+    class FakeAws:
+        endpoint_url = None
+        region = "eu-west-1"
+
+        def client(self, name: str) -> Any:
+            return cfn
+
+    out = _Out(answer)
+    with stub:
+        moved = refactor.refactor_first(FakeAws(), deployed, local, "bkt", out)  # type: ignore[arg-type]
+    stub.assert_no_pending_responses()
+    assert out.asked and "stack refactor" in out.asked[0]
+    assert any("StorageFilesBucket: storage -> storage-2" in s for s in out.said)
+    if answer:
+        assert moved == 2 and len(uploads) == 2
+    else:
+        assert moved is None and not uploads
