@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest_aws import moto_server, offline_aws  # noqa: F401
 
 from cloudc.cli import cli
 from cloudc.compile import Build, compile_config
 from cloudc.lock import LOCK_FILE, read_lock, render_lock, write_lock
-from conftest_aws import moto_server, offline_aws  # noqa: F401
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -326,7 +326,6 @@ def test_deploy_and_diff_several_roots_against_moto(
     import urllib.request
 
     import boto3
-
     from conftest_aws import APP, Cli
 
     req = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST", data=b"")

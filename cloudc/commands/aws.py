@@ -93,7 +93,7 @@ def diff(opts: Options, file: str | None, env: str | None, only: str | None,
 
     changed = False
     roots = root_stacks(build, root_name or stack_name(build))
-    plans = []
+    plans: list[Plan] = []
     for root in roots:  # an app past 2,500 resources has several roots: each is compared
         name, one = root.name, part(build, root)
         try:
