@@ -359,3 +359,19 @@ def test_against_last_build_reads_every_root(tmp_path: Path, monkeypatch: pytest
     assert side is not None and set(side.nested) == {
         sid for t in [build.root, *build.more_roots.values()] for sid, b in t["Resources"].items()
         if b["Type"] == "AWS::CloudFormation::Stack"}
+
+
+def test_renaming_an_entry_moves_no_other_owner(tmp_path: Path) -> None:
+    path, before = _locked(tmp_path, NAMES)
+    renamed = [("r" + n[1:]) if n == NAMES[7] else n for n in NAMES]
+    write_services(tmp_path, renamed)
+    after = _homes(compile_config(path, "production", dry=True))
+    assert not _moved(before, after)
+
+
+def test_growing_an_owner_in_a_stack_with_room_moves_nothing(tmp_path: Path) -> None:
+    path, before = _locked(tmp_path, NAMES)
+    write_services(tmp_path, NAMES, grown=NAMES[-1])  # the last functions stack has room
+    build = compile_config(path, "production", dry=True)
+    assert not _moved(before, _homes(build))
+    assert not [d for d in build.diagnostics.items if d.code == "W3280"]

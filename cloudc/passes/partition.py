@@ -114,12 +114,12 @@ def partition(ir: IR, ctx: Context) -> IR:
         ir.units[(u.owner, u.group)] = (name, len(u.resources))
         for r in u.resources:
             ir.groups[r.logical_id] = name
-    if lock is not None:
-        _report_moves(units, lock, ir, ctx)
     _break_cycles(ir)
     groups = ir.groups
     ir.stack_order = list(dict.fromkeys(groups[lid] for lid in ir.resources))
     ir.roots = assign_roots(ir, lock)
+    if lock is not None:
+        _report_moves(units, lock, ir, ctx)
     return ir
 
 
@@ -255,10 +255,13 @@ def _report_moves(units: dict[tuple[str, str], Unit], lock: EnvLock, ir: IR,
         ids = [r.logical_id for r in u.resources]
         shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
         at = ctx.res.origins.key(tuple(u.owner.split(".", 1))) or u.resources[0].origin
+        hint = ("`cloudc deploy` moves them with a CloudFormation stack refactor (nothing is "
+                "deleted); `cloudc diff` shows the moves")
+        if lock.roots.get(was[0], 1) != ir.roots.get(now, 1):
+            hint = (f"{now} is in another root stack: no refactor carries a move between roots, "
+                    "so the update replaces them; `cloudc diff` shows what is lost")
         ctx.diags.add("W3280", f"`{u.owner}` moves from nested stack {was[0]} to {now}: {why}; "
-                      f"moving: {shown}", origin=at,
-                      hint="`cloudc deploy` moves them with a CloudFormation stack refactor "
-                      "(nothing is deleted); `cloudc diff` shows the moves")
+                      f"moving: {shown}", origin=at, hint=hint)
 
 
 def assign_roots(ir: IR, lock: EnvLock | None) -> dict[str, int]:
