@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 def _summary(build: Build) -> str:
     n = sum(len(t["Resources"]) for t in build.nested.values())
-    return f"{n} resources in {len(build.nested)} nested stacks"
+    roots = f" under {1 + len(build.more_roots)} root stacks" if build.more_roots else ""
+    return f"{n} resources in {len(build.nested)} nested stacks{roots}"
 
 
 @cli.command()
