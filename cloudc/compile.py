@@ -11,9 +11,11 @@ from cloudc.checks import CheckContext, run_checks
 from cloudc.context import Context
 from cloudc.diagnostics import Diagnostics
 from cloudc.emit.cloudformation import Emitter
+from cloudc.emit.roots import split
 from cloudc.emit.writer import manifest, serialise
 from cloudc.gc_pause import gc_paused
 from cloudc.ir import IR
+from cloudc.lock import EnvLock, LockError, read_lock
 from cloudc.lower import lower
 from cloudc.passes import run_passes
 from cloudc.paths import check_paths, forget
@@ -33,6 +35,15 @@ class Build:
     nested: dict[str, dict[str, Any]] = field(default_factory=dict)
     assets: Assets = field(default_factory=Assets)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    # Past 2,500 resources: roots 2, 3, ... (`root` is root 1), and what each root needs first.
+    more_roots: dict[int, dict[str, Any]] = field(default_factory=dict)
+    root_needs: dict[int, list[int]] = field(default_factory=dict)
+
+    def placement(self) -> EnvLock | None:
+        """Return this build's placement, as cloud.lock.json records it (None: no IR)."""
+        if self.ir is None:
+            return None
+        return EnvLock(dict(sorted(self.ir.units.items())), dict(sorted(self.ir.roots.items())))
 
     @gc_paused
     def files(self, fmt: str = "json") -> dict[str, bytes]:
@@ -45,6 +56,10 @@ class Build:
             root = _retarget(root)
         texts[f"template.{ext}"] = serialise(root, fmt)
         counts[f"template.{ext}"] = len(root["Resources"])
+        for i, more in self.more_roots.items():
+            more = _retarget(more) if ext == "yaml" else more
+            texts[f"template-{i}.{ext}"] = serialise(more, fmt)
+            counts[f"template-{i}.{ext}"] = len(more["Resources"])
         for name, doc in self.nested.items():
             path = f"stacks/{name}.{ext}"
             texts[path] = serialise(doc, fmt)
@@ -60,6 +75,13 @@ class Build:
                 if stack not in placement[r.owner]:
                     placement[r.owner].append(stack)
         man = manifest(self.env, texts, counts, self.assets.files, placement)
+        if self.more_roots:  # only past 2,500 resources: small apps' manifests are unchanged
+            man["roots"] = [
+                {"path": "template." + ext if i == 1 else f"template-{i}.{ext}", "root": i,
+                 "needs": self.root_needs.get(i, []),
+                 "stacks": sorted({g for g, r in self.ir.roots.items() if r == i}
+                                  if self.ir is not None else ())}
+                for i in [1, *self.more_roots]]
         out["manifest.json"] = serialise(man, "json").encode()
         return out
 
@@ -70,6 +92,7 @@ def _retarget(root: dict[str, Any]) -> dict[str, Any]:
     out["Resources"] = {
         k: {**v, "Properties": {**v["Properties"],
                                 "TemplateURL": v["Properties"]["TemplateURL"][:-5] + ".yaml"}}
+        if "TemplateURL" in v["Properties"] else v
         for k, v in root["Resources"].items()
     }
     return out
@@ -85,8 +108,13 @@ def _error_count(diags: Diagnostics) -> int:
 
 @gc_paused
 def compile_config(path: Path, env: str, sets: list[str] | None = None,
-                   *, check_ir: bool = False, dry: bool = False) -> Build:
-    """Compile `path` for `env`; findings are in `build.diagnostics` (never raises on bad input)."""
+                   *, check_ir: bool = False, dry: bool = False, lock: bool = True,
+                   rebalance: bool = False) -> Build:
+    """Compile `path` for `env`; findings are in `build.diagnostics` (never raises on bad input).
+
+    With `lock` (the default) placement follows cloud.lock.json beside the config when it has
+    this environment; `rebalance` places afresh and reports every move against the lock.
+    """
     forget()  # paths located by an earlier build may have changed since
     build = Build(env, assets=Assets(dry=dry))
     diags = build.diagnostics
@@ -114,7 +142,15 @@ def compile_config(path: Path, env: str, sets: list[str] | None = None,
     # by lowering or the passes do (the IR would be incomplete).
     before = _error_count(diags)
     ir = IR()
-    ctx = Context(config, res, ir, diags, build.assets)
+    ctx = Context(config, res, ir, diags, build.assets, rebalance=rebalance)
+    if lock:
+        try:
+            ctx.lock = (read_lock(path) or {}).get(env)
+        except LockError as exc:
+            diags.add("E3280", str(exc), origin=exc.origin,
+                      hint="fix it, or delete it to place afresh (a fresh placement may move "
+                      "resources between nested stacks); `cloudc build` writes it again")
+            return build
     lower(ctx)
     for name, text in (getattr(config, "outputs", None) or {}).items():
         ir.outputs[name] = (ctx.value(text, ("outputs", name)), None, ctx.origin(("outputs", name)))
@@ -128,4 +164,19 @@ def compile_config(path: Path, env: str, sets: list[str] | None = None,
     if diags.has_errors:
         return build
     build.root, build.nested = Emitter(ir, ctx).run()
+    if any(r != 1 for r in ir.roots.values()) and not diags.has_errors:
+        _split_roots(build, ctx)
     return build
+
+
+def _split_roots(build: Build, ctx: Context) -> None:
+    """Turn the one root into several (an app over one operation's 2,500 resources)."""
+    assert build.ir is not None
+    roots = split(build.root, build.nested, build.ir.roots, ctx.slug, ctx.env)
+    for problem in roots.problems:
+        ctx.diags.add("E3281", problem, origin=None,
+                      hint="split the app into several cloud.yaml files, or report this: "
+                      "cloudc should have kept every root within the limits")
+    build.root = roots.templates[1]
+    build.more_roots = {i: t for i, t in roots.templates.items() if i != 1}
+    build.root_needs = {i: sorted(d) for i, d in roots.needs.items()}

@@ -14,6 +14,7 @@ from cloudc import paths
 from cloudc.assets import Assets
 from cloudc.diagnostics import Diagnostics, did_you_mean
 from cloudc.ir import IR, Component, Expr, GetAtt, Pseudo, Ref, Resource, Sub, pascal
+from cloudc.lock import EnvLock
 from cloudc.resolve import INTERP, PSEUDO, Resolved
 from cloudc.source import Origin, Path
 
@@ -28,6 +29,10 @@ class Context:
     diags: Diagnostics
     assets: Assets
     warnings: list[str] = field(default_factory=list)
+    # The environment's placement from cloud.lock.json (None: place afresh); `rebalance` places
+    # afresh even with a lock and reports every move against it (cloudc build --rebalance).
+    lock: EnvLock | None = None
+    rebalance: bool = False
 
     @property
     def env(self) -> str:

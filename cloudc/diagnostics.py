@@ -63,6 +63,12 @@ CODES: dict[str, Code] = {
         Code("E3005", "invalid combination of settings"),
         Code("E3006", "dependency cycle"),
         Code("E3007", "unknown recipe"),
+        Code("E3280", "cloud.lock.json cannot be read", "the placement lock is not valid JSON "
+             "or not in cloudc's shape"),
+        Code("E3281", "a root stack breaks a CloudFormation limit", "an app split into several "
+             "roots still needs a root over 500 resources, 200 parameters or 2,500 in its tree"),
+        Code("W3280", "a resource moves to another nested stack", "placement differs from "
+             "cloud.lock.json: an owner outgrew its stack, or --rebalance; deploy refactors"),
         Code("E4001", "a single owner exceeds a CloudFormation template limit"),
         Code("E4002", "nested stacks depend on each other in a cycle"),
         Code("W1001", "a secure default was turned off"),

@@ -332,6 +332,10 @@ class IR:
         # logical id -> (what an `overrides:` entry set, e.g. "Properties.KmsMasterKeyId", and
         # the config path it came from): shown by `cloudc explain`.
         self.overridden: dict[str, list[tuple[str, Path]]] = {}
+        # (owner, group) -> (nested stack, resources): what cloud.lock.json records (partition).
+        self.units: dict[tuple[str, str], tuple[str, int]] = {}
+        # nested stack -> root stack (1, 2, ...): more than one only past 2,500 resources.
+        self.roots: dict[str, int] = {}
 
     def add(self, resource: Resource) -> Resource:
         """Add a resource; a clash of logical IDs is a compiler bug, caught here."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudc.diagnostics import Diagnostics
+from cloudc.lock import LOCK_FILE
 from cloudc.source import Origin
 from cloudc.source import Path as ConfigPath
 
@@ -208,6 +209,18 @@ def _is_build_output(folder: Path) -> bool:
     return (folder / "template.json").exists() or (folder / "template.yaml").exists()
 
 
+_LOCK_HEAD = re.compile(rb'\s*\{\s*"cloudc-lock"\s*:')
+
+
+def _is_lock(file: Path) -> bool:
+    """Say whether `file` is cloudc's placement lock (never zipped into code)."""
+    try:
+        with open(file, "rb") as fh:
+            return _LOCK_HEAD.match(fh.read(64)) is not None
+    except OSError:
+        return False
+
+
 def _walk(top: Path, base: Path, what: str, skip: frozenset[str]) -> Iterator[Entry]:
     """Yield the files under the real folder `top`, without recursion and without loops."""
     todo: list[tuple[Path, str, tuple[Path, ...]]] = [(top, "", (top,))]
@@ -231,6 +244,8 @@ def _walk(top: Path, base: Path, what: str, skip: frozenset[str]) -> Iterator[En
                                       "back into a folder that contains it", "remove the link")
                 todo.append((target, rel + "/", ancestors + (target,)))
             elif stat.S_ISREG(mode):
+                if e.name == LOCK_FILE and _is_lock(target):
+                    continue  # placement is not code: a new lock must not change a code hash
                 yield Entry(rel, target, info.st_size, bool(mode & 0o111))
             else:
                 raise PathProblem("E1012", f"{what}: `{shown(rel)}` is a special file (FIFO, "

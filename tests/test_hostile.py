@@ -125,7 +125,9 @@ def test_output_never_replaces_the_project(tmp_path: Path, out: str, env: str) -
     before = _snapshot(proj)
     proc = _cli(["build", "--out", out, "--env", env], proj)
     _clean(proc)
-    assert _snapshot(proj) == before
+    after = _snapshot(proj)
+    after.pop("cloud.lock.json", None)  # a build that succeeds records placement there
+    assert after == before
     if env != "x":
         assert proc.returncode == 2 and "holds the config" in proc.stderr, proc.stderr
     else:  # ../x is beside the project and fine... unless it is not a build

@@ -27,7 +27,13 @@ def load_build(folder: Path) -> Side | None:
     root = _read(root_file)
     nested: dict[str, dict[str, Any]] = {}
     labels: dict[str, str] = {}
-    for lid, body in (root.get("Resources") or {}).items():
+    # An app past 2,500 resources has more roots (template-2.json, ...): their nested stacks
+    # are compared too, so the comparison covers the whole app either way.
+    more = sorted(folder.glob(f"template-*.{ext}"), key=lambda f: f.name)
+    bodies = [(lid, body) for f in [root_file, *more]
+              for lid, body in ((root if f == root_file else _read(f)).get("Resources")
+                                or {}).items()]
+    for lid, body in bodies:
         url = (body.get("Properties") or {}).get("TemplateURL")
         if body.get("Type") == "AWS::CloudFormation::Stack" and isinstance(url, str):
             file = folder / url

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cloudc.aws import deploy as d
 from cloudc.aws.diff import Plan, Side
 from cloudc.aws.diff import diff as compare
 from cloudc.aws.fetch import describe, fetch
+from cloudc.aws.refactor import refactor_first
 from cloudc.aws.session import Aws, api_errors
 from cloudc.aws.sites import sync_sites
 from cloudc.diagnostics import Diagnostic
@@ -97,6 +98,13 @@ def deploy_stack(aws: Aws, path: Path, build: Build, name: str, out: Reporter, *
     if plan.identical and not create:
         return _up_to_date(aws, path, build, name, plan, out)
     bucket = d.ensure_bucket(aws, out.say)
+    if not create:  # resources that change nested stack move by a refactor first (lock.py)
+        moved = refactor_first(aws, deployed, local, bucket, out)
+        if moved is None:
+            return Outcome.NOT_CONFIRMED
+        if moved:
+            deployed = fetch(aws, name)
+            plan = compare(deployed.side, local)
     # Real S3 wants regional template URLs; an emulator (--endpoint-url) the global form.
     pkg = d.package(build.root, build.nested, build.assets.files, bucket,
                     None if aws.endpoint_url else aws.region)
@@ -132,6 +140,42 @@ def deploy_stack(aws: Aws, path: Path, build: Build, name: str, out: Reporter, *
                                                         StackName=cs.stack_id)
     out.say(f"deploying {name} ...")
     return follow(aws, path, build, name, watcher, out)
+
+
+def deploy_roots(aws: Aws, path: Path, build: Build, name: str, out: Reporter, *,
+                 watch_only: bool = False, parallel: bool = False) -> Outcome:
+    """Deploy every root of `build` (one, or several past 2,500 resources; cloudc/roots.py) in
+    dependency order; with `parallel` (no questions to ask) the roots of a wave run at once.
+    Stops at the first root that does not end DONE."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cloudc.roots import part, root_stacks, waves
+
+    roots = root_stacks(build, name)
+    if len(roots) == 1:
+        return deploy_stack(aws, path, build, name, out, watch_only=watch_only)
+    out.say(f"{len(roots)} root stacks (the app is over one operation's 2,500 resources): "
+            + ", ".join(r.name for r in roots))
+    if not watch_only:  # once, before roots run in parallel (each would race to create it)
+        d.ensure_bucket(aws, out.say)
+    for wave in waves(roots):
+        def one(root: Any) -> Outcome:
+            return deploy_stack(aws, path, part(build, root), root.name, out,
+                                watch_only=watch_only)
+
+        if parallel and len(wave) > 1:
+            with ThreadPoolExecutor(max_workers=len(wave)) as pool:
+                outcomes = list(pool.map(one, wave))
+        else:
+            outcomes = []
+            for root in wave:
+                outcomes.append(one(root))
+                if outcomes[-1] is not Outcome.DONE:
+                    break
+        bad = [o for o in outcomes if o is not Outcome.DONE]
+        if bad:
+            return bad[0]
+    return Outcome.DONE
 
 
 def _refusal(name: str, env: str, status: str | None) -> str | None:

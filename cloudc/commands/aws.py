@@ -85,39 +85,53 @@ def diff(opts: Options, file: str | None, env: str | None, only: str | None,
     from cloudc.aws.diff import Side
     from cloudc.aws.diff import diff as compare
     from cloudc.aws.fetch import fetch
+    from cloudc.aws.refactor import mark_carried, plan_refactor
     from cloudc.aws.render import render_json, render_text
     from cloudc.aws.rollout import stack_name, stack_tags
     from cloudc.aws.session import AwsError
+    from cloudc.roots import part, root_stacks
 
-    name = root_name or stack_name(build)
-    try:
-        deployed = fetch(_aws(opts, build), name)
-    except AwsError as exc:
-        _fail(opts, exc)
-        return
-    status = deployed.status or ""
-    if status == "ROLLBACK_COMPLETE":
-        say(opts, f"stack {name} is ROLLBACK_COMPLETE (its first create failed): "
-                  "comparing against nothing", fg="yellow")
-    elif status.endswith(("_IN_PROGRESS", "_FAILED")) and status != "REVIEW_IN_PROGRESS":
-        say(opts, f"stack {name} is {status}: comparing against its current template",
-            fg="yellow")
-    local = Side.from_build(name, build.root, build.nested, stack_tags(build))
-    plan = compare(deployed.side, local)
-    if only:
-        known = {"root", *local.labels.values(),
-                 *(deployed.side.label(k) for k in deployed.side.nested)}
-        if only not in known:
-            hint = did_you_mean(only, known)
-            click.echo(f"cloudc: no nested stack `{only}`" + (f" ({hint})" if hint else "")
-                       + f"; stacks: {', '.join(sorted(known))}", err=True)
-            raise SystemExit(EXIT_USAGE)
-        _only(plan, only)
+    changed = False
+    roots = root_stacks(build, root_name or stack_name(build))
+    plans: list[Plan] = []
+    for root in roots:  # an app past 2,500 resources has several roots: each is compared
+        name, one = root.name, part(build, root)
+        try:
+            deployed = fetch(_aws(opts, build), name)
+        except AwsError as exc:
+            _fail(opts, exc)
+            return
+        status = deployed.status or ""
+        if status == "ROLLBACK_COMPLETE":
+            say(opts, f"stack {name} is ROLLBACK_COMPLETE (its first create failed): "
+                      "comparing against nothing", fg="yellow")
+        elif status.endswith(("_IN_PROGRESS", "_FAILED")) and status != "REVIEW_IN_PROGRESS":
+            say(opts, f"stack {name} is {status}: comparing against its current template",
+                fg="yellow")
+        local = Side.from_build(name, one.root, one.nested, stack_tags(build))
+        plan = compare(deployed.side, local)
+        # Moves a stack refactor will carry are moves, not replacements (cloudc/aws/refactor.py).
+        mark_carried(plan, plan_refactor(deployed.side, local, set(deployed.nested_ids)))
+        if only:
+            known = {"root", *local.labels.values(),
+                     *(deployed.side.label(k) for k in deployed.side.nested)}
+            if only not in known:
+                if len(roots) > 1 and (root is not roots[-1] or plans):
+                    continue  # another root holds it
+                hint = did_you_mean(only, known)
+                click.echo(f"cloudc: no nested stack `{only}`" + (f" ({hint})" if hint else "")
+                           + f"; stacks: {', '.join(sorted(known))}", err=True)
+                raise SystemExit(EXIT_USAGE)
+            _only(plan, only)
+        plans.append(plan)
+        changed = changed or plan.changed
     if fmt == "json":
-        click.echo(render_json(plan))
+        click.echo(render_json(plans[0]) if len(plans) == 1 else
+                   "[" + ",\n".join(render_json(p) for p in plans) + "]")
     else:
-        click.echo(render_text(plan, color=opts.color, verbose=opts.verbose))
-    raise SystemExit(1 if plan.changed else EXIT_OK)
+        click.echo("\n".join(render_text(p, color=opts.color, verbose=opts.verbose)
+                             for p in plans))
+    raise SystemExit(1 if changed else EXIT_OK)
 
 
 # --- deploy ---------------------------------------------------------------------------------
@@ -189,10 +203,10 @@ def deploy(opts: Options, file: str | None, env: str | None, yes: bool, watch: b
 
 def _deploy(opts: Options, path: Path, build: Build, name: str, *, yes: bool,
             watch_only: bool) -> int:
-    from cloudc.aws.rollout import deploy_stack
+    from cloudc.aws.rollout import deploy_roots
 
-    outcome = deploy_stack(_aws(opts, build), path, build, name, _Terminal(opts, yes),
-                           watch_only=watch_only)
+    outcome = deploy_roots(_aws(opts, build), path, build, name, _Terminal(opts, yes),
+                           watch_only=watch_only, parallel=yes)
     return _EXIT[outcome.value]
 
 

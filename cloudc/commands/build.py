@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 def _summary(build: Build) -> str:
     n = sum(len(t["Resources"]) for t in build.nested.values())
-    return f"{n} resources in {len(build.nested)} nested stacks"
+    roots = f" under {1 + len(build.more_roots)} root stacks" if build.more_roots else ""
+    return f"{n} resources in {len(build.nested)} nested stacks{roots}"
 
 
 @cli.command()
@@ -32,10 +33,18 @@ def _summary(build: Build) -> str:
 @click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json",
               show_default=True)
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a value.")
+@click.option("--rebalance", is_flag=True,
+              help="Place every owner afresh (ignoring cloud.lock.json); report the moves.")
+@click.option("--frozen", is_flag=True,
+              help="Fail if placement would differ from cloud.lock.json; do not write it (CI).")
+@click.option("--no-lock", "no_lock", is_flag=True,
+              help="Neither read nor write cloud.lock.json (placement as without one).")
 @click.pass_obj
 def build(opts: Options, file: str | None, env: str | None, out: str, fmt: str,
-          sets: tuple[str, ...]) -> None:
-    """Compile FILE (default cloud.yaml) into DIR/ENV/."""
+          sets: tuple[str, ...], rebalance: bool = False, frozen: bool = False,
+          no_lock: bool = False) -> None:
+    """Compile FILE (default cloud.yaml) into DIR/ENV/, and record placement in
+    cloud.lock.json beside it."""
     from cloudc.compile import compile_config
     from cloudc.emit.writer import OutputError, check_target, write_tree
 
@@ -47,17 +56,52 @@ def build(opts: Options, file: str | None, env: str | None, out: str, fmt: str,
         check_target(target, protect)
     except OutputError as exc:
         _usage(opts, exc)
-    result = compile_config(path, env, list(sets))
+    if sum((rebalance, frozen, no_lock)) > 1:
+        raise click.UsageError("--rebalance, --frozen and --no-lock exclude each other")
+    result = compile_config(path, env, list(sets), lock=not no_lock, rebalance=rebalance)
     report(opts, result.diagnostics.sorted())
     if result.diagnostics.has_errors:
         n = len(result.diagnostics.errors)
         say(opts, f"build failed: {n} error{'s' if n != 1 else ''}; nothing written", fg="red")
         raise SystemExit(EXIT_INPUT)
+    if frozen:
+        _check_frozen(opts, path, result)
     try:
         write_tree(target, result.files(fmt), protect)
     except OutputError as exc:
         _usage(opts, exc)
     say(opts, f"built {env}: {_summary(result)} -> {target}/", fg="green")
+    if not (frozen or no_lock):
+        _write_lock(opts, path, result)
+
+
+def _check_frozen(opts: Options, path: Path, result: Build) -> None:
+    """Exit 1 when the build's placement is not exactly what cloud.lock.json records."""
+    from cloudc.lock import LOCK_FILE, read_lock
+
+    locked = (read_lock(path) or {}).get(result.env)
+    placement = result.placement()
+    if locked is None or placement is None or locked.as_json() != placement.as_json():
+        what = "has no entry for" if locked is None else "does not match the placement of"
+        say(opts, f"build failed: {LOCK_FILE} {what} {result.env} (--frozen); run `cloudc "
+                  f"build --env {result.env}` and commit {LOCK_FILE}; nothing written", fg="red")
+        raise SystemExit(EXIT_INPUT)
+
+
+def _write_lock(opts: Options, path: Path, result: Build) -> None:
+    """Record the build's placement in cloud.lock.json (atomically; other envs kept)."""
+    from cloudc.lock import LOCK_FILE, LockError, lock_path, write_lock
+
+    placement = result.placement()
+    if placement is None:
+        return
+    try:
+        changed = write_lock(path, result.env, placement)
+    except (OSError, LockError) as exc:
+        _usage(opts, OSError(f"cannot write {lock_path(path)}: {exc}"))
+        return
+    if changed:
+        say(opts, f"wrote {LOCK_FILE}: placement of {result.env} (commit it)")
 
 
 def _usage(opts: Options, exc: Exception) -> None:
