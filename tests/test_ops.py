@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 from conftest_aws import Cli, cloudc, edit, moto, moto_server, offline_aws  # noqa: F401
 
 NAME = "ops-shop-development"
@@ -162,3 +164,297 @@ def test_outputs_as_text_and_json(cloudc: Cli, shop: Path, moto: str) -> None:
                                           "JobsQueue": "https://sqs.us-east-1.amazonaws.com/q"}
     missing = cloudc("outputs", "--env", "staging")
     assert missing.exit_code == 3 and "ops-shop-staging is not deployed" in missing.stderr
+
+
+# --- exec: moto cannot deploy servers or run tasks to the end -------------------------------
+
+ACCOUNT = "123456789012"
+CMD = "6a2f1c0e-4b7d-4c1e-9f3a-0d5e8b7c6a10"
+FORGE = "forge-shop-development"
+ROOT_ID = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/{FORGE}/0c2a8f30-0001"
+NESTED_ID = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/{FORGE}-StackServers-1X/1d3b-0002"
+SERVER_APP = """\
+project: { name: Forge Shop, region: us-east-1 }
+mode: server
+servers:
+  app: { instance: t3.small, image: ubuntu-24.04, scaling: { min: 2, max: 3 }, recipes: [node] }
+"""
+SERVICE_APP = """\
+project: { name: Vapor Shop, region: us-east-1 }
+mode: serverless
+network: { vpc: { cidr: 10.0.0.0/16, zones: 2, nat: none } }
+services:
+  api: { image: public.ecr.aws/nginx/nginx:latest, port: 80, cpu: 256, memory: 512 }
+"""
+
+
+@pytest.fixture
+def clients(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Hand cloudc these clients (stubbed ones) for their services; moto serves the rest."""
+    from cloudc.aws.session import Aws
+
+    given: dict[str, Any] = {}
+    real = Aws.client
+
+    def client(self: Aws, service: str) -> Any:
+        return given[service] if service in given else real(self, service)
+
+    monkeypatch.setattr(Aws, "client", client)
+    from cloudc.aws import exec_
+
+    monkeypatch.setattr(exec_, "POLL_SECONDS", 0.01)
+    return given
+
+
+def _server_stack(given: dict[str, Any]) -> list[Stubber]:
+    """Stub the deployed server stack (moto cannot create EC2 Auto Scaling from a template)."""
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    asg = boto3.client("autoscaling", region_name="us-east-1")
+    s_cfn, s_asg = Stubber(cfn), Stubber(asg)
+    s_cfn.add_response("describe_stacks", {"Stacks": [{
+        "StackId": ROOT_ID, "StackName": FORGE, "CreationTime": datetime(2026, 11, 30, tzinfo=UTC),
+        "StackStatus": "UPDATE_COMPLETE"}]}, {"StackName": FORGE})
+    s_cfn.add_response("list_stack_resources", {"StackResourceSummaries": [{
+        "LogicalResourceId": "StackServers", "PhysicalResourceId": NESTED_ID,
+        "ResourceType": "AWS::CloudFormation::Stack", "ResourceStatus": "UPDATE_COMPLETE",
+        "LastUpdatedTimestamp": datetime(2026, 11, 30, tzinfo=UTC)}]}, {"StackName": ROOT_ID})
+    s_cfn.add_response("list_stack_resources", {"StackResourceSummaries": [{
+        "LogicalResourceId": "ServersAppGroup", "PhysicalResourceId": "forge-app-asg-1",
+        "ResourceType": "AWS::AutoScaling::AutoScalingGroup", "ResourceStatus": "CREATE_COMPLETE",
+        "LastUpdatedTimestamp": datetime(2026, 11, 30, tzinfo=UTC)}]}, {"StackName": NESTED_ID})
+    s_asg.add_response("describe_auto_scaling_groups", {"AutoScalingGroups": [{
+        "AutoScalingGroupName": "forge-app-asg-1", "MinSize": 2, "MaxSize": 3,
+        "DesiredCapacity": 2, "DefaultCooldown": 300, "AvailabilityZones": ["us-east-1a"],
+        "HealthCheckType": "ELB", "CreatedTime": datetime(2026, 11, 30, tzinfo=UTC),
+        "Instances": [
+            {"InstanceId": "i-0bbb", "AvailabilityZone": "us-east-1a", "LifecycleState":
+             "InService", "HealthStatus": "Healthy", "ProtectedFromScaleIn": False},
+            {"InstanceId": "i-0aaa", "AvailabilityZone": "us-east-1b", "LifecycleState":
+             "InService", "HealthStatus": "Healthy", "ProtectedFromScaleIn": False},
+            {"InstanceId": "i-0ccc", "AvailabilityZone": "us-east-1b", "LifecycleState":
+             "Pending", "HealthStatus": "Healthy", "ProtectedFromScaleIn": False}]}]},
+        {"AutoScalingGroupNames": ["forge-app-asg-1"]})
+    given["cloudformation"], given["autoscaling"] = cfn, asg
+    return [s_cfn, s_asg]
+
+
+@pytest.mark.aws
+def test_exec_on_a_server_runs_on_one_instance_through_ssm(
+        cloudc: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto: str,
+        clients: dict[str, Any]) -> None:
+    """CloudFormation and Auto Scaling are stubbed; SSM is moto's (it runs nothing: success)."""
+    (tmp_path / "cloud.yaml").write_text(SERVER_APP)
+    monkeypatch.chdir(tmp_path)
+    stubs = _server_stack(clients)
+    for s in stubs:
+        s.activate()
+    result = cloudc("exec", "--env", "development", "servers.app", "--", "php", "artisan",
+                    "migrate", "--force")
+    assert result.exit_code == 0, result.output
+    assert "servers.app has 2 instances; running on i-0aaa" in result.stderr
+    assert "i-0aaa: exit code 0" in result.stderr
+    sent = _client(moto, "ssm").list_commands()["Commands"]
+    assert [c["InstanceIds"] for c in sent] == [["i-0aaa"]]
+    assert sent[0]["DocumentName"] == "AWS-RunShellScript"
+    assert sent[0]["Parameters"]["commands"] == ["php artisan migrate --force"]
+
+
+@pytest.mark.aws
+def test_exec_on_every_server_prints_output_and_the_first_failing_exit_code(
+        cloudc: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto: str,
+        clients: dict[str, Any]) -> None:
+    """moto's invocations always succeed with no output: SSM is stubbed for a failing one."""
+    (tmp_path / "cloud.yaml").write_text(SERVER_APP)
+    monkeypatch.chdir(tmp_path)
+    stubs = _server_stack(clients)
+    ssm = boto3.client("ssm", region_name="us-east-1")
+    s_ssm = Stubber(ssm)
+    s_ssm.add_response("send_command", {"Command": {"CommandId": CMD}}, {
+        "InstanceIds": ["i-0aaa", "i-0bbb"], "DocumentName": "AWS-RunShellScript",
+        "Parameters": {"commands": ["cd /srv/app && php artisan migrate"],
+                       "workingDirectory": ["/srv"]}, "Comment": "cloudc exec"})
+    s_ssm.add_client_error("get_command_invocation", "InvocationDoesNotExist", "", 400)
+    s_ssm.add_response("get_command_invocation", {"CommandId": CMD, "InstanceId": "i-0aaa",
+                                                  "Status": "InProgress", "ResponseCode": -1})
+    s_ssm.add_response("get_command_invocation", {
+        "CommandId": CMD, "InstanceId": "i-0aaa", "Status": "Failed", "ResponseCode": 2,
+        "StandardOutputContent": "migrating\n", "StandardErrorContent": "SQLSTATE: boom\n"})
+    s_ssm.add_response("get_command_invocation", {
+        "CommandId": CMD, "InstanceId": "i-0bbb", "Status": "Success", "ResponseCode": 0,
+        "StandardOutputContent": "nothing to migrate\n", "StandardErrorContent": ""})
+    clients["ssm"] = ssm
+    for s in [*stubs, s_ssm]:
+        s.activate()
+    result = cloudc("exec", "--env", "development", "servers.app", "--all", "--workdir", "/srv",
+                    "--", "cd /srv/app && php artisan migrate")
+    assert result.exit_code == 2, result.output
+    assert result.stdout == "migrating\nnothing to migrate\n"
+    assert "SQLSTATE: boom" in result.stderr
+    assert "i-0aaa: exit code 2" in result.stderr and "i-0bbb: exit code 0" in result.stderr
+    s_ssm.assert_no_pending_responses()
+
+
+def _service_stubs(given: dict[str, Any], stopped: dict[str, Any]) -> Stubber:
+    """Stub ECS: moto's tasks neither stop by themselves nor carry a real exit code."""
+    ecs = boto3.client("ecs", region_name="us-east-1")
+    stub = Stubber(ecs)
+    net = {"awsvpcConfiguration": {"subnets": ["subnet-1", "subnet-2"],
+                                   "securityGroups": ["sg-1"], "assignPublicIp": "ENABLED"}}
+    cluster = "vapor-shop-development-cluster"
+    arn = f"arn:aws:ecs:us-east-1:{ACCOUNT}:task/{cluster}/0f1e2d3c"
+    stub.add_response("describe_services", {"services": [{
+        "serviceName": "vapor-shop-development-api", "status": "ACTIVE",
+        "taskDefinition": f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/api:7",
+        "launchType": "FARGATE", "platformVersion": "LATEST",
+        "networkConfiguration": net}]},
+        {"cluster": cluster, "services": ["vapor-shop-development-api"]})
+    stub.add_response("run_task", {"tasks": [{"taskArn": arn}]}, {
+        "cluster": cluster, "count": 1, "startedBy": "cloudc-exec",
+        "taskDefinition": f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/api:7",
+        "overrides": {"containerOverrides": [{"name": "api", "command": [
+            "php", "artisan", "migrate"]}]},
+        "networkConfiguration": net, "launchType": "FARGATE", "platformVersion": "LATEST"})
+    for state in ("PROVISIONING", "RUNNING"):
+        stub.add_response("describe_tasks", {"tasks": [{"taskArn": arn, "lastStatus": state}]},
+                          {"cluster": cluster, "tasks": [arn]})
+    stub.add_response("describe_tasks", {"tasks": [{"taskArn": arn, "lastStatus": "STOPPED",
+                                                    **stopped}]},
+                      {"cluster": cluster, "tasks": [arn]})
+    given["ecs"] = ecs
+    return stub
+
+
+@pytest.mark.aws
+def test_exec_on_a_service_runs_a_one_off_task_and_prints_its_logs_and_exit_code(
+        cloudc: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto: str,
+        clients: dict[str, Any]) -> None:
+    """ECS is stubbed; the task's log stream is in moto's CloudWatch Logs."""
+    (tmp_path / "cloud.yaml").write_text(SERVICE_APP)
+    monkeypatch.chdir(tmp_path)
+    logs = _client(moto, "logs")
+    logs.create_log_group(logGroupName="/ecs/vapor-shop-development-api")
+    logs.create_log_stream(logGroupName="/ecs/vapor-shop-development-api",
+                           logStreamName="ecs/api/0f1e2d3c")
+    logs.put_log_events(logGroupName="/ecs/vapor-shop-development-api",
+                        logStreamName="ecs/api/0f1e2d3c",
+                        logEvents=[{"timestamp": int(time.time() * 1000),
+                                    "message": "Migrated: 2026_11_30_create_orders"}])
+    stub = _service_stubs(clients, {"containers": [{"name": "api", "exitCode": 7}]})
+    stub.activate()
+    result = cloudc("exec", "--env", "development", "services.api", "--", "php", "artisan",
+                    "migrate")
+    assert result.exit_code == 7, result.output
+    assert result.stdout == "Migrated: 2026_11_30_create_orders\n"
+    assert "started task 0f1e2d3c in cluster vapor-shop-development-cluster" in result.stderr
+    assert "task 0f1e2d3c: exit code 7" in result.stderr
+    stub.assert_no_pending_responses()
+
+
+@pytest.mark.aws
+def test_exec_on_a_service_whose_task_never_ran_is_an_aws_failure(
+        cloudc: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto: str,
+        clients: dict[str, Any]) -> None:
+    (tmp_path / "cloud.yaml").write_text(SERVICE_APP)
+    monkeypatch.chdir(tmp_path)
+    stub = _service_stubs(clients, {"stoppedReason": "CannotPullContainerError: pull access "
+                                                     "denied", "containers": [{"name": "api"}]})
+    stub.activate()
+    result = cloudc("exec", "--env", "development", "services.api", "--", "php", "artisan",
+                    "migrate")
+    assert result.exit_code == 3, result.output
+    assert "stopped before the command ran: CannotPullContainerError" in result.stderr
+
+
+def test_exec_takes_only_servers_and_services(cloudc: Cli, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "cloud.yaml").write_text(SERVICE_APP)
+    monkeypatch.chdir(tmp_path)
+    wrong = cloudc("exec", "--env", "development", "services.apj", "--", "ls")
+    assert wrong.exit_code == 1 and "did you mean `services.api`?" in wrong.stderr
+    bare = cloudc("exec", "--env", "development", "services.api")
+    assert bare.exit_code == 2 and "exec takes a TARGET and a command" in bare.stderr
+
+
+# --- logs, destroy, rollback: the edges -----------------------------------------------------
+
+
+@pytest.mark.aws
+def test_logs_follow_prints_new_events_once_until_ctrl_c(
+        cloudc: Cli, shop: Path, moto: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    group = "/aws/lambda/ops-shop-development-worker"  # as the compiler names it
+    logs = _client(moto, "logs")
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s1")
+    now = int(time.time() * 1000)
+    logs.put_log_events(logGroupName=group, logStreamName="s1",
+                        logEvents=[{"timestamp": now - 500, "message": "first"}])
+    polls: list[int] = []
+
+    def pause() -> None:  # the user waits; a new event arrives; then Ctrl-C
+        polls.append(1)
+        if len(polls) == 1:
+            logs.put_log_events(logGroupName=group, logStreamName="s1",
+                                logEvents=[{"timestamp": now, "message": "second"}])
+        elif len(polls) == 3:
+            raise KeyboardInterrupt
+
+    from cloudc.aws import logs as lg
+
+    monkeypatch.setattr(lg, "_pause", pause)
+    result = cloudc("logs", "--env", "development", "functions.worker", "--follow")
+    assert result.exit_code == 130
+    assert [ln.split(" ", 2)[2] for ln in result.stdout.splitlines()] == ["first", "second"]
+
+
+def test_logs_of_a_workflow_without_logging_says_how_to_get_some(
+        cloudc: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "flow.asl.json").write_text('{"StartAt": "A", "States": {"A": {"Type": "Pass", '
+                                            '"End": true}}}')
+    (tmp_path / "cloud.yaml").write_text(
+        "project: { name: Flow, region: us-east-1 }\nmode: serverless\n"
+        "workflows:\n  orders: { definition: ./flow.asl.json }\n")
+    monkeypatch.chdir(tmp_path)
+    result = cloudc("logs", "--env", "development", "workflows.orders")
+    assert result.exit_code == 1, result.output
+    assert "workflows.orders has no CloudWatch log group: set `logging: true`" in result.stderr
+    assert cloudc("logs", "--env", "development", "workflows.orders", "--since",
+                  "yesterday").exit_code == 2
+
+
+@pytest.mark.aws
+def test_destroy_production_needs_its_name_typed_and_lists_what_is_kept(
+        cloudc: Cli, shop: Path, moto: str) -> None:
+    assert cloudc("deploy", "--env", "production", "--yes").exit_code == 0
+    cfn = _client(moto, "cloudformation")
+    refused = cloudc("destroy", "--env", "production", "--yes")
+    assert refused.exit_code == 1
+    assert "add `--confirm production`" in refused.stderr and "not destroyed" in refused.stderr
+    wrong = cloudc("destroy", "--env", "production", "--yes", "--confirm", "staging")
+    assert wrong.exit_code == 1 and "does not name the environment" in wrong.stderr
+    no_tty = cloudc("destroy", "--env", "production", input="production\n")
+    assert no_tty.exit_code == 1 and "no terminal to ask on" in no_tty.stderr
+    assert cfn.describe_stacks(StackName="ops-shop-production")["Stacks"][0][
+        "StackStatus"].endswith("_COMPLETE")
+    done = cloudc("destroy", "--env", "production", "--yes", "--confirm", "production")
+    assert done.exit_code == 0, done.output
+    assert "Retained by their DeletionPolicy (1)" in done.stdout
+    assert ("AWS::S3::Bucket              ops-shop-production-uploads-123456789012-us-east-1  "
+            "(StorageUploadsBucket in stack storage: RetainExceptOnCreate)") in done.stdout
+    assert "destroyed ops-shop-production" in done.stderr
+    live = [s["StackName"] for s in cfn.list_stacks()["StackSummaries"]
+            if s["StackStatus"] != "DELETE_COMPLETE" and s["StackName"] != "cloudc-bootstrap"]
+    assert live == []
+    again = cloudc("destroy", "--env", "production", "--yes", "--confirm", "production")
+    assert again.exit_code == 0 and "nothing to destroy" in again.stderr
+
+
+@pytest.mark.aws
+def test_rollback_needs_an_earlier_deployment(cloudc: Cli, shop: Path) -> None:
+    none = cloudc("rollback", "--env", "development", "--yes")
+    assert none.exit_code == 3 and "no artifacts bucket" in none.stderr
+    assert cloudc("deploy", "--env", "development", "--yes").exit_code == 0
+    one = cloudc("rollback", "--env", "development", "--yes")
+    assert one.exit_code == 3 and "there is nothing earlier" in one.stderr
+    unknown = cloudc("rollback", "--env", "development", "--to", "20200101T000000Z-00000000")
+    assert unknown.exit_code == 3 and "no deployment 20200101T000000Z-00000000; recorded: 2" \
+        in unknown.stderr

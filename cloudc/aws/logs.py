@@ -76,8 +76,12 @@ def events(aws: Aws, group: str, start_ms: int, pattern: str | None) -> Iterator
         raise
 
 
+def _pause() -> None:
+    time.sleep(FOLLOW_SECONDS)
+
+
 def tail(aws: Aws, names: list[str], since: datetime, pattern: str | None, follow: bool,
-         emit: Callable[[str], None], sleep: Callable[[], None] | None = None) -> int:
+         emit: Callable[[str], None]) -> int:
     """Print the events of `names` from `since` on, oldest first; with `follow`, keep polling
     (until Ctrl-C). Return the number of events printed."""
     start = int(since.timestamp() * 1000)
@@ -97,7 +101,7 @@ def tail(aws: Aws, names: list[str], since: datetime, pattern: str | None, follo
             seen = {k: t for k, t in seen.items() if t >= start}
         if not follow:
             return shown
-        (sleep or (lambda: time.sleep(FOLLOW_SECONDS)))()
+        _pause()
 
 
 def line(ev: dict[str, Any], with_group: bool) -> str:
