@@ -257,6 +257,7 @@ def test_exec_on_a_server_runs_on_one_instance_through_ssm(
     assert [c["InstanceIds"] for c in sent] == [["i-0aaa"]]
     assert sent[0]["DocumentName"] == "AWS-RunShellScript"
     assert sent[0]["Parameters"]["commands"] == ["php artisan migrate --force"]
+    assert sent[0]["Parameters"]["workingDirectory"] == ["/srv/app"]  # the server's directory
 
 
 @pytest.mark.aws

@@ -212,7 +212,7 @@ def run_on_service(aws: Aws, task: Task, command: list[str], p: Printer,
         raise
     progress.done()
     reader.read()
-    container = next((c for c in desc.get("containers") or []
+    container: dict[str, Any] = next((c for c in desc.get("containers") or []
                       if c.get("name") == task.container), {})
     code = container.get("exitCode")
     if code is None:

@@ -153,7 +153,7 @@ def exists(aws: Aws, bucket: str, key: str) -> bool:
 def listing(aws: Aws, bucket: str, name: str) -> list[Deployment]:
     """Return the recorded deployments of the root stack `name`, newest first."""
     s3 = aws.client("s3")
-    keys = []
+    keys: list[str] = []
     with api_errors(f"list the deployments in s3://{bucket}/{PREFIX}{name}/"):
         pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket,
                                                               Prefix=f"{PREFIX}{name}/")

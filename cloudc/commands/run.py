@@ -109,7 +109,8 @@ def logs(opts: Options, words: tuple[str, ...], env: str | None, since: str, fol
 @click.option("--all", "every", is_flag=True,
               help="servers: run on every instance in service (default: the first one).")
 @click.option("--workdir", default=None, metavar="DIR",
-              help="servers: the folder the command runs in.")
+              help="servers: the folder the command runs in (default: the server's "
+                   "`directory`, /srv/app).")
 @click.option("--stack-name", "root_name", default=None, help="Root stack name.")
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a value.")
 @click.pass_obj
@@ -145,7 +146,9 @@ def exec_(opts: Options, words: tuple[str, ...], env: str | None, every: bool,
             if not every and len(ids) > 1:
                 say(opts, f"{comp.key} has {len(ids)} instances; running on {ids[0]} "
                           "(--all runs on each)")
-            code = ex.run_on_servers(aws, chosen, command, workdir, p, _progress(opts))
+            spec = build.config.servers[comp.name]
+            folder = workdir or getattr(spec, "directory", None)
+            code = ex.run_on_servers(aws, chosen, command, folder, p, _progress(opts))
         else:
             if every or workdir:
                 _usage("--all and --workdir are for servers; a service runs one task")
