@@ -459,3 +459,54 @@ def test_rollback_needs_an_earlier_deployment(cloudc: Cli, shop: Path) -> None:
     unknown = cloudc("rollback", "--env", "development", "--to", "20200101T000000Z-00000000")
     assert unknown.exit_code == 3 and "no deployment 20200101T000000Z-00000000; recorded: 2" \
         in unknown.stderr
+
+
+def test_a_failed_delete_reports_the_first_failure_after_turning_protection_off(
+        offline_aws: None) -> None:
+    """moto neither protects stacks nor fails a delete: CloudFormation is stubbed, with events
+    as it sends them (newest first)."""
+    from cloudc.aws.destroy import delete
+    from cloudc.aws.diff import Side
+    from cloudc.aws.fetch import Deployed
+    from cloudc.aws.session import Aws
+
+    name = "ops-shop-production"
+    root = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/{name}/0c2a-0001"
+    t0 = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
+
+    def event(n: int, lid: str, kind: str, status: str, reason: str = "") -> dict[str, Any]:
+        ev = {"StackId": root, "EventId": f"{lid}-{n}", "StackName": name,
+              "LogicalResourceId": lid, "PhysicalResourceId": "", "ResourceType": kind,
+              "Timestamp": t0.replace(second=n), "ResourceStatus": status}
+        return {**ev, "ResourceStatusReason": reason} if reason else ev
+
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    stub = Stubber(cfn)
+    old = event(0, name, "AWS::CloudFormation::Stack", "UPDATE_COMPLETE")
+    stub.add_response("describe_stack_events", {"StackEvents": [old]}, {"StackName": root})
+    stub.add_response("update_termination_protection", {"StackId": root},
+                      {"StackName": root, "EnableTerminationProtection": False})
+    stub.add_response("delete_stack", {}, {"StackName": root})
+    failed = [event(3, name, "AWS::CloudFormation::Stack", "DELETE_FAILED",
+                    "The following resource(s) failed to delete: [StorageUploadsBucket]."),
+              event(2, "StorageUploadsBucket", "AWS::S3::Bucket", "DELETE_FAILED",
+                    "The bucket you tried to delete is not empty"),
+              event(1, name, "AWS::CloudFormation::Stack", "DELETE_IN_PROGRESS",
+                    "User Initiated"), old]
+    stub.add_response("describe_stack_events", {"StackEvents": failed}, {"StackName": root})
+    stub.add_response("describe_stacks", {"Stacks": [{
+        "StackId": root, "StackName": name, "CreationTime": t0,
+        "StackStatus": "DELETE_FAILED"}]}, {"StackName": root})
+    stub.add_response("describe_stack_events", {"StackEvents": failed}, {"StackName": root})
+    aws = Aws("us-east-1")
+    aws._clients["cloudformation"] = cfn
+    said: list[str] = []
+    with stub:
+        status, failure = delete(aws, Deployed(name, "UPDATE_COMPLETE", root, Side(name, {}),
+                                               termination_protection=True),
+                                 lambda m, fg=None: said.append(m))
+        stub.assert_no_pending_responses()
+    assert status == "DELETE_FAILED"
+    assert failure == ("StorageUploadsBucket (AWS::S3::Bucket) in stack root: DELETE_FAILED: "
+                       "The bucket you tried to delete is not empty")
+    assert said[0] == f"turning off termination protection for {name}"
