@@ -510,3 +510,37 @@ def test_a_failed_delete_reports_the_first_failure_after_turning_protection_off(
     assert failure == ("StorageUploadsBucket (AWS::S3::Bucket) in stack root: DELETE_FAILED: "
                        "The bucket you tried to delete is not empty")
     assert said[0] == f"turning off termination protection for {name}"
+
+
+def test_the_examples_in_the_docstrings_hold() -> None:
+    import doctest
+
+    from cloudc.aws import exec_, history
+    from cloudc.aws import logs as lg
+    from cloudc.commands import run
+
+    for module in (exec_, history, lg, run):
+        failed, tried = doctest.testmod(module)
+        assert tried and not failed, module.__name__
+
+
+def test_progress_redraws_one_line_on_a_terminal_and_prints_changes_when_piped(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from cloudc.aws.progress import Progress
+
+    lines: list[str] = []
+    piped = Progress(lines.append, tty=False)
+    for state in ("task 1: PROVISIONING", "task 1: PROVISIONING", "task 1: RUNNING"):
+        piped.update(state)
+    piped.done()
+    assert lines == ["task 1: PROVISIONING", "task 1: RUNNING"]
+    tty = Progress(lines.append, tty=True)
+    tty.update("i-0aaa: InProgress")
+    tty.update("i-0aaa: InProgress")
+    tty.done()
+    err = capsys.readouterr().err
+    assert err.count("\r\033[K") == 3 and "i-0aaa: InProgress (0s)" in err
+    assert len(lines) == 2  # nothing went to the line printer
+    quiet = Progress(lines.append, tty=False, enabled=False)
+    quiet.update("x")
+    assert len(lines) == 2

@@ -34,16 +34,19 @@ def check(cx: CheckContext) -> Iterable[Finding]:
             empty[comp.primary] = empty[str(comp.physical)] = name
     if not empty:
         return
-    hint = ("deploy once without it, set the value with `cloudc secrets set --env "
-            f"{cx.env} NAME -`, then add it back; or read the secret at run time through "
-            "a function's `link:`")
+
+    def hint(name: str) -> str:
+        return (f"deploy once without it, set the value with `cloudc secrets set --env "
+                f"{cx.env} {name} -`, then add it back; or read the secret at run time "
+                "through a function's `link:`")
+
     for r in cx.ir.resources.values():
         names = {empty[k] for sub in _resolving(r.properties) for k in _named(sub) if k in empty}
         for name in sorted(names):
             yield Finding("W3220", f"`secrets.{name}` has no value until `cloudc secrets "
                           f"set`, but {r.owner} resolves it during the deploy (a dynamic "
                           "reference): the deploy that creates the secret fails here",
-                          resource=r.logical_id, hint=hint)
+                          resource=r.logical_id, hint=hint(name))
     for comp in cx.ir.components.values():
         if comp.section != "services":
             continue
@@ -53,7 +56,7 @@ def check(cx: CheckContext) -> Iterable[Finding]:
                 yield Finding("W3220", f"`{key}` has no value until `cloudc secrets set`, and "
                               f"{comp.key} injects it into its containers: no task starts "
                               "until it is set, so the deploy that creates it cannot finish",
-                              path, hint=hint)
+                              path, hint=hint(name))
 
 
 def _named(sub: Sub) -> Iterator[str]:
