@@ -459,6 +459,13 @@ def test_rollback_needs_an_earlier_deployment(cloudc: Cli, shop: Path) -> None:
     unknown = cloudc("rollback", "--env", "development", "--to", "20200101T000000Z-00000000")
     assert unknown.exit_code == 3 and "no deployment 20200101T000000Z-00000000; recorded: 2" \
         in unknown.stderr
+    edit(shop, "visibility_timeout: 60", "visibility_timout: 60")  # a half-made edit
+    status = cloudc("status", "--env", "development")
+    assert status.exit_code == 0, status.output
+    assert "unknown key `visibility_timout`" in status.stderr
+    assert f"going on with stack {NAME} in us-east-1" in status.stderr
+    assert "UPDATE_COMPLETE" in status.stdout or "CREATE_COMPLETE" in status.stdout
+    assert cloudc("deploy", "--env", "development", "--yes").exit_code == 1
 
 
 def test_a_failed_delete_reports_the_first_failure_after_turning_protection_off(

@@ -8,8 +8,19 @@ from typing import Any
 
 import click
 
-from cloudc.cli import EXIT_AWS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, Options, cli, say
+from cloudc.cli import (
+    EXIT_AWS,
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_USAGE,
+    Options,
+    cli,
+    default_env,
+    report,
+    say,
+)
 from cloudc.commands.aws import _EXIT, _aws, _compile, _fail, _Terminal
+from cloudc.project import find_config
 
 ENV_HELP = "Environment (default $CLOUDC_ENV, else development)."
 STACK_HELP = "Root stack name (default {slug}-{env})."
@@ -17,11 +28,48 @@ STACK_HELP = "Root stack name (default {slug}-{env})."
 
 def _stack(opts: Options, file: str | None, env: str | None, sets: tuple[str, ...],
            root_name: str | None) -> tuple[Any, str, Any]:
-    """Compile; return (aws, root stack name, build)."""
-    from cloudc.aws.rollout import stack_name
+    """Compile; return (aws, root stack name, build).
 
-    _, build = _compile(opts, file, env, sets)
-    return _aws(opts, build), root_name or stack_name(build), build
+    These commands need only the stack's name and region, so a config with errors (a half-made
+    edit, the very reason for a rollback) still works when `project` can be read: the errors
+    are shown, and the stack is named from `project.slug` (or `name`) and `project.region`.
+    """
+    from cloudc.aws.rollout import stack_name
+    from cloudc.aws.session import Aws
+    from cloudc.compile import compile_config
+
+    path = find_config(file)
+    build = compile_config(path, default_env(env), list(sets))
+    if not build.diagnostics.has_errors:
+        report(opts, build.diagnostics.sorted())
+        return _aws(opts, build), root_name or stack_name(build), build
+    found = _project(build)
+    if found is None:
+        _compile(opts, file, env, sets)  # reports the errors and exits 1
+        raise SystemExit(EXIT_INPUT)
+    report(opts, build.diagnostics.sorted())
+    slug, region = found
+    name = root_name or f"{slug}-{build.env}"
+    say(opts, f"{path} has errors (above); going on with stack {name} in {region}, named by "
+              "`project`", fg="yellow")
+    return Aws(opts.region or region, opts.profile, opts.endpoint_url), name, build
+
+
+def _project(build: Any) -> tuple[str, str] | None:
+    """Return (slug, region) from the merged config's `project`, or None when unreadable."""
+    import re
+
+    from cloudc.resolve import slugify
+
+    data = build.resolved.data if build.resolved is not None else {}
+    project = data.get("project") if isinstance(data, dict) else None
+    if not isinstance(project, dict) or not isinstance(project.get("name"), str):
+        return None
+    slug = project.get("slug")
+    if not (isinstance(slug, str) and re.fullmatch(r"[a-z][a-z0-9-]{0,30}", slug)):
+        slug = slugify(project["name"])
+    region = project.get("region")
+    return slug, region if isinstance(region, str) else "us-east-1"
 
 
 # --- destroy --------------------------------------------------------------------------------
