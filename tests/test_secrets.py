@@ -136,3 +136,46 @@ functions:
                                       ":SecretString:k::}}"}
     role = json.dumps(resources(b)["FunctionsApiRole"]["Properties"])
     assert "${AWS::AccountId}:secret:legacy-??????" in role
+
+
+def test_a_secret_with_no_source_is_created_empty_and_never_written(tmp_path: Path) -> None:
+    """`stripe_key: {}`: CloudFormation makes it empty and, with no value property, no update
+    ever overwrites what `cloudc secrets set` stored."""
+    b = build(tmp_path, """\
+secrets:
+  stripe_key: {}
+functions:
+  api: { code: ./fn, link: [secrets.stripe_key] }
+""")
+    assert not b.diagnostics.has_errors, b.diagnostics.sorted()
+    res = resources(b)["SecretsStripeKeySecret"]
+    assert res["Properties"] == {
+        "Name": "demo/production/stripe_key",
+        "Description": "set with: cloudc secrets set --env production stripe_key -",
+        "Tags": res["Properties"]["Tags"]}
+    env = resources(b)["FunctionsApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert "SECRETS_STRIPE_KEY_ARN" in env
+    assert res["DeletionPolicy"] == "RetainExceptOnCreate"  # production keeps what was set
+
+
+def test_a_secret_takes_at_most_one_source(tmp_path: Path) -> None:
+    b = build(tmp_path, "secrets:\n  a: { generate: {}, ssm: /x }\n")
+    assert any("at most one of generate, ssm, arn" in d.message for d in b.diagnostics.items)
+
+
+def test_an_empty_secret_read_at_deploy_or_task_start_warns(tmp_path: Path) -> None:
+    b = build(tmp_path, """\
+network: { vpc: { cidr: 10.0.0.0/16, zones: 2, nat: none } }
+secrets:
+  stripe_key: {}
+  jwt: { generate: {} }
+functions:
+  api: { code: ./fn, link: [secrets.stripe_key], environment: { KEY: "${secret:stripe_key}" } }
+  ok: { code: ./fn, link: [secrets.stripe_key], environment: { J: "${secret:jwt}" } }
+services:
+  web: { image: nginx:1, port: 80, cpu: 256, memory: 512, link: [secrets.stripe_key] }
+""")
+    found = [d for d in b.diagnostics.items if d.code == "W3220"]
+    assert len(found) == 2, b.diagnostics.sorted()
+    assert "functions.api resolves it during the deploy" in found[0].message + found[1].message
+    assert "services.web injects it into its containers" in found[0].message + found[1].message

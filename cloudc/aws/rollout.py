@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cloudc.aws import deploy as d
+from cloudc.aws import history
 from cloudc.aws.diff import Plan, Side
 from cloudc.aws.diff import diff as compare
 from cloudc.aws.fetch import describe, fetch
@@ -139,7 +140,10 @@ def deploy_stack(aws: Aws, path: Path, build: Build, name: str, out: Reporter, *
         aws.client("cloudformation").execute_change_set(ChangeSetName=cs.id,
                                                         StackName=cs.stack_id)
     out.say(f"deploying {name} ...")
-    return follow(aws, path, build, name, watcher, out)
+    outcome = follow(aws, path, build, name, watcher, out)
+    if outcome is Outcome.DONE:  # what `cloudc rollback` and `cloudc status` read
+        history.record(aws, bucket, pkg, build, name, stack_tags(build), out.say)
+    return outcome
 
 
 def deploy_roots(aws: Aws, path: Path, build: Build, name: str, out: Reporter, *,

@@ -1,4 +1,5 @@
-"""Lower `secrets` entries: AWS-generated Secrets Manager secrets, or references to existing ones.
+"""Lower `secrets` entries: AWS-generated Secrets Manager secrets, empty secrets whose value
+`cloudc secrets set` stores, or references to existing ones.
 
 No value ever passes through cloudc. `${secret:name}` becomes a dynamic reference that
 CloudFormation resolves at deploy time; links grant read access and pass the ARN, never the value.
@@ -40,11 +41,11 @@ def declare(name: str, spec: Secret, ctx: Context) -> Component:
     elif spec.arn is not None:
         _declare_arn(comp, spec.arn, ctx)
     else:
-        _declare_generated(comp, ctx)
+        _declare_managed(comp, ctx)
     return comp
 
 
-def _declare_generated(comp: Component, ctx: Context) -> None:
+def _declare_managed(comp: Component, ctx: Context) -> None:
     physical = ctx.physical(comp.name, 512, sep="/")
     lid = ctx.logical(comp, "Secret")
     # Secrets Manager appends `-` and six random characters to the name in the ARN.
@@ -98,7 +99,7 @@ def _around(head: str, value: Any, tail: str) -> Sub:
 
 
 def lower(comp: Component, spec: Secret, ctx: Context) -> None:
-    """Emit the generated secret; references to existing values emit nothing."""
+    """Emit the generated or empty secret; references to existing values emit nothing."""
     path = comp.path
     if spec.rotation_days is not None:
         ctx.diags.add("E3005", "rotation_days needs a rotation function for the secret's "
@@ -107,6 +108,9 @@ def lower(comp: Component, spec: Secret, ctx: Context) -> None:
                       path=path + ("rotation_days",),
                       hint="for an RDS or Aurora database, let the database manage and rotate "
                            "its own master password; rotate ssm/arn secrets where they live")
+    if spec.settable:
+        _empty(comp, spec, ctx)
+        return
     if spec.generate is None:
         return
     gen = spec.generate
@@ -132,3 +136,15 @@ def lower(comp: Component, spec: Secret, ctx: Context) -> None:
         props["Description"] = spec.description
     props["GenerateSecretString"] = rule
     ctx.add(comp, "Secret", "AWS::SecretsManager::Secret", props, stateful=True)
+
+
+def _empty(comp: Component, spec: Secret, ctx: Context) -> None:
+    """Emit a secret with neither SecretString nor GenerateSecretString: CloudFormation creates
+    it empty and, with no value property to compare, no update ever writes a value over the
+    one `cloudc secrets set` stored.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-secretsmanager-secret.html
+    """
+    description = spec.description or (f"set with: cloudc secrets set --env {ctx.env} "
+                                        f"{comp.name} -")
+    ctx.add(comp, "Secret", "AWS::SecretsManager::Secret",
+            {"Name": comp.physical, "Description": description}, stateful=True)

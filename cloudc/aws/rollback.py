@@ -1,0 +1,122 @@
+"""Redeploy a recorded deployment: its root template as uploaded, nothing compiled or built."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from cloudc.aws import deploy as d
+from cloudc.aws import history
+from cloudc.aws.diff import Side
+from cloudc.aws.diff import diff as compare
+from cloudc.aws.fetch import fetch
+from cloudc.aws.rollout import Outcome, Reporter
+from cloudc.aws.session import Aws, AwsError, api_errors
+from cloudc.signals import Interrupted
+
+UPDATABLE = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE",
+             "IMPORT_ROLLBACK_COMPLETE")
+
+
+def pick(records: list[history.Deployment], ident: str | None) -> history.Deployment:
+    """Return the record to go back to: `ident`, else the newest one unlike the latest."""
+    if not records:
+        raise AwsError("no deployment is recorded for this stack (cloudc deploy records each "
+                       "one; deployments made before that cannot be rolled back to)")
+    if ident is not None:
+        for r in records:
+            if r.id == ident:
+                return r
+        raise AwsError(f"no deployment {ident}; recorded: "
+                       + ", ".join(r.id for r in records[:10])
+                       + (" ..." if len(records) > 10 else ""))
+    latest = records[0]
+    for r in records[1:]:
+        if r.root_key != latest.root_key:
+            return r
+    raise AwsError(f"only one deployment ({latest.id}) is recorded: there is nothing earlier "
+                   "to roll back to")
+
+
+def rollback(aws: Aws, name: str, ident: str | None, out: Reporter) -> Outcome:
+    """Redeploy the recorded deployment `ident` (default: the one before the latest)."""
+    bucket = history.bucket_of(aws)
+    if bucket is None:
+        raise AwsError("no artifacts bucket (stack cloudc-bootstrap) in this account and "
+                       "region: nothing was ever deployed here with cloudc")
+    target = pick(history.listing(aws, bucket, name), ident)
+    deployed = fetch(aws, name)
+    if deployed.status not in UPDATABLE:
+        raise AwsError(f"stack {name} is {deployed.status or 'not deployed'}; a rollback "
+                       "updates a deployed stack that is not busy")
+    missing = [k for k in target.objects() if not history.exists(aws, bucket, k)]
+    if missing:
+        raise AwsError(f"deployment {target.id} cannot be redeployed: s3://{bucket} no longer "
+                       f"holds {', '.join(missing[:3])}" + (" ..." if len(missing) > 3 else ""))
+    root = history.read_template(aws, bucket, target.root_key)
+    nested = {lid: history.read_template(aws, bucket, key) for lid, key in target.stacks.items()}
+    recorded = Side(name, root, nested, tags=dict(target.tags))
+    labels = recorded.labels = {lid: recorded.label(lid) for lid in nested}
+    out.say(f"rolling {name} back to deployment {target.id} ({target.time})")
+    plan = compare(deployed.side, recorded)
+    if plan.identical:
+        out.plan(plan)
+        out.say(f"no changes: stack {name} already runs what deployment {target.id} deployed",
+                fg="green")
+        return Outcome.DONE
+    region = None if aws.endpoint_url else aws.region
+    pkg = d.Package(root, root_url=d.template_url(bucket, target.root_key, region))
+    cs = d.create_change_set(aws, name, pkg, create=False, tags=dict(target.tags))
+    if cs.empty:
+        out.plan(plan)
+        out.say(f"no changes: stack {name} already runs deployment {target.id}", fg="green")
+        return Outcome.DONE
+    try:
+        d.merge_change_set(plan, cs, recorded)
+        out.plan(plan)
+        if plan.data_loss:
+            out.say(f"{len(plan.data_loss)} change(s) destroy stateful data; read the plan "
+                    "above", fg="red")
+        if not out.confirm(f"Roll {name} back to deployment {target.id}?"):
+            d.discard(aws, cs)
+            out.say("not rolled back", fg="yellow")
+            return Outcome.NOT_CONFIRMED
+        watcher = d.Watcher(aws, cs.stack_id, labels, out.say)
+        watcher.skip_existing()
+    except BaseException:
+        d.discard(aws, cs)
+        raise
+    with api_errors(f"execute the change set on {name}"):
+        aws.client("cloudformation").execute_change_set(ChangeSetName=cs.id,
+                                                        StackName=cs.stack_id)
+    return _follow(aws, name, bucket, target, watcher, out)
+
+
+def _follow(aws: Aws, name: str, bucket: str, target: history.Deployment,
+            watcher: d.Watcher, out: Reporter) -> Outcome:
+    try:
+        info = d.watch(aws, watcher.root, watcher)
+    except (KeyboardInterrupt, Interrupted):
+        out.say(f"stopped watching. CloudFormation keeps updating {name}; `cloudc status` "
+                "shows where it is", fg="yellow")
+        return Outcome.STOPPED
+    status = info["StackStatus"] if info else "DELETE_COMPLETE"
+    if status not in ("UPDATE_COMPLETE",):
+        failed = watcher.first_failure()
+        if failed is not None:
+            out.say(f"{failed.get('LogicalResourceId', '')} ({failed.get('ResourceType')}) in "
+                    f"stack {watcher.label_of(failed)}: {failed.get('ResourceStatus')}: "
+                    f"{failed.get('ResourceStatusReason', 'no reason given')}", fg="red")
+        out.say(f"rollback failed: stack {name} is {status}", fg="red")
+        return Outcome.FAILED
+    for o in (info or {}).get("Outputs") or []:
+        out.output(f"{o['OutputKey']} = {o.get('OutputValue', '')}")
+    made = replace(target, id=history.new_id(target.root_key[len("templates/"):]),
+                   time=datetime.now(UTC).isoformat(timespec="seconds"), rollback_of=target.id)
+    try:
+        history.save(aws, bucket, made)
+        out.say(f"recorded deployment {made.id} (a rollback to {target.id})")
+    except AwsError as exc:
+        out.say(f"warning: the rollback was not recorded: {exc}", fg="yellow")
+    out.say(f"rolled back {name} to deployment {target.id}: {status}", fg="green")
+    return Outcome.DONE
