@@ -20,7 +20,8 @@ from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub
 
 # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/AmazonECSInfrastructureRolePolicyForLoadBalancers.html
-LB_POLICY = "arn:${AWS::Partition}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+LB_POLICY = ("arn:${AWS::Partition}:iam::aws:policy/"
+             "AmazonECSInfrastructureRolePolicyForLoadBalancers")
 
 
 def blue_green(comp: Component, ctx: Context, lb: dict[str, Any], bake_minutes: int

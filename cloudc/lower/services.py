@@ -23,12 +23,11 @@ from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Join, Pseudo, Ref, Sub, arn, statement
 from cloudc.lower import _containers as containers
 from cloudc.lower._alb import web_acl_attachment  # noqa: F401 - security.waf protects the ALB
+from cloudc.lower._blue_green import blue_green
 from cloudc.lower._metrics import LOAD_BALANCER
 from cloudc.lower._vpc import require_vpc, vpc_of
 from cloudc.schema.base import link_target
-from cloudc.lower._blue_green import blue_green
-from cloudc.schema.sections.services import (FARGATE_SIZES, HealthCheck, Service,
-                                             deployment_of)
+from cloudc.schema.sections.services import FARGATE_SIZES, HealthCheck, Service, deployment_of
 
 SECTION = "services"
 # Resource types whose replacement or deletion loses data, and what is lost (`cloudc diff`).
