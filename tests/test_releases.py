@@ -118,3 +118,17 @@ def test_a_new_layer_version_publishes_a_new_function_version(tmp_path: Path) ->
     other = description(tmp_path / "c", "exports.v = 2;\n")
     assert one == same
     assert one != other
+
+
+def test_a_public_url_allows_both_url_actions_on_the_alias(tmp_path: Path) -> None:
+    """Since October 2025 a new public function URL needs lambda:InvokeFunctionUrl and
+    lambda:InvokeFunction (the latter only through the URL); both name the alias."""
+    b = build(tmp_path, "functions:\n  api: { code: ./fn, release: true, url: { auth: none } }\n")
+    res = all_resources(b)
+    perms = {r["Properties"]["Action"]: r["Properties"] for r in res.values()
+             if r["Type"] == "AWS::Lambda::Permission"}
+    assert perms["lambda:InvokeFunctionUrl"]["FunctionUrlAuthType"] == "NONE"
+    invoke = perms["lambda:InvokeFunction"]
+    assert invoke["Principal"] == "*" and invoke["InvokedViaFunctionUrl"] is True
+    for p in perms.values():
+        assert "FunctionsApiAlias" in _text(p["FunctionName"])
