@@ -99,3 +99,36 @@ def test_all_at_once_has_no_codedeploy(tmp_path: Path) -> None:
 def test_provisioned_concurrency_without_release_is_an_error(tmp_path: Path) -> None:
     b = build(tmp_path, "functions:\n  api: { code: ./fn, provisioned_concurrency: 3 }\n")
     assert [d.code for d in b.diagnostics.errors] == ["E3250"]
+
+
+def test_a_new_layer_version_publishes_a_new_function_version(tmp_path: Path) -> None:
+    """A changed layer is a new LayerVersion (a new ARN in Layers at deploy time, the same
+    `Ref` at compile time): the alias must move to a version that runs it."""
+    config = "functions:\n  api: { code: ./fn, release: true, layers: [./layer] }\n"
+
+    def description(where: Path, layer_text: str) -> str:
+        (where / "layer").mkdir(parents=True)
+        (where / "layer" / "lib.js").write_text(layer_text)
+        b = build(where, config, dry=False)
+        assert not b.diagnostics.has_errors, [d.text() for d in b.diagnostics.sorted()]
+        return str(all_resources(b)["FunctionsApiVersion"]["Properties"]["Description"])
+
+    one = description(tmp_path / "a", "exports.v = 1;\n")
+    same = description(tmp_path / "b", "exports.v = 1;\n")
+    other = description(tmp_path / "c", "exports.v = 2;\n")
+    assert one == same
+    assert one != other
+
+
+def test_a_public_url_allows_both_url_actions_on_the_alias(tmp_path: Path) -> None:
+    """Since October 2025 a new public function URL needs lambda:InvokeFunctionUrl and
+    lambda:InvokeFunction (the latter only through the URL); both name the alias."""
+    b = build(tmp_path, "functions:\n  api: { code: ./fn, release: true, url: { auth: none } }\n")
+    res = all_resources(b)
+    perms = {r["Properties"]["Action"]: r["Properties"] for r in res.values()
+             if r["Type"] == "AWS::Lambda::Permission"}
+    assert perms["lambda:InvokeFunctionUrl"]["FunctionUrlAuthType"] == "NONE"
+    invoke = perms["lambda:InvokeFunction"]
+    assert invoke["Principal"] == "*" and invoke["InvokedViaFunctionUrl"] is True
+    for p in perms.values():
+        assert "FunctionsApiAlias" in _text(p["FunctionName"])

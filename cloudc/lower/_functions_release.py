@@ -16,7 +16,8 @@ from typing import Any
 
 from cloudc.capabilities import Invocable
 from cloudc.context import Context
-from cloudc.ir import Component, GetAtt, Ref, Resource, Sub
+from cloudc.ir import Component, GetAtt, Ref, Resource, Sub, collect_targets
+from cloudc.resource_specs import create_only
 from cloudc.schema.sections.functions import Function, Release
 
 # The managed policy CodeDeploy's service role needs for Lambda deployments (alias updates,
@@ -147,6 +148,8 @@ def seal(comp: Component, spec: Function, ctx: Context) -> None:
     `AWS::Lambda::Version` publishes once, when it is created; its Description is create-only,
     so a digest of the code and configuration there replaces the version (publishes a new one)
     exactly when the function changes. Run after links have filled the environment.
+    A property that names another resource (a layer, a queue's URL) changes at deploy time when
+    that resource is replaced, so the create-only properties of what it names count too.
     """
     if release_of(spec) is None:
         return
@@ -155,6 +158,23 @@ def seal(comp: Component, spec: Function, ctx: Context) -> None:
     version = ctx.ir.resources.get(ctx.logical(comp, "Version"))
     if function is None or version is None:
         return
-    text = json.dumps(function.properties, sort_keys=True, default=repr)
+    text = json.dumps([function.properties, _replaced_with(function.properties, ctx)],
+                      sort_keys=True, default=repr)
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     version.properties["Description"] = f"cloudc release {digest}"
+
+
+def _replaced_with(value: Any, ctx: Context) -> dict[str, Any]:
+    """Return, for every resource `value` names (and, in turn, what those name), the
+    create-only properties whose change replaces it and so changes the value it gives."""
+    out: dict[str, Any] = {}
+    todo = [t.target for t in collect_targets(value)]
+    while todo:
+        lid = todo.pop()
+        res = ctx.ir.resources.get(lid)
+        if lid in out or res is None:
+            continue
+        fixed = {k: v for k, v in res.properties.items() if k in create_only(res.type)}
+        out[lid] = fixed
+        todo.extend(t.target for t in collect_targets(fixed))
+    return out

@@ -1,8 +1,10 @@
 """Lower `caches` entries to ElastiCache in the VPC's isolated subnets.
 
 Redis and Valkey become a replication group (cluster mode off: one primary and `replicas`
-readers, with automatic failover and Multi-AZ as soon as there is a replica), encrypted in
-transit and at rest. Memcached becomes a cache cluster of `nodes` nodes. Linked compute gets
+readers, with automatic failover and Multi-AZ as soon as there is a replica; cluster mode on:
+`shards` node groups of one primary and `replicas` readers each, on the engine version's
+default `cluster.on` parameter group, reached through the configuration endpoint), encrypted
+in transit and at rest. Memcached becomes a cache cluster of `nodes` nodes. Linked compute gets
 HOST, PORT (and URL for Redis/Valkey, AUTH_TOKEN as a secret when `auth` is on) and a security
 group rule from its own security group alone.
 """
@@ -30,19 +32,26 @@ def declare(name: str, spec: Cache, ctx: Context) -> Component:
     memcached = spec.engine == "memcached"
     main = ctx.logical(comp, "Cluster" if memcached else "ReplicationGroup")
     comp.primary = main
+    clustered = not memcached and spec.clustered
     if memcached:
         host = GetAtt(main, "ConfigurationEndpoint.Address")
+    elif clustered:  # cluster-mode clients discover the shards from the configuration endpoint
+        host = GetAtt(main, "ConfigurationEndPoint.Address")
     else:
         host = GetAtt(main, "PrimaryEndPoint.Address")
     comp.attrs = {"id": Ref(main), "host": host, "endpoint": host, "port": str(port),
                   "security_group": GetAtt(sg, "GroupId")}
     comp.link_env = {"HOST": host, "PORT": str(port)}
+    if clustered:
+        comp.link_env["PORT"] = GetAtt(main, "ConfigurationEndPoint.Port")
+        comp.link_env["CLUSTER_MODE"] = "true"
     tls = bool(spec.encryption_in_transit)
     if not memcached:
         scheme = "rediss" if tls else "redis"
         url = Sub(f"{scheme}://${{host}}:{port}", (("host", host),))
         comp.attrs["url"] = url
-        comp.attrs["reader_host"] = GetAtt(main, "ReaderEndPoint.Address")
+        if not clustered:  # a cluster-mode group has no reader endpoint (each shard has one)
+            comp.attrs["reader_host"] = GetAtt(main, "ReaderEndPoint.Address")
         comp.link_env["URL"] = url
     comp.link_env["TLS"] = "true" if tls else "false"
     if spec.auth:
@@ -90,6 +99,7 @@ def lower(comp: Component, spec: Cache, ctx: Context) -> None:
         return
     replicas = int(spec.replicas)
     failover = replicas > 0
+    clustered = spec.clustered
     snapshots = spec.snapshot_days if spec.snapshot_days is not None else (
         7 if ctx.production else 0)
     props: dict[str, Any] = {
@@ -109,6 +119,8 @@ def lower(comp: Component, spec: Cache, ctx: Context) -> None:
         "SnapshotRetentionLimit": snapshots,
         "PreferredMaintenanceWindow": "sun:05:00-sun:06:00",
     }
+    if clustered:
+        _cluster_mode(props, spec, version)
     if snapshots:
         props["SnapshotWindow"] = "03:00-04:00"
     if spec.auth:
@@ -124,3 +136,35 @@ def lower(comp: Component, spec: Cache, ctx: Context) -> None:
     # Snapshots are only possible (and only worth keeping) with persistence of data.
     ctx.add(comp, "ReplicationGroup", "AWS::ElastiCache::ReplicationGroup", props,
             stateful=bool(snapshots))
+
+
+def _cluster_mode(props: dict[str, Any], spec: Cache, version: str) -> None:
+    """Turn the replication group's properties into cluster mode: node groups instead of a
+    cluster count, the version's `cluster.on` parameter group, failover always on.
+
+    Cluster mode needs automatic failover; Multi-AZ needs a replica in each shard:
+    https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/AutoFailover.html
+    """
+    replicas = int(spec.replicas)
+    del props["NumCacheClusters"]
+    props.update({
+        "ClusterMode": "enabled",
+        "NumNodeGroups": int(spec.shards or 1),
+        "ReplicasPerNodeGroup": replicas,
+        "CacheParameterGroupName": f"default.{parameter_family(spec.engine, version)}.cluster.on",
+        "AutomaticFailoverEnabled": True,
+        "MultiAZEnabled": replicas > 0,
+    })
+
+
+def parameter_family(engine: str, version: str) -> str:
+    """Return the parameter group family of a Redis/Valkey version (redis7, redis6.x,
+    redis5.0, valkey8): the default groups are `default.<family>` and `.cluster.on`."""
+    major, _, rest = version.partition(".")
+    if engine == "valkey":
+        return f"valkey{major}"
+    if major == "6":
+        return "redis6.x"
+    if major.isdigit() and int(major) >= 7:
+        return f"redis{major}"
+    return f"redis{major}.{rest.split('.')[0] or '0'}"

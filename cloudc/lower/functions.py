@@ -360,6 +360,11 @@ def _url(comp: Component, spec: Function, ctx: Context) -> None:
         ctx.add(comp, "UrlPermission", "AWS::Lambda::Permission", {
             "Action": "lambda:InvokeFunctionUrl", "FunctionName": _invoke(comp).name,
             "Principal": "*", "FunctionUrlAuthType": "NONE"}, path=path)
+        # Since October 2025 a new public URL also needs lambda:InvokeFunction, allowed only
+        # through the URL: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html
+        ctx.add(comp, "UrlInvokePermission", "AWS::Lambda::Permission", {
+            "Action": "lambda:InvokeFunction", "FunctionName": _invoke(comp).name,
+            "Principal": "*", "InvokedViaFunctionUrl": True}, path=path)
 
 
 def _source_of(value: Any) -> str | None:

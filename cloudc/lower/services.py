@@ -23,10 +23,11 @@ from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Join, Pseudo, Ref, Sub, arn, statement
 from cloudc.lower import _containers as containers
 from cloudc.lower._alb import web_acl_attachment  # noqa: F401 - security.waf protects the ALB
+from cloudc.lower._blue_green import blue_green
 from cloudc.lower._metrics import LOAD_BALANCER
 from cloudc.lower._vpc import require_vpc, vpc_of
 from cloudc.schema.base import link_target
-from cloudc.schema.sections.services import FARGATE_SIZES, HealthCheck, Service
+from cloudc.schema.sections.services import FARGATE_SIZES, HealthCheck, Service, deployment_of
 
 SECTION = "services"
 # Resource types whose replacement or deletion loses data, and what is lost (`cloudc diff`).
@@ -277,14 +278,22 @@ def lower(comp: Component, spec: Service, ctx: Context) -> None:
                                                   "Weight": 1}]
     else:
         svc_props["LaunchType"] = "FARGATE"
+    after: list[str] = []
     if lb is not None:
         svc_props["LoadBalancers"] = [{"ContainerName": comp.name,
                                        "ContainerPort": int(spec.port),
                                        "TargetGroupArn": Ref(lb["target_group"])}]
         svc_props["HealthCheckGracePeriodSeconds"] = int(lb["grace"])
+        after.append(lb["listener"])
+        deployment = deployment_of(spec)
+        if deployment.strategy == "blue_green":  # no load balancer: E3260 (a check)
+            svc_props["DeploymentController"] = {"Type": "ECS"}
+            svc_props["DeploymentConfiguration"], advanced = blue_green(
+                comp, ctx, lb, int(deployment.bake_minutes))
+            svc_props["LoadBalancers"][0]["AdvancedConfiguration"] = advanced  # Refs the rule
     svc = ctx.add(comp, "Service", "AWS::ECS::Service", svc_props)
-    if lb is not None:  # the target group must be attached to the load balancer first
-        svc.depends_on.append(lb["listener"])
+    # The target groups must be attached to the load balancer first.
+    svc.depends_on.extend(after)
     svc.depends_on.extend(d for d in ready if d not in svc.depends_on)
     if lb is not None:
         comp.attrs["url"] = lb["url"]

@@ -21,8 +21,16 @@ class Cache(Tagged):
         None, description="Engine version (redis 7.1, valkey 8.0, memcached 1.6.22 by default)."
     )
     replicas: NonNegInt = Field(
-        0, le=5, description="Redis/Valkey read replicas; more than 0 turns on automatic "
-        "failover and Multi-AZ.",
+        0, le=5, description="Redis/Valkey read replicas (per shard in cluster mode); more "
+        "than 0 turns on automatic failover and Multi-AZ.",
+    )
+    cluster_mode: Bool | None = Field(
+        None, description="Redis/Valkey cluster mode: keys spread over `shards`, clients use "
+        "the configuration endpoint (on when `shards` is set).",
+    )
+    shards: PosInt | None = Field(
+        None, le=500, description="Redis/Valkey cluster mode shards (node groups); 1 when "
+        "`cluster_mode: true` leaves it unset.",
     )
     nodes: PosInt = Field(1, le=40, description="Memcached nodes.")
     auth: Bool = Field(
@@ -33,6 +41,13 @@ class Cache(Tagged):
         None, le=35, description="Redis/Valkey daily snapshot retention (7 in production, else 0)."
     )
     encryption_in_transit: Bool = Field(True, description="TLS between clients and the cache.")
+
+    @property
+    def clustered(self) -> bool:
+        """Say whether the cache runs in cluster mode (`cluster_mode: true` or `shards`)."""
+        if self.cluster_mode is not None:
+            return bool(self.cluster_mode)
+        return self.shards is not None
 
     @model_validator(mode="after")
     def _engine_fields(self) -> Cache:

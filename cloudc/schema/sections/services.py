@@ -56,6 +56,18 @@ class Scaling(Model):
     cooldown: NonNegInt = Field(60, description="Seconds between scaling activities.")
 
 
+class Deployment(Model):
+    """How a new task definition replaces the running one."""
+
+    strategy: Literal["rolling", "blue_green"] = Field("rolling", description=(
+        "rolling: tasks are replaced a few at a time (circuit breaker with rollback); "
+        "blue_green: ECS starts a full new revision on a second target group and moves the "
+        "load balancer's traffic to it at once (needs `load_balancer`)."))
+    bake_minutes: NonNegInt = Field(15, le=1440, description=(
+        "blue_green: minutes both revisions keep running after traffic moved, to roll back "
+        "at once."))
+
+
 class Service(Tagged):
     """A Fargate service: ECR repository, task definition, service, ALB and auto scaling."""
 
@@ -103,7 +115,17 @@ class Service(Tagged):
         description="Container path: `file_systems.NAME` (or `file_systems.NAME.ACCESS_POINT`).",
     )
     spot: Bool = Field(False, description="Run on Fargate Spot (cheaper, can be interrupted).")
+    deployment: Literal["rolling", "blue_green"] | Deployment = Field(
+        "rolling", description="`rolling`, `blue_green`, or settings (strategy, bake_minutes)."
+    )
     log_retention_days: PosInt | None = None
+
+
+def deployment_of(spec: Service) -> Deployment:
+    """Return the service's deployment settings (a strategy name is all defaults)."""
+    if isinstance(spec.deployment, Deployment):
+        return spec.deployment
+    return Deployment(strategy=spec.deployment)
 
 
 Entry = Service
