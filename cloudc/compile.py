@@ -31,6 +31,8 @@ class Build:
     ir: IR | None = None
     root: dict[str, Any] = field(default_factory=dict)
     nested: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Templates deployed on their own before the root (`registry`: the ECR repositories).
+    separate: dict[str, dict[str, Any]] = field(default_factory=dict)
     assets: Assets = field(default_factory=Assets)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
 
@@ -49,6 +51,9 @@ class Build:
             path = f"stacks/{name}.{ext}"
             texts[path] = serialise(doc, fmt)
             counts[path] = len(doc["Resources"])
+        for name, doc in self.separate.items():
+            texts[f"{name}.{ext}"] = serialise(doc, fmt)
+            counts[f"{name}.{ext}"] = len(doc["Resources"])
         out = {p: t.encode() for p, t in texts.items()}
         for name, data in self.assets.files.items():
             out[f"assets/{name}"] = data
@@ -127,5 +132,7 @@ def compile_config(path: Path, env: str, sets: list[str] | None = None,
     run_checks(CheckContext(res, config, ir), diags, "ir")
     if diags.has_errors:
         return build
-    build.root, build.nested = Emitter(ir, ctx).run()
+    emitter = Emitter(ir, ctx)
+    build.root, build.nested = emitter.run()
+    build.separate = emitter.separate
     return build

@@ -85,13 +85,16 @@ def diff(opts: Options, file: str | None, env: str | None, only: str | None,
     from cloudc.aws.diff import Side
     from cloudc.aws.diff import diff as compare
     from cloudc.aws.fetch import fetch
+    from cloudc.aws.images import deployed_registry_changes
     from cloudc.aws.render import render_json, render_text
     from cloudc.aws.rollout import stack_name, stack_tags
     from cloudc.aws.session import AwsError
 
     name = root_name or stack_name(build)
     try:
-        deployed = fetch(_aws(opts, build), name)
+        aws = _aws(opts, build)
+        deployed = fetch(aws, name)
+        registry = deployed_registry_changes(aws, build, name)  # the ECR repositories' stack
     except AwsError as exc:
         _fail(opts, exc)
         return
@@ -104,8 +107,9 @@ def diff(opts: Options, file: str | None, env: str | None, only: str | None,
             fg="yellow")
     local = Side.from_build(name, build.root, build.nested, stack_tags(build))
     plan = compare(deployed.side, local)
+    plan.resources += registry
     if only:
-        known = {"root", *local.labels.values(),
+        known = {"root", *local.labels.values(), *build.separate,
                  *(deployed.side.label(k) for k in deployed.side.nested)}
         if only not in known:
             hint = did_you_mean(only, known)
@@ -205,4 +209,7 @@ def _follow(opts: Options, aws: Any, path: Path, build: Build, name: str,
 
 
 # Exit codes of each deploy outcome (cloudc.aws.rollout.Outcome values).
-_EXIT = {"done": EXIT_OK, "declined": EXIT_INPUT, "failed": EXIT_AWS, "stopped": 130}
+# "unbuildable": an image to build and no container tool; the config (or the machine) must
+# change, like an error in FILE, so 1.
+_EXIT = {"done": EXIT_OK, "declined": EXIT_INPUT, "failed": EXIT_AWS, "stopped": 130,
+         "unbuildable": EXIT_INPUT}
