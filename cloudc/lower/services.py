@@ -9,8 +9,9 @@ circuit breaker with rollback) and target-tracking auto scaling.
 
 The image tag of a Dockerfile image is a hash of its build context (the Dockerfile's folder):
 the same code always gives the same tag, a change gives a new tag and a new task definition,
-and tags never need to be overwritten. `cloudc deploy` builds and pushes `REPOSITORY:TAG`
-(recorded in the repository's `cloudc:image` metadata) before it updates the stack.
+and tags never need to be overwritten. The repository is in the separate `registry` stack;
+`cloudc deploy` creates it, then builds and pushes `REPOSITORY:TAG` (recorded in the task
+definition's `cloudc:image` metadata) before the stack rolls the service (docs/design.md).
 """
 
 from __future__ import annotations
