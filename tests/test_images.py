@@ -321,3 +321,30 @@ def test_a_dropped_repository_stays_until_the_deploy_succeeds() -> None:
     assert set(kept["Resources"]) == {"ServicesApiRepository", "ServicesOldRepository"}
     assert set(new["Resources"]) == {"ServicesApiRepository"}  # the build is not touched
     assert _with_removed(new, None) is new
+
+
+@pytest.mark.aws
+def test_a_large_registry_template_goes_through_the_artifacts_bucket(moto: str) -> None:
+    """Over 51,200 bytes CloudFormation takes a template only from S3 (TemplateURL)."""
+    from cloudc.aws.images import apply_stack
+    from cloudc.aws.session import Aws
+
+    repos = {f"ServicesS{i}Repository": {
+        "Type": "AWS::ECR::Repository",
+        "Properties": {"RepositoryName": f"big-development-s{i}",
+                       "Tags": [{"Key": "note", "Value": "x" * 200}]}} for i in range(200)}
+    template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": repos}
+    assert len(json.dumps(template)) > 51_200
+    said: list[str] = []
+    aws = Aws("us-east-1", None, moto)
+    apply_stack(aws, "big-development-registry", template, {"project": "big"},
+                lambda m, **_: said.append(m))
+    assert _stacks(moto)["big-development-registry"] == "CREATE_COMPLETE"
+    assert len(_client(moto, "ecr").describe_repositories()["repositories"]) == 200
+    assert any("artifacts bucket" in m for m in said)  # the template went through S3
+    keys = _client(moto, "s3").list_objects_v2(
+        Bucket="cloudc-artifacts-123456789012-us-east-1")["Contents"]
+    assert [k["Key"] for k in keys if k["Key"].startswith("templates/")]
+    apply_stack(aws, "big-development-registry", template, {"project": "big"},
+                lambda m, **_: said.append(m))  # unchanged: left alone
+    assert [m for m in said if "updating" in m] == []

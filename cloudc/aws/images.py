@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import collections
 import copy
+import hashlib
 import json
 import os
 import shutil
@@ -25,6 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cloudc.aws.deploy import (
+    INLINE_LIMIT,
+    ensure_bucket,
+    template_url,
+    upload,
+    wait_until_settled,
+)
 from cloudc.aws.diff import ResourceChange, Side, diff
 from cloudc.aws.fetch import describe, parse_template
 from cloudc.aws.session import Aws, AwsError, api_errors, error_code
@@ -172,7 +180,12 @@ class Images:
             else:  # the same Dockerfile, context and platform: one build, another name
                 _run([self.tool, "tag", first, ref], say, f"tag {image.owner}")
             say(f"images: pushing {image.repository}:{image.tag}")
-            _run([self.tool, "push", ref], say, f"push {image.owner}")
+            try:
+                _run([self.tool, "push", ref], say, f"push {image.owner}")
+            except ImageError:
+                if not _pushed(aws, image):  # tags are immutable: another deploy's push
+                    raise                    # of the same tag (same context) is as good
+                say(f"images: {image.repository}:{image.tag} is in ECR already")
         say(f"images: pushed {len(self.missing)} of {len(self.images)} "
             f"({len(self.images) - len(self.missing)} already in ECR)")
 
@@ -244,8 +257,6 @@ def _pushed(aws: Aws, image: Image) -> bool:
 def apply_stack(aws: Aws, stack: str, template: dict[str, Any], tags: dict[str, str],
                 say: Say) -> None:
     """Create or update the registry stack and wait; leave it alone when it is unchanged."""
-    from cloudc.aws.deploy import wait_until_settled
-
     cfn = aws.client("cloudformation")
     info = describe(aws, stack)
     if info is not None and info["StackStatus"].endswith("_IN_PROGRESS") \
@@ -257,8 +268,15 @@ def apply_stack(aws: Aws, stack: str, template: dict[str, Any], tags: dict[str, 
         wait_until_settled(aws, info["StackId"])
         info = None
     body = json.dumps(template, sort_keys=True, separators=(",", ":"))
-    args: dict[str, Any] = {"StackName": stack, "TemplateBody": body,
+    args: dict[str, Any] = {"StackName": stack,
                             "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+    if len(body.encode()) > INLINE_LIMIT:  # many repositories: pass it through S3
+        bucket = ensure_bucket(aws, say)
+        key = f"templates/{hashlib.sha256(body.encode()).hexdigest()}.json"
+        upload(aws, bucket, {key: body.encode()})
+        args["TemplateURL"] = template_url(bucket, key, None if aws.endpoint_url else aws.region)
+    else:
+        args["TemplateBody"] = body
     if info is None or info["StackStatus"] == "DELETE_COMPLETE":
         say(f"images: creating stack {stack} (the ECR repositories)")
         with api_errors(f"create stack {stack}"):

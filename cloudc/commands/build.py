@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 
 def _summary(build: Build) -> str:
     n = sum(len(t["Resources"]) for t in build.nested.values())
-    return f"{n} resources in {len(build.nested)} nested stacks"
+    extra = "".join(f", {len(t['Resources'])} in {name}.json (deployed first)"
+                    for name, t in sorted(build.separate.items()))
+    return f"{n} resources in {len(build.nested)} nested stacks{extra}"
 
 
 @cli.command()
