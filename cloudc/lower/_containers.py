@@ -25,6 +25,7 @@ _SECRET = re.compile(r"^\$\{\s*secret:([A-Za-z0-9_/+=.@-]+?)(?:\.([A-Za-z0-9_-]+
 _SECRET_REF = re.compile(r"^secrets\.([a-z0-9][a-z0-9_-]*)(?:\.([A-Za-z0-9_-]+))?$")
 _SSM = re.compile(r"^\$\{\s*ssm:(/[^}\s]+)\s*\}$")
 _PRIVATE_ECR = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^:@]+)")
+MAX_CONTEXT_FILES = 1_000_000  # hashed, not zipped: a context may hold a big node_modules
 _SKIP = {".git", ".hg", ".svn"}  # VCS metadata: a commit alone must not change an image
 
 
@@ -45,8 +46,14 @@ def context_hash(folder: FsPath, root: FsPath | None = None, *,
     base = root or folder
     ignore = _dockerignore(folder, dockerfile)
     output = (base / "build").resolve()
-    entries = scan(folder, base, "build context", limit=MAX_CONTEXT_BYTES,
-                   skip=frozenset(_SKIP))
+    try:
+        entries = scan(folder, base, "build context", limit=MAX_CONTEXT_BYTES,
+                       max_files=MAX_CONTEXT_FILES, skip=frozenset(_SKIP))
+    except PathProblem as exc:
+        if exc.code == "E1013":  # too big: Docker would send all of it, too
+            exc.hint = ("leave out what the image does not need (node_modules, .venv, "
+                        "test data) in a .dockerignore beside the Dockerfile")
+        raise
     for entry in sorted(entries, key=lambda e: e.rel.split("/")):  # path order, as always
         if _ignored(entry.rel, ignore) or entry.path.resolve().is_relative_to(output):
             continue
