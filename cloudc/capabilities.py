@@ -117,6 +117,26 @@ class LoadBalancer:
 
 
 @dataclass
+class RunTask:
+    """How to run one more task of a container service (schedules run commands with it).
+
+    What ECS RunTask needs: the task definition (ARN, revision included), the cluster, the
+    container to override, the service's network (subnets, security groups, public IP) and
+    capacity, and the roles whoever starts the task must be allowed to pass.
+    """
+
+    task_definition: Any  # ARN expression
+    task_family: str  # `arn:...:task-definition/<family>:*` grants RunTask on every revision
+    cluster: Any  # ARN expression
+    container: str
+    subnets: list[Any]
+    security_groups: list[Any]
+    public_ip: bool
+    spot: bool
+    pass_roles: list[Any]  # ARN expressions of the execution and task roles
+
+
+@dataclass
 class CdnOrigin:
     """How CloudFront reaches a component given as a site route (an API's host and base path)."""
 

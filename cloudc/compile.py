@@ -33,6 +33,8 @@ class Build:
     ir: IR | None = None
     root: dict[str, Any] = field(default_factory=dict)
     nested: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Templates deployed on their own before the root (`registry`: the ECR repositories).
+    separate: dict[str, dict[str, Any]] = field(default_factory=dict)
     assets: Assets = field(default_factory=Assets)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     # Past 2,500 resources: roots 2, 3, ... (`root` is root 1), and what each root needs first.
@@ -64,6 +66,9 @@ class Build:
             path = f"stacks/{name}.{ext}"
             texts[path] = serialise(doc, fmt)
             counts[path] = len(doc["Resources"])
+        for name, doc in self.separate.items():
+            texts[f"{name}.{ext}"] = serialise(doc, fmt)
+            counts[f"{name}.{ext}"] = len(doc["Resources"])
         out = {p: t.encode() for p, t in texts.items()}
         for name, data in self.assets.files.items():
             out[f"assets/{name}"] = data
@@ -163,7 +168,9 @@ def compile_config(path: Path, env: str, sets: list[str] | None = None,
     run_checks(CheckContext(res, config, ir), diags, "ir")
     if diags.has_errors:
         return build
-    build.root, build.nested = Emitter(ir, ctx).run()
+    emitter = Emitter(ir, ctx)
+    build.root, build.nested = emitter.run()
+    build.separate = emitter.separate
     if any(r != 1 for r in ir.roots.values()) and not diags.has_errors:
         _split_roots(build, ctx)
     return build

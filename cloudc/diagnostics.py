@@ -71,6 +71,8 @@ CODES: dict[str, Code] = {
              "cloud.lock.json: an owner outgrew its stack, or --rebalance; deploy refactors"),
         Code("E4001", "a single owner exceeds a CloudFormation template limit"),
         Code("E4002", "nested stacks depend on each other in a cycle"),
+        Code("E3200", "an image to build and no container tool"),
+        Code("E3201", "a value of a separately deployed stack used by value"),
         Code("W1001", "a secure default was turned off"),
         Code("W1002", "resource with a running cost"),
         Code("W1003", "deprecated or discouraged setting"),

@@ -23,6 +23,7 @@ from cloudc.capabilities import (
     Mountable,
     PublishTarget,
     QueueFacts,
+    RunTask,
     SecretReference,
     Sender,
     TopicFacts,
@@ -160,6 +161,10 @@ def collect_targets(value: Any) -> list[Ref | GetAtt]:
 # What a deploy-time value counts for in a template size estimate (the emitter writes an
 # intrinsic or a parameter reference of about this size).
 PLACEHOLDER = "x" * 64
+# Groups emitted as templates of their own, deployed before the root stack rather than nested
+# in it: `registry` holds the ECR repositories, which must exist before deploy pushes images
+# that the root's task definitions name. Nothing may reference them except by name (`derived`).
+SEPARATE_GROUPS = frozenset({"registry"})
 
 
 Scan = Callable[[Any], "tuple[list[Ref | GetAtt], str]"]
@@ -276,6 +281,7 @@ class Component:
     topic: TopicFacts | None = None
     queue: QueueFacts | None = None
     load_balancer: LoadBalancer | None = None
+    run_task: RunTask | None = None
     cdn_origin: CdnOrigin | None = None
     vpc: Vpc | None = None
     mountable: Mountable | None = None

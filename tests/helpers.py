@@ -37,9 +37,9 @@ def build(tmp_path: Path, body: str, env: str = "production", *, region: str = "
 
 
 def all_resources(build: Build) -> dict[str, Any]:
-    """Return every nested stack's resources in one map, by logical ID."""
+    """Return every nested (and separate, `registry`) stack's resources in one map."""
     out: dict[str, Any] = {}
-    for doc in build.nested.values():
+    for doc in [*build.nested.values(), *build.separate.values()]:
         out.update(doc["Resources"])
     return out
 

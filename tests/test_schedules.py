@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from a2_helpers import build, codes, no_wildcards
@@ -125,3 +126,88 @@ schedules:
     target = res["SchedulesHourlySchedule"]["Properties"]["Target"]
     assert target["Input"] == '{"source":"schedule"}'
     no_wildcards(b)
+
+
+# --- container commands: `target: services.NAME` ------------------------------------------
+
+SERVICES = """\
+network: { vpc: { zones: 2, nat: NAT } }
+services:
+  app: { image: "public.ecr.aws/nginx/nginx:1.27", port: 8000 }
+  worker: { image: "public.ecr.aws/nginx/nginx:1.27", load_balancer: false, spot: true }
+schedules:
+  laravel: { rate: 1 minute, target: services.app, command: php artisan schedule:run }
+  report: { cron: "0 3 * * ? *", target: services.worker, command: [php, artisan, report] }
+"""
+
+
+def _container_schedules(tmp_path: Path, nat: str = "single") -> dict[str, Any]:
+    from helpers import all_resources
+    from helpers import build as build_any
+
+    b = build_any(tmp_path, SERVICES.replace("NAT", nat), files={})
+    assert not [d.text() for d in b.diagnostics.errors]
+    no_wildcards(b)
+    return all_resources(b)
+
+
+def test_service_target_runs_a_fargate_task_with_the_command(tmp_path: Path) -> None:
+    res = _container_schedules(tmp_path)
+    target = res["SchedulesLaravelSchedule"]["Properties"]["Target"]
+    assert target["Arn"] == {"Fn::Sub": "arn:${AWS::Partition}:ecs:${AWS::Region}:"
+                                        "${AWS::AccountId}:cluster/demo-production-cluster"}
+    ecs = target["EcsParameters"]
+    assert ecs["LaunchType"] == "FARGATE" and ecs["TaskCount"] == 1
+    net = ecs["NetworkConfiguration"]["AwsvpcConfiguration"]
+    assert net["AssignPublicIp"] == "DISABLED"  # private subnets behind the NAT
+    assert net["Subnets"] == [{"Ref": "NetworkPrivateSubnet1"}, {"Ref": "NetworkPrivateSubnet2"}]
+    assert net["SecurityGroups"] == [{"Ref": "ServicesAppSecurityGroupGroupId"}]
+    assert ecs["TaskDefinitionArn"] == {"Ref": "ServicesAppTaskDefinition"}
+    assert json.loads(target["Input"]) == {"containerOverrides": [
+        {"name": "app", "command": ["sh", "-c", "php artisan schedule:run"]}]}
+    report = res["SchedulesReportSchedule"]["Properties"]["Target"]
+    assert "LaunchType" not in report["EcsParameters"]
+    assert report["EcsParameters"]["CapacityProviderStrategy"] == [
+        {"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]
+    assert json.loads(report["Input"])["containerOverrides"][0]["command"] == \
+        ["php", "artisan", "report"]
+
+
+def test_service_target_role_runs_that_task_and_passes_only_its_roles(tmp_path: Path) -> None:
+    res = _container_schedules(tmp_path)
+    role = res["SchedulesLaravelRole"]["Properties"]
+    (policy,) = role["Policies"]
+    run, pass_role, tag = policy["PolicyDocument"]["Statement"]
+    assert run["Action"] == ["ecs:RunTask"]
+    assert run["Resource"] == [{"Fn::Sub": "arn:${AWS::Partition}:ecs:${AWS::Region}:"
+                                "${AWS::AccountId}:task-definition/demo-production-app:*"}]
+    assert "ecs:cluster" in run["Condition"]["ArnEquals"]
+    assert pass_role["Action"] == ["iam:PassRole"]
+    assert pass_role["Resource"] == [{"Ref": "ServicesAppExecutionRoleArn"},
+                                     {"Ref": "ServicesAppTaskRoleArn"}]
+    assert pass_role["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
+    assert tag["Action"] == ["ecs:TagResource"]
+    assert tag["Condition"] == {"StringEquals": {"ecs:CreateAction": "RunTask"}}
+
+
+def test_service_target_without_nat_gets_a_public_ip(tmp_path: Path) -> None:
+    res = _container_schedules(tmp_path, nat="none")
+    net = res["SchedulesLaravelSchedule"]["Properties"]["Target"]["EcsParameters"][
+        "NetworkConfiguration"]["AwsvpcConfiguration"]
+    assert net["AssignPublicIp"] == "ENABLED"  # else the task cannot pull its image
+    assert net["Subnets"] == [{"Ref": "NetworkPublicSubnet1"}, {"Ref": "NetworkPublicSubnet2"}]
+
+
+def test_command_needs_a_service_and_a_service_takes_no_input(tmp_path: Path) -> None:
+    b = build(tmp_path, BASE + """\
+network: { vpc: { zones: 2, nat: none } }
+services:
+  app: { image: "public.ecr.aws/nginx/nginx:1.27" }
+schedules:
+  a: { rate: 1 hour, target: functions.report, command: [echo, hi] }
+  b: { rate: 1 hour, target: services.app, input: { kind: x } }
+""")
+    errors = [d.text() for d in b.diagnostics.errors]
+    assert any("E3202" in e and "schedules.a.command" in e and ":16:57:" in e for e in errors), errors
+    assert any("E3202" in e and "schedules.b.input" in e and ":17:" in e for e in errors), errors

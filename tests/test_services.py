@@ -60,7 +60,11 @@ services:
     assert repo["ImageTagMutability"] == "IMMUTABLE"
     assert repo["ImageScanningConfiguration"] == {"ScanOnPush": True}
     image = task["ContainerDefinitions"][0]["Image"]["Fn::Sub"]
-    assert image.endswith(":src-" + context_hash(tmp_path / "api"))
+    assert image.endswith(":src-" + context_hash(
+        tmp_path / "api", tmp_path, dockerfile=tmp_path / "api" / "Dockerfile",
+        platform="linux/amd64"))
+    assert "ServicesApiRepository" in b.separate["registry"]["Resources"]
+    assert "StackRegistry" not in b.root["Resources"]
     assert res["ServicesCluster"]["Type"] == "AWS::ECS::Cluster"
     for lid in ("ServicesApiExecutionRole", "ServicesApiTaskRole"):
         assert not _wildcards(res[lid]["Properties"].get("Policies", []))
@@ -157,17 +161,43 @@ def test_is_dockerfile() -> None:
 
 
 def test_context_hash_honours_dockerignore(tmp_path: Path) -> None:
-    """Files the Docker build would not see (and build output) do not change the image tag."""
+    """Files the Docker build would not see (and cloudc's own output) do not change the tag."""
     from cloudc.lower._containers import context_hash
 
     (tmp_path / "Dockerfile").write_text("FROM node:22\n")
-    (tmp_path / ".dockerignore").write_text("# comment\nlogs\n*.tmp\n")
+    (tmp_path / ".dockerignore").write_text("# comment\nlogs\n*.tmp\n!keep.tmp\n")
     first = context_hash(tmp_path)
     (tmp_path / "logs").mkdir()
     (tmp_path / "logs" / "a.txt").write_text("x")
     (tmp_path / "scratch.tmp").write_text("x")
-    (tmp_path / "build").mkdir()
+    (tmp_path / "build").mkdir()  # cloudc build's output folder beside cloud.yaml
     (tmp_path / "build" / "t.json").write_text("{}")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD").write_text("ref")
     assert context_hash(tmp_path) == first
-    (tmp_path / "app.js").write_text("x")
-    assert context_hash(tmp_path) != first
+    (tmp_path / "keep.tmp").write_text("x")  # `!keep.tmp` sends it again
+    second = context_hash(tmp_path)
+    assert second != first
+    (tmp_path / "dist").mkdir()  # what docker sends (a prebuilt dist/ COPY'd in) counts
+    (tmp_path / "dist" / "app.js").write_text("x")
+    assert context_hash(tmp_path) != second
+
+
+def test_context_hash_counts_dockerfile_and_platform(tmp_path: Path) -> None:
+    """An ignored Dockerfile still builds the image, and an arm64 image is another image."""
+    from cloudc.lower._containers import context_hash
+
+    (tmp_path / "api").mkdir()
+    dockerfile = tmp_path / "api" / "Dockerfile"
+    dockerfile.write_text("FROM node:22\n")
+    (tmp_path / "api" / ".dockerignore").write_text("Dockerfile\n**/*.md\n")
+    amd = context_hash(tmp_path / "api", tmp_path, dockerfile=dockerfile, platform="linux/amd64")
+    arm = context_hash(tmp_path / "api", tmp_path, dockerfile=dockerfile, platform="linux/arm64")
+    assert amd != arm
+    (tmp_path / "api" / "docs").mkdir()
+    (tmp_path / "api" / "docs" / "x.md").write_text("ignored at any depth")
+    assert context_hash(tmp_path / "api", tmp_path, dockerfile=dockerfile,
+                        platform="linux/amd64") == amd
+    dockerfile.write_text("FROM node:24\n")
+    assert context_hash(tmp_path / "api", tmp_path, dockerfile=dockerfile,
+                        platform="linux/amd64") != amd

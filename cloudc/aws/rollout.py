@@ -18,6 +18,7 @@ from cloudc.aws import history
 from cloudc.aws.diff import Plan, Side
 from cloudc.aws.diff import diff as compare
 from cloudc.aws.fetch import describe, fetch
+from cloudc.aws.images import Images
 from cloudc.aws.refactor import refactor_first
 from cloudc.aws.session import Aws, api_errors
 from cloudc.aws.sites import sync_sites
@@ -37,6 +38,7 @@ class Outcome(enum.Enum):
     DONE = "done"                # deployed, or nothing to do
     NOT_CONFIRMED = "declined"   # the user (or no terminal) said no
     FAILED = "failed"            # a failed deployment, or a stack in a state we cannot touch
+    UNBUILDABLE = "unbuildable"  # an image to build and no container tool: nothing changed
     STOPPED = "stopped"          # Ctrl-C while watching; CloudFormation carries on
 
 
@@ -89,14 +91,23 @@ def deploy_stack(aws: Aws, path: Path, build: Build, name: str, out: Reporter, *
     if refused:
         out.say(refused, fg="red")
         return Outcome.FAILED
+    # Container images (cloudc/aws/images.py): only reads here, so a missing container tool
+    # stops the deploy before anything changes; pushes happen once the change set is agreed.
+    images = Images.prepare(aws, build, name, stack_tags(build), path)
+    problems = images.problems(build, path)
+    if problems:
+        out.findings(problems)
+        out.say("not deployed: nothing was changed", fg="red")
+        return Outcome.UNBUILDABLE
     if status == "ROLLBACK_COMPLETE":
         outcome = _recreate(aws, name, stack, out)
         if outcome is not None:
             return outcome
     deployed = fetch(aws, name)
     plan = compare(deployed.side, local)
+    plan.resources += images.changes
     create = not deployed.exists or deployed.status == "ROLLBACK_COMPLETE"
-    if plan.identical and not create:
+    if plan.identical and not create and not images.missing:
         return _up_to_date(aws, path, build, name, plan, out)
     bucket = d.ensure_bucket(aws, out.say)
     if not create:  # resources that change nested stack move by a refactor first (lock.py)
@@ -117,6 +128,8 @@ def deploy_stack(aws: Aws, path: Path, build: Build, name: str, out: Reporter, *
     cs = d.create_change_set(aws, name, pkg, create=create, tags=stack_tags(build))
     cs.created_stack = create and status in (None, "ROLLBACK_COMPLETE")
     if cs.empty:
+        images.publish(aws, out.say)
+        images.finish(aws, out.say)
         return _up_to_date(aws, path, build, name, plan, out)
     try:  # until it is executed, the change set is ours to delete (Ctrl-C, "no", a failure)
         d.merge_change_set(plan, cs, local)
@@ -136,12 +149,18 @@ def deploy_stack(aws: Aws, path: Path, build: Build, name: str, out: Reporter, *
             out.say(f"change set {cs.id} could not be deleted: delete it with `aws "
                     f"cloudformation delete-change-set --change-set-name {cs.id}`", fg="yellow")
         raise
+    try:  # the repositories, then the images the new task definitions name
+        images.publish(aws, out.say)
+    except BaseException:
+        d.discard(aws, cs)
+        raise
     with api_errors(f"execute the change set on {name}"):
         aws.client("cloudformation").execute_change_set(ChangeSetName=cs.id,
                                                         StackName=cs.stack_id)
     out.say(f"deploying {name} ...")
     outcome = follow(aws, path, build, name, watcher, out)
     if outcome is Outcome.DONE:  # what `cloudc rollback` and `cloudc status` read
+        images.finish(aws, out.say)
         history.record(aws, bucket, pkg, build, name, stack_tags(build), out.say)
     return outcome
 

@@ -85,6 +85,7 @@ def diff(opts: Options, file: str | None, env: str | None, only: str | None,
     from cloudc.aws.diff import Side
     from cloudc.aws.diff import diff as compare
     from cloudc.aws.fetch import fetch
+    from cloudc.aws.images import deployed_registry_changes
     from cloudc.aws.refactor import mark_carried, plan_refactor
     from cloudc.aws.render import render_json, render_text
     from cloudc.aws.rollout import stack_name, stack_tags
@@ -97,7 +98,10 @@ def diff(opts: Options, file: str | None, env: str | None, only: str | None,
     for root in roots:  # an app past 2,500 resources has several roots: each is compared
         name, one = root.name, part(build, root)
         try:
-            deployed = fetch(_aws(opts, build), name)
+            aws = _aws(opts, build)
+            deployed = fetch(aws, name)
+            # the ECR repositories' stack, beside the first root
+            registry = deployed_registry_changes(aws, build, name) if not plans else []
         except AwsError as exc:
             _fail(opts, exc)
             return
@@ -112,8 +116,9 @@ def diff(opts: Options, file: str | None, env: str | None, only: str | None,
         plan = compare(deployed.side, local)
         # Moves a stack refactor will carry are moves, not replacements (cloudc/aws/refactor.py).
         mark_carried(plan, plan_refactor(deployed.side, local, set(deployed.nested_ids)))
+        plan.resources += registry
         if only:
-            known = {"root", *local.labels.values(),
+            known = {"root", *local.labels.values(), *build.separate,
                      *(deployed.side.label(k) for k in deployed.side.nested)}
             if only not in known:
                 if len(roots) > 1 and (root is not roots[-1] or plans):
@@ -219,4 +224,7 @@ def _follow(opts: Options, aws: Any, path: Path, build: Build, name: str,
 
 
 # Exit codes of each deploy outcome (cloudc.aws.rollout.Outcome values).
-_EXIT = {"done": EXIT_OK, "declined": EXIT_INPUT, "failed": EXIT_AWS, "stopped": 130}
+# "unbuildable": an image to build and no container tool; the config (or the machine) must
+# change, like an error in FILE, so 1.
+_EXIT = {"done": EXIT_OK, "declined": EXIT_INPUT, "failed": EXIT_AWS, "stopped": 130,
+         "unbuildable": EXIT_INPUT}

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 def _summary(build: Build) -> str:
     n = sum(len(t["Resources"]) for t in build.nested.values())
     roots = f" under {1 + len(build.more_roots)} root stacks" if build.more_roots else ""
-    return f"{n} resources in {len(build.nested)} nested stacks{roots}"
+    extra = "".join(f", {len(t['Resources'])} in {name}.json (deployed first)"
+                    for name, t in sorted(build.separate.items()))
+    return f"{n} resources in {len(build.nested)} nested stacks{roots}{extra}"
 
 
 @cli.command()

@@ -10,7 +10,20 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.diagnostics import Diagnostics
-from cloudc.ir import IR, Base64, Expr, GetAtt, GetAZs, Join, Pseudo, Ref, Select, Sub, pascal
+from cloudc.ir import (
+    IR,
+    SEPARATE_GROUPS,
+    Base64,
+    Expr,
+    GetAtt,
+    GetAZs,
+    Join,
+    Pseudo,
+    Ref,
+    Select,
+    Sub,
+    pascal,
+)
 from cloudc.passes.dependencies import find_cycle
 
 VERSION = "2010-09-09"
@@ -49,6 +62,8 @@ class Emitter:
         self.ir = ir
         self.ctx = ctx
         self.templates: dict[str, Template] = {n: Template(n) for n in ir.stack_order}
+        # Templates deployed on their own before the root (SEPARATE_GROUPS), by group name.
+        self.separate: dict[str, dict[str, Any]] = {}
 
     def run(self) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         """Return the root template and each nested template, by stack name."""
@@ -61,6 +76,8 @@ class Emitter:
                 other = ir.groups.get(d)
                 if other == t.name:
                     deps.append(d)
+                elif other in SEPARATE_GROUPS or t.name in SEPARATE_GROUPS:
+                    continue  # a separate stack is deployed before the root: no DependsOn
                 elif other is not None:
                     t.depends.add(other)
                     t.why.setdefault(other, lid)
@@ -90,7 +107,10 @@ class Emitter:
                 out["Description"] = description
             root_outputs[pascal(name)] = out
         self._check_stack_cycle()
-        nested = {n: self._template(t) for n, t in self.templates.items()}
+        nested = {n: self._template(t) for n, t in self.templates.items()
+                  if n not in SEPARATE_GROUPS}
+        self.separate = {n: self._template(t) for n, t in self.templates.items()
+                         if n in SEPARATE_GROUPS}
         return self._root(root_outputs, root_t), nested
 
     # --- values ---------------------------------------------------------------------------
@@ -144,6 +164,15 @@ class Emitter:
             raise KeyError(f"{where} references unknown resource {target}")
         if home == t.name:
             return {"Ref": target} if isinstance(e, Ref) else {"Fn::GetAtt": [target, e.attr]}
+        if home in SEPARATE_GROUPS or t.name in SEPARATE_GROUPS:
+            # A separate stack shares no parameters with the root: only names cross.
+            if e.derived is None:
+                self.ctx.diags.add("E3201", f"{where} needs a value of {target} in the "
+                                   f"`{home}` stack, which is deployed on its own and can "
+                                   "pass values only by name",
+                                   hint="refer to it by name, or report a cloudc bug")
+                return {"Ref": target}
+            return self._expr(e.derived, t, where)
         if e.derived is not None:  # the value is known by name: no parameter needed
             if t.name:
                 t.depends.add(home)
@@ -180,6 +209,8 @@ class Emitter:
         project = self.ctx.config.project
         resources: dict[str, Any] = {}
         for name, t in self.templates.items():
+            if name in SEPARATE_GROUPS:
+                continue
             body: dict[str, Any] = {"Type": "AWS::CloudFormation::Stack"}
             deps = {stack_id(d) for d in t.depends | set(t.parameters.values()) if d != name}
             explicit = sorted(stack_id(d) for d in t.depends if d != name)
@@ -205,7 +236,7 @@ class Emitter:
 
     def _check_stack_cycle(self) -> None:
         edges = {n: sorted(t.depends | set(t.parameters.values()))
-                 for n, t in self.templates.items()}
+                 for n, t in self.templates.items() if n not in SEPARATE_GROUPS}
         for n in edges:
             edges[n] = [d for d in edges[n] if d != n]
         cycle = find_cycle(edges)

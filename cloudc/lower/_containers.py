@@ -7,9 +7,9 @@ exactly those; EFS mounts are task volumes with TLS and IAM authorisation.
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
+import posixpath
 import re
 from pathlib import Path as FsPath
 from typing import Any
@@ -20,45 +20,111 @@ from cloudc.paths import MAX_CONTEXT_BYTES, PathProblem, is_dockerfile, scan
 from cloudc.schema.sections.services import Service
 from cloudc.source import Path
 
+REGISTRY = "registry"  # the separate stack of ECR repositories (cloudc.ir.SEPARATE_GROUPS)
 _SECRET = re.compile(r"^\$\{\s*secret:([A-Za-z0-9_/+=.@-]+?)(?:\.([A-Za-z0-9_-]+))?\s*\}$")
 _SECRET_REF = re.compile(r"^secrets\.([a-z0-9][a-z0-9_-]*)(?:\.([A-Za-z0-9_-]+))?$")
 _SSM = re.compile(r"^\$\{\s*ssm:(/[^}\s]+)\s*\}$")
 _PRIVATE_ECR = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^:@]+)")
-_SKIP = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "build", "dist"}
+MAX_CONTEXT_FILES = 1_000_000  # hashed, not zipped: a context may hold a big node_modules
+_SKIP = {".git", ".hg", ".svn"}  # VCS metadata: a commit alone must not change an image
 
 
-def context_hash(folder: FsPath, root: FsPath | None = None) -> str:
-    """Return a stable hash of a build context: every file's relative path and content.
+def context_hash(folder: FsPath, root: FsPath | None = None, *,
+                 dockerfile: FsPath | None = None, platform: str = "") -> str:
+    """Return a stable hash of what `docker build` would use: the context, Dockerfile, platform.
 
-    Files that `.dockerignore` leaves out of the context (simple patterns; `!` exceptions are
-    not supported) are left out of the hash too, as are VCS folders and build output.
-    Files are listed by `cloudc.paths.scan`: links must stay inside `root` (the config's
-    folder), special files are refused (PathProblem).
+    The context is every file of `folder` that `.dockerignore` (or `<Dockerfile>.dockerignore`
+    beside the Dockerfile, which BuildKit prefers) does not leave out, with Docker's rules: the
+    last matching pattern wins, `!` re-includes, `**` spans folders, and a pattern that matches a
+    folder matches everything in it. The Dockerfile always counts (Docker reads it even when it
+    is ignored), and so does the target platform (an arm64 image is another image). Only VCS
+    folders and the config folder's `build/` (cloudc's own output, which holds the tag) are
+    skipped. Files are listed by `cloudc.paths.scan`: links must stay inside `root` (the
+    config's folder), special files are refused (PathProblem).
     """
-    digest = hashlib.sha256()
-    ignore = _dockerignore(folder)
-    entries = scan(folder, root or folder, "build context", limit=MAX_CONTEXT_BYTES,
-                   skip=frozenset(_SKIP))
+    digest = hashlib.sha256(f"platform={platform}\0".encode())
+    base = root or folder
+    ignore = _dockerignore(folder, dockerfile)
+    output = (base / "build").resolve()
+    try:
+        entries = scan(folder, base, "build context", limit=MAX_CONTEXT_BYTES,
+                       max_files=MAX_CONTEXT_FILES, skip=frozenset(_SKIP))
+    except PathProblem as exc:
+        if exc.code == "E1013":  # too big: Docker would send all of it, too
+            exc.hint = ("leave out what the image does not need (node_modules, .venv, "
+                        "test data) in a .dockerignore beside the Dockerfile")
+        raise
     for entry in sorted(entries, key=lambda e: e.rel.split("/")):  # path order, as always
-        if _ignored(entry.rel, ignore):
+        if _ignored(entry.rel, ignore) or entry.path.resolve().is_relative_to(output):
             continue
         digest.update(entry.rel.encode() + b"\0")
         digest.update(hashlib.sha256(entry.path.read_bytes()).digest())
+    if dockerfile is not None:
+        digest.update(b"dockerfile\0" + hashlib.sha256(dockerfile.read_bytes()).digest())
     return digest.hexdigest()[:16]
 
 
-def _dockerignore(folder: FsPath) -> list[str]:
+Rules = list[tuple[bool, "re.Pattern[str]"]]
+
+
+def _dockerignore(folder: FsPath, dockerfile: FsPath | None = None) -> Rules:
+    """Return the ignore rules as (re-include?, pattern), in file order."""
     path = folder / ".dockerignore"
+    own = dockerfile.parent / f"{dockerfile.name}.dockerignore" if dockerfile else None
+    if own is not None and own.is_file():
+        path = own
     if not path.is_file():
         return []
-    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
-    return [line.strip("/") for line in lines if line and not line.startswith(("#", "!"))]
+    rules = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        negate = line.startswith("!")
+        text = line[1:].strip() if negate else line
+        text = posixpath.normpath(text.strip("/")) if text.strip("/") else ""
+        if text and text != ".":
+            rules.append((negate, re.compile(_glob(text))))
+    return rules
 
 
-def _ignored(rel: str, patterns: list[str]) -> bool:
+def _glob(pattern: str) -> str:
+    """Translate a .dockerignore pattern (Go filepath.Match with `**`) to a regular expression.
+
+    >>> [bool(re.fullmatch(_glob(p), "a/b/c.log")) for p in ("**/*.log", "*.log", "a/?/*")]
+    [True, False, True]
+    """
+    out, i = "", 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif c == "*":
+            out, i = out + "[^/]*", i + 1
+        elif c == "?":
+            out, i = out + "[^/]", i + 1
+        elif c == "[" and "]" in pattern[i + 1:]:
+            end = pattern.index("]", i + 1)
+            body = pattern[i + 1:end]
+            out, i = out + "[" + body.replace("\\", "\\\\") + "]", end + 1
+        elif c == "\\" and i + 1 < len(pattern):
+            out, i = out + re.escape(pattern[i + 1]), i + 2
+        else:
+            out, i = out + re.escape(c), i + 1
+    return out
+
+
+def _ignored(rel: str, rules: Rules) -> bool:
+    """Say whether Docker leaves `rel` out: the last rule matching it or a parent folder wins."""
     parts = rel.split("/")
     prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-    return any(fnmatch.fnmatch(p, pat) for pat in patterns for p in prefixes)
+    out = False
+    for negate, rx in rules:
+        if any(rx.fullmatch(p) for p in prefixes):
+            out = not negate
+    return out
 
 
 def image(comp: Component, spec: Service, ctx: Context) -> tuple[Any, dict[str, Any]]:
@@ -78,7 +144,8 @@ def image(comp: Component, spec: Service, ctx: Context) -> tuple[Any, dict[str, 
         tag = "missing"
     else:
         try:
-            tag = spec.tag or f"src-{context_hash(found.parent, ctx.res.config_dir)}"
+            tag = spec.tag or "src-" + context_hash(
+                found.parent, ctx.res.config_dir, dockerfile=found, platform=_platform(spec))
         except (OSError, PathProblem) as exc:
             ctx.diags.add(getattr(exc, "code", "E1007"), f"cannot read the build context of "
                           f"`{image}`: {getattr(exc, 'message', exc)}", origin=ctx.origin(path),
@@ -110,16 +177,24 @@ def image(comp: Component, spec: Service, ctx: Context) -> tuple[Any, dict[str, 
         rel_context = context_dir.as_posix()
     metadata = {"repository": repo_name, "tag": tag, "dockerfile": image,
                 "context": rel_context,
-                "platform": "linux/arm64" if spec.architecture == "arm64" else "linux/amd64"}
+                "platform": _platform(spec)}
+    # The repository lives in the `registry` stack, which deploy updates before it pushes
+    # and before the root stack whose task definitions name the image (docs/design.md).
     repo = ctx.add(comp, "Repository", "AWS::ECR::Repository", repo_props, path=path,
-                   stateful=True)
-    repo.metadata["cloudc:image"] = metadata
+                   stateful=True, group=REGISTRY)
+    # No tag here: the registry stack changes only when repositories do. What deploy builds
+    # is in the task definition's `cloudc:image` metadata (its image changes with the tag).
     uri = Sub(f"${{AWS::AccountId}}.dkr.ecr.${{AWS::Region}}.${{AWS::URLSuffix}}/"
               f"{repo_name}:{tag}")
     comp.attrs["repository_uri"] = Sub(
         f"${{AWS::AccountId}}.dkr.ecr.${{AWS::Region}}.${{AWS::URLSuffix}}/{repo_name}")
     comp.attrs["image"] = uri
     return uri, {"repository": arn("ecr", f"repository/{repo_name}"), "metadata": metadata}
+
+
+def _platform(spec: Service) -> str:
+    """Return the `--platform` a service's image is built for."""
+    return "linux/arm64" if spec.architecture == "arm64" else "linux/amd64"
 
 
 # --- secrets -----------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Lower `schedules` entries to EventBridge Scheduler schedules, each with its own role.
 
 The role trusts only `scheduler.amazonaws.com` calling from this account, and may do exactly one
-thing: invoke the target function, send to the target queue, publish to the target topic, or
-start an execution of the target workflow.
+thing: invoke the target function, send to the target queue, publish to the target topic,
+start an execution of the target workflow, or run one task of the target service (with its
+`command`) in the service's cluster, subnets and security group, passing the task's two roles.
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cloudc.capabilities import RunTask
 from cloudc.context import Context
 from cloudc.diagnostics import did_you_mean
 from cloudc.ir import Component, GetAtt, Pseudo, Ref, Sub, arn, statement
 from cloudc.schema.sections.schedules import Schedule
 
 SECTION = "schedules"
-AFTER = ("queues",)  # a FIFO queue target needs a message group
+# A FIFO queue target needs a message group; a service target its task definition and network.
+AFTER = ("queues", "services")
 
 
 def declare(name: str, spec: Schedule, ctx: Context) -> Component:
@@ -52,7 +55,7 @@ def lower(comp: Component, spec: Schedule, ctx: Context) -> None:
     })
     tgt: dict[str, Any] = {"Arn": target_arn, "RoleArn": GetAtt(comp.role, "Arn")}
     tgt.update(extra)
-    if spec.input is not None:
+    if spec.input is not None and "EcsParameters" not in tgt:
         text = json.dumps(spec.input, sort_keys=True, separators=(",", ":"), default=str)
         tgt["Input"] = ctx.value(text, path + ("input",), weak=True)
     ctx.add(comp, "Schedule", "AWS::Scheduler::Schedule", {
@@ -99,6 +102,8 @@ def _target(spec: Schedule, path: tuple[Any, ...],
     if target.section == "workflows" and target.primary:
         sm_arn = target.attrs["arn"]
         return sm_arn, [statement(["states:StartExecution"], [sm_arn.derived or sm_arn])], {}
+    if target.run_task is not None:
+        return _run_task(target.run_task, spec)
     if target.publish is not None:
         pub = target.publish
         extra: dict[str, Any] = {}
@@ -108,5 +113,47 @@ def _target(spec: Schedule, path: tuple[Any, ...],
         return target.attrs.get("arn", pub.arn), list(pub.statements), extra
     ctx.diags.add("E3002", f"`{spec.target}` ({target.kind}) cannot be a schedule target",
                   origin=ctx.origin(where), path=where,
-                  hint="targets are functions, queues, topics and workflows")
+                  hint="targets are functions, queues, topics, workflows and services")
     return None
+
+
+def _run_task(task: RunTask, spec: Schedule) -> tuple[Any, list[dict[str, Any]], dict[str, Any]]:
+    """Return the cluster, the role's statements and the ECS settings to run one task.
+
+    RunTask is allowed on the service's task definition family in its cluster only; PassRole
+    on exactly its execution and task roles, to ECS only; TagResource only while RunTask
+    creates the task (managed tags). https://docs.aws.amazon.com/AmazonECS/latest/developerguide/CWE_IAM_role.html
+    """
+    family = arn("ecs", f"task-definition/{task.task_family}:*")
+    statements = [
+        statement(["ecs:RunTask"], [family],
+                  Condition={"ArnEquals": {"ecs:cluster": task.cluster}}),
+        statement(["iam:PassRole"], list(task.pass_roles),
+                  Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}),
+        statement(["ecs:TagResource"], [arn("ecs", "task/*")],
+                  Condition={"StringEquals": {"ecs:CreateAction": "RunTask"}}),
+    ]
+    ecs: dict[str, Any] = {
+        "TaskDefinitionArn": task.task_definition,
+        "TaskCount": 1,
+        "PlatformVersion": "LATEST",
+        "NetworkConfiguration": {"AwsvpcConfiguration": {
+            "Subnets": list(task.subnets),
+            "SecurityGroups": list(task.security_groups),
+            "AssignPublicIp": "ENABLED" if task.public_ip else "DISABLED",
+        }},
+        "EnableECSManagedTags": True,
+        "PropagateTags": "TASK_DEFINITION",
+    }
+    if task.spot:
+        ecs["CapacityProviderStrategy"] = [{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]
+    else:
+        ecs["LaunchType"] = "FARGATE"
+    extra: dict[str, Any] = {"EcsParameters": ecs}
+    if spec.command:
+        command = ["sh", "-c", spec.command] if isinstance(spec.command, str) \
+            else list(spec.command)
+        # Scheduler passes a templated ECS target's Input to RunTask as its `overrides`.
+        extra["Input"] = json.dumps({"containerOverrides": [
+            {"name": task.container, "command": command}]}, separators=(",", ":"))
+    return task.cluster, statements, extra

@@ -9,8 +9,9 @@ circuit breaker with rollback) and target-tracking auto scaling.
 
 The image tag of a Dockerfile image is a hash of its build context (the Dockerfile's folder):
 the same code always gives the same tag, a change gives a new tag and a new task definition,
-and tags never need to be overwritten. `cloudc deploy` builds and pushes `REPOSITORY:TAG`
-(recorded in the repository's `cloudc:image` metadata) before it updates the stack.
+and tags never need to be overwritten. The repository is in the separate `registry` stack;
+`cloudc deploy` creates it, then builds and pushes `REPOSITORY:TAG` (recorded in the task
+definition's `cloudc:image` metadata) before the stack rolls the service (docs/design.md).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cloudc.capabilities import Default, Metric, Widget
+from cloudc.capabilities import Default, Metric, RunTask, Widget
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Join, Pseudo, Ref, Sub, arn, statement
 from cloudc.lower import _containers as containers
@@ -273,6 +274,16 @@ def lower(comp: Component, spec: Service, ctx: Context) -> None:
         # With auto scaling, Application Auto Scaling owns the count (it raises a new service
         # to `min`); a DesiredCount here would reset it on every stack update.
         svc_props["DesiredCount"] = desired
+    subnets = vpc_of(net).subnets("public" if public_subnets else "private")
+    # Schedules run one-off tasks of this service (`schedules.X.target: services.NAME`).
+    comp.run_task = RunTask(
+        task_definition=Ref(task.logical_id), task_family=physical,
+        cluster=GetAtt(cluster, "Arn", derived=arn("ecs", f"cluster/{_cluster_name(ctx)}")),
+        container=comp.name, subnets=subnets,
+        security_groups=[GetAtt(ctx.logical(comp, "SecurityGroup"), "GroupId")],
+        public_ip=public_subnets, spot=bool(spec.spot),
+        pass_roles=[GetAtt(ctx.logical(comp, "ExecutionRole"), "Arn"),
+                    GetAtt(comp.role, "Arn")])
     if spec.spot:
         svc_props["CapacityProviderStrategy"] = [{"CapacityProvider": "FARGATE_SPOT",
                                                   "Weight": 1}]

@@ -19,7 +19,11 @@ class Schedule(Tagged):
     cron: str | None = Field(None, description='Six fields, e.g. "0 3 * * ? *".')
     rate: str | None = Field(None, description='e.g. "5 minutes".')
     at: str | None = Field(None, description="One-off: yyyy-mm-ddThh:mm:ss.")
-    target: RefStr = Field(description="`functions.NAME`, `queues.NAME` or `topics.NAME`.")
+    target: RefStr = Field(description="`functions.NAME`, `queues.NAME`, `topics.NAME`, "
+                           "`workflows.NAME` or `services.NAME` (runs one task of it).")
+    command: str | list[str] | None = Field(
+        None, description="With a `services.NAME` target: the command the task runs instead of "
+        "the image's (a list, or a string run by `sh -c`), e.g. `php artisan schedule:run`.")
     input: dict[str, Any] | None = None
     timezone: str = "UTC"
     enabled: Bool = True
