@@ -30,10 +30,13 @@ class FileSystem(Tagged):
     lifecycle_ia_days: Literal[1, 7, 14, 30, 60, 90, 180, 270, 365] | None = Field(
         30, description="Move files not read for this many days to Infrequent Access (null: never)."
     )
-    throughput: Literal["elastic", "bursting"] = "elastic"
-    performance: Literal["generalPurpose", "maxIO"] = "generalPurpose"
+    throughput: Literal["elastic", "bursting"] = Field(
+        "elastic", description="elastic (pay per use) or bursting throughput mode.")
+    performance: Literal["generalPurpose", "maxIO"] = Field(
+        "generalPurpose", description="generalPurpose or maxIO performance mode.")
     backups: Bool = Field(True, description="Daily AWS Backup of the file system.")
-    access_points: dict[str, AccessPoint] = Field(default_factory=dict)
+    access_points: dict[str, AccessPoint] = Field(
+        default_factory=dict, description="Access points by name.")
     retain: Bool | None = Field(None, description="Keep on stack delete (default: production).")
 
 

@@ -20,7 +20,8 @@ class Project(Model):
         description="Short lowercase id used in physical names; derived from name when omitted.",
     )
     region: str = Field(
-        "us-east-1", pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$", description="Home AWS region."
+        "us-east-1", pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$", description="Home AWS region.",
+        json_schema_extra={"x-list": "regions"}
     )
     description: str | None = Field(None, description="Stack description.")
 

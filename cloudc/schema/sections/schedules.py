@@ -20,9 +20,9 @@ class Schedule(Tagged):
     rate: str | None = Field(None, description='e.g. "5 minutes".')
     at: str | None = Field(None, description="One-off: yyyy-mm-ddThh:mm:ss.")
     target: RefStr = Field(description="`functions.NAME`, `queues.NAME` or `topics.NAME`.")
-    input: dict[str, Any] | None = None
-    timezone: str = "UTC"
-    enabled: Bool = True
+    input: dict[str, Any] | None = Field(None, description="JSON passed to the target.")
+    timezone: str = Field("UTC", description="IANA time zone of cron expressions.")
+    enabled: Bool = Field(True, description="Run the schedule (false: created but paused).")
 
     @model_validator(mode="after")
     def _one_expression(self) -> Schedule:

@@ -28,9 +28,10 @@ class CorsRule(Model):
     """A browser CORS rule."""
 
     origins: list[str] = Field(description="Allowed origins.")
-    methods: list[Literal["GET", "PUT", "POST", "DELETE", "HEAD"]] = ["GET"]
-    headers: list[str] = ["*"]
-    max_age: NonNegInt = 3000
+    methods: list[Literal["GET", "PUT", "POST", "DELETE", "HEAD"]] = Field(
+        ["GET"], description="Allowed HTTP methods.")
+    headers: list[str] = Field(["*"], description="Allowed request headers.")
+    max_age: NonNegInt = Field(3000, description="How long browsers cache the preflight answer.")
 
 
 class Bucket(Tagged):
