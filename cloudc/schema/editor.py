@@ -35,8 +35,9 @@ UNITS = (  # (field name pattern, unit), first match wins; a field may say `x-un
     (r"(^|_)days$", "days"), (r"(^|_)hours$", "hours"), (r"(^|_)minutes$", "minutes"),
     (r"(^|_)(seconds|secs)$", "seconds"), (r"(^|_)ms$", "milliseconds"),
     (r"(^|_)mb$", "MB"), (r"(^|_)gb$", "GB"), (r"^(memory|ephemeral_storage)$", "MB"),
-    (r"(timeout|^delay|interval|ttl|window|max_age|retention_period|visibility)", "seconds"),
-    (r"(^|_)(port|app_port)$", "TCP port"), (r"(percent|_target$|^cpu_target)", "%"),
+    (r"(timeout|^delay|interval|ttl|window|max_age|retention_period|visibility|cooldown|grace)",
+     "seconds"),
+    (r"(^|_)(port|app_port)$", "TCP port"), (r"(percent|^cpu_target$|^memory_target$)", "%"),
 )
 
 
@@ -193,7 +194,7 @@ def _unit(key: str, prop: dict[str, Any]) -> str | None:
 
 
 def _types(prop: dict[str, Any]) -> set[str]:
-    types = {prop.get("type")} if isinstance(prop.get("type"), str) else set()
+    types: set[str] = {prop["type"]} if isinstance(prop.get("type"), str) else set()
     for branch in prop.get("anyOf", []):
         if isinstance(branch.get("type"), str):
             types.add(branch["type"])
@@ -322,6 +323,12 @@ def _constrained(node: dict[str, Any]) -> bool:
 
 
 def _interp_branch(branches: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the `${...}` alternative; its title keeps yaml-language-server's hover on the
+    property's markdown (it shows the bare descriptions when all branches look alike)."""
+    return {"title": "${...}", **_interp_core(branches)}
+
+
+def _interp_core(branches: list[dict[str, Any]]) -> dict[str, Any]:
     kinds = {b.get("type") for b in branches}
     if "string" in kinds or any(isinstance(v, str) for b in branches for v in b.get("enum", [])):
         return {"type": "string", "pattern": INTERP_IN_TEXT}
@@ -332,8 +339,8 @@ def _interp_branch(branches: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _is_interp(node: dict[str, Any]) -> bool:
-    return node.get("type") == "string" and node.get("pattern") in (
-        INTERP_PATTERN, INTERP_IN_TEXT, *NUMBER_TEXT.values())
+    return (node.get("type") == "string" and set(node) <= {"type", "pattern", "title"}
+            and node.get("pattern") in (INTERP_PATTERN, INTERP_IN_TEXT, *NUMBER_TEXT.values()))
 
 
 def _interpolable(node: Any, wrap: bool = True) -> Any:
@@ -428,7 +435,8 @@ def _layer(node: Any) -> Any:
             out[k] = _nullable(_layer(v))
         elif k in ("items", "anyOf", "oneOf", "allOf"):
             out[k] = _layer(v)
-        elif k == "$ref" and isinstance(v, str) and v.startswith("#/$defs/"):
+        elif k == "$ref" and isinstance(v, str) and v.startswith("#/$defs/") \
+                and v != "#/$defs/Environment":  # an environment overlay is a layer already
             out[k] = v + "Layer"
         else:
             out[k] = v
@@ -454,7 +462,8 @@ def _root_extras(root: dict[str, Any], presets: list[str], environments: list[st
         f"{extends['description']}\n\nBuilt-in presets: "
         + ", ".join(f"`{p}`" for p in presets)
         + ", or a path such as `./base.yaml`. What this file says wins; `null` deletes a key."
-        + "\n- Example:\n\n  ```yaml\n  extends: [" + (presets[0] if presets else "") + "]\n  ```")
+        + "\n- Example:\n\n  ```yaml\n  extends: [" + (presets[0] if presets else "") + "]\n  ```"
+        + f"\n\n[The config file: layers and merging]({CONFIG_DOC})")
     envs = props["environments"]
     envs.pop("additionalProperties", None)
     envs["type"] = "object"
@@ -469,4 +478,5 @@ def _root_extras(root: dict[str, Any], presets: list[str], environments: list[st
         f"{envs['description']}\n\nBuilt in: " + ", ".join(f"`{e}`" for e in environments)
         + "; any other name is `[a-z][a-z0-9-]*`, at most 32 characters. `null` deletes a key."
         + "\n- Example:\n\n  ```yaml\n  environments:\n    production: { functions: "
-          "{ api: { memory: 1024 } } }\n  ```")
+          "{ api: { memory: 1024 } } }\n  ```"
+          f"\n\n[The config file: layers and merging]({CONFIG_DOC})")
