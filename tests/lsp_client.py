@@ -30,6 +30,7 @@ class LspClient:
         self.diagnostics: dict[str, list[dict[str, Any]]] = {}
         self._versions: dict[str, int] = {}
         self.stderr: list[str] = []
+        self.settings: dict[str, Any] = {}  # what `workspace/configuration` answers, by section
         threading.Thread(target=self._read, daemon=True).start()
         threading.Thread(target=self._drain_stderr, daemon=True).start()
 
@@ -69,7 +70,8 @@ class LspClient:
         if "id" in msg and "method" in msg:  # a request from the server: answer it plainly
             result: Any = None
             if msg["method"] == "workspace/configuration":
-                result = [None for _ in msg.get("params", {}).get("items", [])]
+                result = [self.settings.get(item.get("section", ""))
+                          for item in msg.get("params", {}).get("items", [])]
             self._send({"id": msg["id"], "result": result})
             return
         with self._lock:
@@ -102,9 +104,16 @@ class LspClient:
         """Send a notification."""
         self._send({"method": method, "params": params})
 
+    def configure(self, settings: dict[str, Any]) -> None:
+        """Change the settings, as an editor does: notify, then answer the server's pull."""
+        self.settings = settings
+        self.notify("workspace/didChangeConfiguration", {"settings": settings})
+
     def initialize(self, root: Path) -> dict[str, Any]:
         """Do the initialize handshake as an editor with completion snippets would."""
-        caps = {"textDocument": {
+        caps = {"workspace": {"configuration": True,
+                              "didChangeConfiguration": {"dynamicRegistration": False}},
+                "textDocument": {
             "completion": {"completionItem": {"snippetSupport": True,
                                               "documentationFormat": ["markdown", "plaintext"]}},
             "hover": {"contentFormat": ["markdown", "plaintext"]},

@@ -42,9 +42,9 @@ def lsp() -> Iterator[LspClient]:
     client = LspClient([_node(), str(SERVER), "--stdio"], ROOT)
     try:
         client.initialize(ROOT)
-        client.notify("workspace/didChangeConfiguration", {"settings": {"yaml": {
-            "schemas": {MAIN: ["**/cloud.yaml", "**/cloud.yml"], LAYER: ["**/cloud.*.yaml"]},
-            "validate": True, "completion": True, "hover": True, "yamlVersion": "1.2"}}})
+        client.configure({"yaml": {
+            "schemas": {MAIN: ["cloud.yaml", "cloud.yml"], LAYER: ["cloud.*.yaml", "presets/*.yaml"]},
+            "validate": True, "completion": True, "hover": True, "yamlVersion": "1.2"}})
         yield client
     finally:
         client.close()
@@ -71,10 +71,13 @@ def _valid_files() -> list[Path]:
 
 
 def test_no_false_errors_on_examples_presets_and_goldens(lsp: LspClient) -> None:
-    bad = []
-    for path in _valid_files():
+    uris = {}
+    for path in _valid_files():  # open them all, then collect: the server works meanwhile
         schema = LAYER if path.parent.name == "presets" else MAIN
-        diags = _diagnose(lsp, path, _modeline(path.read_text(encoding="utf-8"), schema))
+        uris[path] = lsp.open(path, _modeline(path.read_text(encoding="utf-8"), schema), "yaml")
+    bad = []
+    for path, uri in uris.items():
+        diags = lsp.wait_diagnostics(uri)
         if diags:
             bad.append(f"{path.relative_to(ROOT)}:\n{_shown(diags)}")
     assert not bad, "\n".join(bad)
@@ -143,6 +146,16 @@ def test_errors_are_at_the_right_line(lsp: LspClient, tmp_path: Path, name: str)
     assert word in _shown(diags)
 
 
+def test_settings_associate_files_without_a_modeline(lsp: LspClient, tmp_path: Path) -> None:
+    """yaml.schemas (what `cloudc init --vscode` writes) maps cloud.yaml and cloud.<env>.yaml."""
+    base = _diagnose(lsp, tmp_path / "cloud.yaml", "project: { name: x }\nstorge: {}\n")
+    assert [d["range"]["start"]["line"] for d in base if "storge" in d["message"]] == [1]
+    overlay = tmp_path / "cloud.production.yaml"
+    assert not _diagnose(lsp, overlay, "storage:\n  tmp: null\n")  # a layer: no project, null
+    bad = _diagnose(lsp, overlay, "storage:\n  tmp: { versoning: true }\n")
+    assert any("versoning" in d["message"] for d in bad), _shown(bad)
+
+
 def _labels(lsp: LspClient, path: Path, text: str, line: int, col: int) -> list[str]:
     uri = lsp.open(path, text, "yaml")
     lsp.wait_diagnostics(uri)
@@ -204,19 +217,43 @@ def _taplo(*args: str) -> subprocess.CompletedProcess[str]:
                           timeout=120, check=False)
 
 
-def test_taplo_accepts_the_toml_starter_and_flags_a_misspelt_table(tmp_path: Path) -> None:
+def test_taplo_accepts_the_toml_starter_and_flags_a_misspelt_table(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`cloudc init --format toml` writes `#:schema`, which Taplo follows."""
     from click.testing import CliRunner
 
     from cloudc.cli import cli
 
-    with CliRunner().isolated_filesystem(temp_dir=tmp_path) as folder:
-        assert CliRunner().invoke(cli, ["init", "--format", "toml", "--name", "demo"]).exit_code == 0
-        here = Path(folder)
-        ok = _taplo("lint", str(here / "cloud.toml"))
-        assert ok.returncode == 0, ok.stderr
-        (here / "bad.toml").write_text("#:schema ./schemas/cloud.schema.json\n[project]\n"
-                                       "name = \"x\"\n[storge.files]\n", encoding="utf-8")
-        bad = _taplo("lint", str(here / "bad.toml"))
-        assert bad.returncode != 0
-        assert "4 │ [storge.files]" in bad.stderr + bad.stdout and "storge" in bad.stderr
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(cli, ["init", "--format", "toml", "--name", "demo"]).exit_code == 0
+    here = tmp_path
+    (here / "bad.toml").write_text("#:schema ./schemas/cloud.schema.json\n[project]\n"
+                                   "name = \"x\"\n[storge.files]\n", encoding="utf-8")
+    got = _taplo("lint", str(here / "cloud.toml"), str(here / "bad.toml"))  # one start
+    errors = [ln for ln in got.stderr.splitlines() if "invalid file" in ln]
+    assert got.returncode != 0 and len(errors) == 1 and "bad.toml" in errors[0], got.stderr
+    assert "4 │ [storge.files]" in got.stderr and "'storge' was unexpected" in got.stderr
+
+
+@pytest.mark.parametrize("preset", [None, "api-only"])
+def test_init_output_works_in_the_editor_out_of_the_box(
+        lsp: LspClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        preset: str | None) -> None:
+    """The starter's own modeline (relative) finds the schema that init wrote beside it."""
+    import json
+
+    from click.testing import CliRunner
+
+    from cloudc.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    args = ["init", "--vscode", "--name", "demo", *(["--preset", preset] if preset else [])]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    text = (tmp_path / "cloud.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=./schemas/cloud.schema.json\n")
+    assert not (diags := _diagnose(lsp, tmp_path / "cloud.yaml", text)), _shown(diags)
+    broken = text + "storge: {}\n"
+    assert any("storge" in d["message"] for d in _diagnose(lsp, tmp_path / "cloud.yaml", broken))
+    settings = json.loads((tmp_path / ".vscode" / "settings.json").read_text(encoding="utf-8"))
+    assert settings["yaml.schemas"]["./schemas/cloud.schema.json"] == ["cloud.yaml", "cloud.yml"]
+    assert (tmp_path / "schemas" / "cloud.layer.schema.json").exists()

@@ -215,8 +215,8 @@ def example_value(key: str, prop: dict[str, Any], defs: dict[str, Any], depth: i
         return b["enum"][0]
     if "const" in b:
         return b["const"]
-    if "$ref" in b and depth < 2:
-        return _skeleton(defs[b["$ref"].rsplit("/", 1)[1]], defs, depth + 1)
+    if "$ref" in b:
+        return _skeleton(defs[b["$ref"].rsplit("/", 1)[1]], defs, depth + 1) if depth < 3 else {}
     kind = b.get("type")
     if kind == "boolean":
         return True
@@ -250,7 +250,9 @@ def _snippet(key: str, prop: dict[str, Any], defs: dict[str, Any]) -> dict[str, 
         return None
     what, model = target
     body = _skeleton(model, defs, 1)
-    label = (model.get("description") or key).split(".")[0].split(":")[0][:60]
+    label = (model.get("description") or key).split(".")[0].split(":")[0]
+    if len(label) > 60:
+        label = label[:60].rsplit(" ", 1)[0] + "..."
     if what == "list":
         return {"label": f"{label} (a list item)", "body": [body]}
     if what == "map":

@@ -14,7 +14,7 @@ ORDER = 5
 class Dns(Model):
     """A hosted zone: created, or an existing one looked up."""
 
-    zone: str = Field(description="The apex domain, e.g. acme.com.")
+    zone: str = Field(description="The apex domain, e.g. acme.com.", examples=["acme.com"])
     lookup: Bool = Field(False, description="Use an existing hosted zone instead of creating one.")
     zone_id: str | None = Field(None, pattern=r"^Z[A-Z0-9]+$", description="With lookup: its id.")
 

@@ -62,8 +62,8 @@ class Service(Tagged):
 
     image: str = Field(
         description="A Dockerfile path (`./Dockerfile`, `./api/Dockerfile`): an ECR repository "
-        "is created and deploy builds and pushes the image; or an image URI used as given."
-    )
+        "is created and deploy builds and pushes the image; or an image URI used as given.",
+        examples=["./Dockerfile"])
     tag: str | None = Field(
         None, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
         description="Image tag for a Dockerfile image; default: a hash of the build "

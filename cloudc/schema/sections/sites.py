@@ -17,7 +17,8 @@ REFS = ("routes",)  # fields whose values name other entries (`section.name`)
 class Site(Tagged):
     """A static site: a private bucket behind CloudFront with origin access control."""
 
-    source: str = Field(description="Folder with the built site (uploaded by deploy).")
+    source: str = Field(description="Folder with the built site (uploaded by deploy).",
+                        examples=["./dist"])
     domain: str | None = Field(
         None, description="Custom domain, with an ACM certificate and DNS through `dns`.")
     aliases: list[str] = Field(default_factory=list, description="More names for the site.")

@@ -27,7 +27,8 @@ class Logging(Model):
 class Workflow(Tagged):
     """A state machine whose definition is an ASL file, interpolated like the config."""
 
-    definition: str = Field(description="An ASL JSON file, e.g. ./workflows/orders.asl.json.")
+    definition: str = Field(description="An ASL JSON file, e.g. ./workflows/orders.asl.json.",
+                            examples=["./workflows/orders.asl.json"])
     type: Literal["standard", "express"] = Field(
         "standard",
         description="standard (long-running, exactly-once) or express (high-rate, short).")
