@@ -128,7 +128,7 @@ BAD = {
     "misspelt key": ("project: { name: x }\nstorage:\n  files:\n    versoning: true\n", 5,
                      "versoning"),
     "bad runtime": ("project: { name: x }\nfunctions:\n  api:\n    code: ./api\n"
-                    "    runtime: nodejs99\n", 6, ""),
+                    "    runtime: nodejs99\n", 6, "nodejs22.x"),
     "text in a number": ("project: { name: x }\nfunctions:\n  api:\n    memory: lots\n", 5, ""),
     "yes is not a boolean": ("project: { name: x }\nqueues:\n  jobs:\n    fifo: yes\n", 5, ""),
     "null without extends": ("project: { name: x }\nstorage:\n  tmp: null\n", 4, ""),

@@ -174,3 +174,35 @@ def test_suggestions_come_from_the_generated_lists() -> None:
 def test_runtimes_are_real_lambda_runtimes() -> None:
     """cloudc's runtimes (the ones Lambda still creates) are all in Lambda's own list."""
     assert set(typing.get_args(Runtime)) <= set(lists()["lambda_runtimes"])
+
+
+def _scalar_kinds(prop: dict[str, Any]) -> set[str]:
+    branches = prop.get("anyOf", [prop])
+    kinds = {str(b.get("type")) for b in branches if "$ref" not in b and "title" not in b}
+    kinds |= {"enum" for b in branches if "enum" in b}
+    return kinds & {"string", "integer", "number", "boolean", "enum"}
+
+
+def test_every_scalar_field_takes_a_variable() -> None:
+    """Whatever field a helper adds, the editor accepts `${var:x}` where cloudc does."""
+    schema = _schema()
+    checked = 0
+    for model, key, prop in _properties():
+        if model.startswith("CloudConfig") and key in ("extends", "variables"):
+            continue  # presets are read before interpolation; variables take anything
+        if not _scalar_kinds(prop):
+            continue
+        sub = jsonschema.Draft202012Validator({**prop, "$defs": schema["$defs"]})
+        assert sub.is_valid("${var:x}"), f"{model}.{key} refuses ${{var:x}}"
+        checked += 1
+    assert checked > 250
+
+
+def test_every_key_of_a_layer_may_be_null() -> None:
+    """In a preset, an overlay or a file that extends another, `null` deletes any key."""
+    schema = _schema()
+    layers = [(m, k, p) for m, k, p in _properties() if m.endswith("Layer") or m == "Environment"]
+    assert len(layers) > 400
+    for model, key, prop in layers:
+        sub = jsonschema.Draft202012Validator({**prop, "$defs": schema["$defs"]})
+        assert sub.is_valid(None), f"{model}.{key} refuses null"
