@@ -129,9 +129,9 @@ BAD = {
                      "versoning"),
     "bad runtime": ("project: { name: x }\nfunctions:\n  api:\n    code: ./api\n"
                     "    runtime: nodejs99\n", 6, "nodejs22.x"),
-    "text in a number": ("project: { name: x }\nfunctions:\n  api:\n    memory: lots\n", 5, ""),
-    "yes is not a boolean": ("project: { name: x }\nqueues:\n  jobs:\n    fifo: yes\n", 5, ""),
-    "null without extends": ("project: { name: x }\nstorage:\n  tmp: null\n", 4, ""),
+    "text in a number": ("project: { name: x }\nfunctions:\n  api:\n    memory: lots\n", 5, "integer"),
+    "yes is not a boolean": ("project: { name: x }\nqueues:\n  jobs:\n    fifo: yes\n", 5, "boolean"),
+    "null without extends": ("project: { name: x }\nstorage:\n  tmp: null\n", 4, "Bucket"),
     "bad entry name": ("project: { name: x }\nstorage:\n  Uploads: {}\n", 4, "Uploads"),
     "no project": ("storage:\n  files: {}\n", 2, "project"),
 }
