@@ -14,7 +14,7 @@ from cloudc.validate import validate
 
 # (as written, as read) - the YAML 1.2 core schema, which yaml-language-server uses too
 READINGS: list[tuple[str, Any]] = [
-    ("true", True), ("False", False), ("yes", "yes"), ("on", "on"), ("off", "off"), ("y", "y"),
+    ("true", True), ("False", False), ("TRUE", True), ("yes", "yes"), ("on", "on"), ("off", "off"), ("y", "y"),
     ("007", 7), ("0755", 755), ("0o17", 15), ("0x1F", 31), ("-3", -3), ("1_000", "1_000"),
     ("1:30", "1:30"), ("0b101", "0b101"), ("1.5", 1.5), ("1e3", 1000.0), (".inf", ".inf"),
     ("~", None), ("null", None), ("text", "text"), ('"007"', "007"),

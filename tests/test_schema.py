@@ -17,7 +17,7 @@ from referencing import Registry, Resource
 
 from cloudc.cli import cli
 from cloudc.schema import json_schema, json_schema_text, layer_schema_text
-from cloudc.schema.editor import DOC_PAGES, lists
+from cloudc.schema.editor_docs import DOC_PAGES, lists
 from cloudc.schema.sections.functions import Runtime
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -70,9 +70,9 @@ class Model(BaseModel):
 
 
 def _strict_bool(value: str | int) -> bool:
-    """Read a boolean field's text as YAML 1.2 does: only `true` and `false` (any case, as a
-    `${env:...}` may give them); `yes`, `on`, `1` are not booleans (docs/config.md)."""
-    if isinstance(value, str) and value.lower() in ("true", "false"):
+    """Read a boolean field's text as YAML 1.2 does: only `true`/`True`/`TRUE` and `false`/...
+    (a `${env:...}` gives text); `yes`, `on`, `1` are not booleans (docs/config.md)."""
+    if isinstance(value, str) and value in ("true", "True", "TRUE", "false", "False", "FALSE"):
         return value.lower() == "true"
     raise PydanticCustomError("bool_type", "Input should be `true` or `false` (`yes`, `on` and "
                               "numbers are not booleans)")
