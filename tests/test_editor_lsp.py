@@ -23,6 +23,7 @@ TOOLS = ROOT / "tools" / "editor" / "node_modules"
 SERVER = TOOLS / "yaml-language-server" / "bin" / "yaml-language-server"
 TAPLO = TOOLS / ".bin" / "taplo"
 MAIN = (ROOT / "schemas" / "cloud.schema.json").as_uri()
+pytestmark = pytest.mark.xdist_group("editor")  # one server process, on one worker
 LAYER = (ROOT / "schemas" / "cloud.layer.schema.json").as_uri()
 
 
