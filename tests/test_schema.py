@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import typing
 from functools import cache
 from pathlib import Path
@@ -160,12 +161,18 @@ def test_completion_never_inserts_null() -> None:
 
 def test_suggestions_come_from_the_generated_lists() -> None:
     defs = _schema()["$defs"]
+    def values(prop: dict[str, Any]) -> list[str]:
+        refs = list(re.findall(r'"#/\$defs/(Values_\w+)"', json.dumps(prop)))
+        assert len(refs) == 1, prop
+        return [snippet["body"] for snippet in defs[refs[0]]["defaultSnippets"]]
+
     instance = defs["Server"]["properties"]["instance"]
-    assert instance["examples"] == lists()["ec2_instance_types"]
-    assert "t4g.small" in instance["examples"]
-    assert "db.t4g.micro" in defs["Database"]["properties"]["instance"]["examples"]
-    assert "cache.t4g.micro" in defs["Cache"]["properties"]["node"]["examples"]
-    assert "eu-west-1" in defs["Project"]["properties"]["region"]["examples"]
+    assert values(instance) == lists()["ec2_instance_types"]
+    assert "t4g.small" in values(instance) and "examples" not in instance
+    assert "db.t4g.micro" in values(defs["Database"]["properties"]["instance"])
+    assert "cache.t4g.micro" in values(defs["Cache"]["properties"]["node"])
+    assert "r6g.large.search" in values(defs["SearchDomain"]["properties"]["instance"])
+    assert "eu-west-1" in values(defs["Project"]["properties"]["region"])
     root = defs["CloudConfig"]["properties"]
     assert "api-only" in root["extends"]["anyOf"][1]["anyOf"][0]["enum"]
     assert set(root["environments"]["properties"]) == {"production", "staging", "development"}

@@ -15,7 +15,13 @@ import copy
 from typing import Any
 
 from cloudc.schema.base import INTERP_PATTERN
-from cloudc.schema.editor_docs import CONFIG_DOC, apply_lists, document, document_model
+from cloudc.schema.editor_docs import (
+    CONFIG_DOC,
+    LIST_DEF,
+    apply_lists,
+    document,
+    document_model,
+)
 
 INTERP_IN_TEXT = r"\$\{[^{}]+\}"  # a string field: any `${...}` inside is interpolated
 NUMBER_TEXT = {  # what cloudc reads in a number or boolean field besides the value itself
@@ -44,14 +50,16 @@ def build(raw: dict[str, Any], sections: dict[str, str], presets: list[str],
             document_model(node, defs, home.get(name, ""))
     for key, prop in root["properties"].items():
         document(key, prop, defs, key if key in sections else "", sections.get(key))
+    listed: dict[str, Any] = {}
     for node in defs.values():
         _relax(node)
-        apply_lists(node)
+        apply_lists(node, listed)
     for name in list(defs):
         defs[name] = _interpolable(defs[name])
     _root_extras(defs["CloudConfig"], presets, environments)
     layers = {f"{name}Layer": _layer(node) for name, node in defs.items()}
     defs.update(layers)
+    defs.update(listed)
     env_props = {k: v for k, v in defs["CloudConfigLayer"]["properties"].items()
                  if k not in ("environments", "extends")}
     defs["Environment"] = {
@@ -231,7 +239,8 @@ def _layer(node: Any) -> Any:
         elif k in ("items", "anyOf", "oneOf", "allOf"):
             out[k] = _layer(v)
         elif k == "$ref" and isinstance(v, str) and v.startswith("#/$defs/") \
-                and v != "#/$defs/Environment":  # an environment overlay is a layer already
+                and v != "#/$defs/Environment" \
+                and not v.startswith(f"#/$defs/{LIST_DEF}"):  # these have no layer variant
             out[k] = v + "Layer"
         else:
             out[k] = v

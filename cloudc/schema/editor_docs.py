@@ -205,14 +205,24 @@ def _flow(value: Any) -> str:
 # --- value lists ------------------------------------------------------------------------------
 
 
-def apply_lists(node: Any) -> None:
-    """Replace each `x-list` marker by the list's values as `examples` (suggested, not forced)."""
+LIST_DEF = "Values_"  # $defs holding a list's completion items, named Values_<list>
+
+
+def apply_lists(node: Any, defs: dict[str, Any]) -> None:
+    """Replace each `x-list` marker by a reference to the list's completion items.
+
+    They are `defaultSnippets` (suggested, never enforced, so a type newer than the list is
+    not refused), not `examples`, which yaml-language-server prints whole in the hover; and
+    they live once in `$defs`, however many fields (and layers) offer them.
+    """
     if isinstance(node, dict):
         name = node.pop("x-list", None)
         if isinstance(name, str):
-            node["examples"] = lists()[name]
+            node["allOf"] = [{"$ref": f"#/$defs/{LIST_DEF}{name}"}]
+            defs[f"{LIST_DEF}{name}"] = {  # no description: the hover shows the field's own
+                "defaultSnippets": [{"label": v, "body": v} for v in lists()[name]]}
         for v in node.values():
-            apply_lists(v)
+            apply_lists(v, defs)
     elif isinstance(node, list):
         for v in node:
-            apply_lists(v)
+            apply_lists(v, defs)
