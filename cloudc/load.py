@@ -24,7 +24,6 @@ from yaml.events import (
     SequenceStartEvent,
     StreamEndEvent,
 )
-from yaml.resolver import Resolver
 
 from cloudc.diagnostics import Diagnostics
 from cloudc.source import Origin, Origins, Path, origin_at
@@ -119,7 +118,6 @@ _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
 _MERGE = "tag:yaml.org,2002:merge"
-_RESOLVER = Resolver()
 _NO_KEY = object()
 _MERGE_KEY = object()
 # Entries of the origin log: (path, origin, is_key).
@@ -211,6 +209,15 @@ class _EventBuilder:
 
     def origin(self, mark: Any) -> Origin:
         return Origin(self.file, mark.line + 1, mark.column + 1, self.layer)
+
+    def run_value(self) -> Any:
+        """Build the document and return its root value, whatever its type."""
+        parser = _Loader(self.text)
+        try:
+            root = self._events(parser)
+        finally:
+            parser.dispose()
+        return None if root is _NO_KEY else root
 
     def run(self) -> Document | None:
         parser = _Loader(self.text)
@@ -367,16 +374,63 @@ class _EventBuilder:
                     frame.sink.append((frame.path + p[depth:], o, is_key))
 
 
+# The YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution): what editors
+# (yaml-language-server) read too. `yes`/`on` are text; `0755` and `007` are decimal integers;
+# `0o17` is octal, `0x1F` hex; `1_000` and `1:30` are text.
+_CORE = (
+    (re.compile(r"null|Null|NULL|~|"), _NULL),
+    (re.compile(r"true|True|TRUE|false|False|FALSE"), _BOOL),
+    (re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"), _INT),
+    (re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"), _FLOAT),
+    (re.compile(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"), _FLOAT),
+)
+
+
+def core_tag(text: str) -> str:
+    """Return the YAML 1.2 core schema tag of a plain scalar.
+
+    >>> [core_tag(t).rsplit(":", 1)[1] for t in ("yes", "007", "0o17", "1e3", "~", "1_000")]
+    ['str', 'int', 'int', 'float', 'null', 'str']
+    """
+    for pattern, tag in _CORE:
+        if pattern.fullmatch(text):
+            return tag
+    return "tag:yaml.org,2002:str"
+
+
+def _core_int(text: str) -> int:
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    if text.startswith("0x"):
+        return int(text[2:], 16)
+    return int(text, 10)
+
+
+def parse_value(text: str) -> Any:
+    """Read a value the way a config file's value is read (`--set path=value`).
+
+    >>> parse_value("007"), parse_value("yes"), parse_value("[a, 1]"), parse_value("null")
+    (7, 'yes', ['a', 1], None)
+    """
+    diags = Diagnostics()
+    builder = _EventBuilder(text, "--set", "--set", diags)
+    try:
+        root = builder.run_value()
+    except (yaml.YAMLError, _LimitError):
+        return text
+    return text if diags.has_errors else root
+
+
 def _scalar(ev: Any) -> Any:
     value = ev.value
     if ev.style:  # quoted or block: always a string
         return value
     tag = ev.tag
     if tag is None or tag == "!":
-        tag = _RESOLVER.resolve(yaml.ScalarNode, value, ev.implicit)  # type: ignore[no-untyped-call]
+        tag = core_tag(value)
     if tag == _INT:
         try:
-            number = int(value.replace("_", ""), 0)
+            number = _core_int(value)
         except ValueError:
             return value
         # Keep numbers no AWS setting could take as text, so they fail validation with a
@@ -384,11 +438,11 @@ def _scalar(ev: Any) -> Any:
         return number if -(2**63) <= number < 2**64 else value
     if tag == _FLOAT:
         try:
-            number_f = float(value.replace("_", ""))
+            number_f = float(value.lower().replace(".inf", "inf").replace(".nan", "nan"))
         except ValueError:
             return value
         return number_f if math.isfinite(number_f) else value
-    if tag == _BOOL:  # YAML 1.2 booleans only: `on`, `yes` and `no` stay strings
+    if tag == _BOOL:  # YAML 1.2 booleans only (an explicit !!bool too): `yes`, `on` stay text
         if value in _BOOL_TRUE:
             return True
         if value in _BOOL_FALSE:

@@ -8,11 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
-import yaml
-
 from cloudc import paths, presets
 from cloudc.diagnostics import Diagnostics, did_you_mean
-from cloudc.load import Document, load_file
+from cloudc.load import Document, load_file, parse_value
 from cloudc.project import BUILTIN_ENVIRONMENTS, find_config  # noqa: F401 - re-exported
 from cloudc.source import Origin, Origins, Path
 
@@ -240,10 +238,7 @@ def _parse_set(expr: str, diags: Diagnostics) -> Document | None:
     if not parts:
         diags.add("E1006", f"`--set {expr}` names no path", origin=origin)
         return None
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        value = raw
+    value = parse_value(raw) if raw.strip() else ""
     data: dict[str, Any] = {}
     cur = data
     for part in parts[:-1]:

@@ -14,6 +14,20 @@ if [ ! -f .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ] \
     -c requirements/constraints.txt -e '.[test,dev]'
   touch .venv/.installed
 fi
+# The real editor language servers the editor tests drive (tests/test_editor_lsp.py), pinned
+# by tools/editor/package-lock.json. Needs Node 20+ and npm; without node the tests say so.
+if command -v npm >/dev/null 2>&1; then
+  if [ ! -f tools/editor/node_modules/.installed ] \
+     || [ tools/editor/package-lock.json -nt tools/editor/node_modules/.installed ]; then
+    (cd tools/editor && npm ci --no-audit --no-fund --loglevel=error)
+    touch tools/editor/node_modules/.installed
+  fi
+elif [ -n "${CI:-}" ]; then
+  echo "setup: npm is missing; CI needs Node 20+ and npm for the editor tests" >&2
+  exit 1
+else
+  echo "setup: npm not found; the editor tests (yaml-language-server, Taplo) will be skipped" >&2
+fi
 if [ "${1:-}" != "--no-example" ]; then
   .venv/bin/cloudc build examples/api-only/cloud.yaml --env production --out build
   echo "compiled examples/api-only -> build/production/ (try: .venv/bin/cloudc --help)"

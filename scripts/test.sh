@@ -8,4 +8,5 @@ echo "ruff check"
 .venv/bin/ruff check cloudc tests scripts bench
 echo "mypy --strict cloudc"
 .venv/bin/mypy
-exec .venv/bin/python -m pytest -n auto "$@"
+# loadgroup: tests marked xdist_group (the editor tests: one language server) share a worker
+exec .venv/bin/python -m pytest -n auto --dist loadgroup "$@"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,13 @@ STUBS = {
               show_default=True)
 @click.option("--name", default=None, help="Project name (default: the folder's name).")
 @click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@click.option("--vscode", is_flag=True,
+              help="Also associate the schema with cloud.yaml in .vscode/settings.json.")
 @click.pass_obj
-def init(opts: Options, preset: str | None, fmt: str, name: str | None, force: bool) -> None:
+def init(opts: Options, preset: str | None, fmt: str, name: str | None, force: bool,
+         vscode: bool) -> None:
     """Write a starter cloud.yaml (or cloud.toml) with the schema line and .gitignore entries."""
-    from cloudc.schema import json_schema_text
+    from cloudc.schema import json_schema_text, layer_schema_text
 
     if preset is not None and builtin.builtin_path(preset) is None:
         hint = did_you_mean(preset, builtin.builtin_names())
@@ -47,6 +51,9 @@ def init(opts: Options, preset: str | None, fmt: str, name: str | None, force: b
     schema = Path(SCHEMA_PATH)
     schema.parent.mkdir(parents=True, exist_ok=True)
     schema.write_text(json_schema_text(), encoding="utf-8")
+    schema.with_name("cloud.layer.schema.json").write_text(layer_schema_text(), encoding="utf-8")
+    if vscode:
+        _vscode_settings()
     _gitignore()
     made = _scaffold(target)
     say(opts, f"wrote {target}, {SCHEMA_PATH}" + (f", {', '.join(made)}" if made else ""),
@@ -71,6 +78,27 @@ def _starter(project: str, preset: str | None, fmt: str) -> str:
     else:
         lines += ["", "storage:", "  files: { versioning: true }"]
     return "\n".join(lines) + "\n"
+
+
+def _vscode_settings() -> None:
+    """Add yaml.schemas (and Even Better TOML's) associations to .vscode/settings.json."""
+    path = Path(".vscode") / "settings.json"
+    try:
+        settings = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except json.JSONDecodeError:
+        settings = None
+    if not isinstance(settings, dict):
+        click.echo(f"cloudc: {path} is not a JSON object; left as it is", err=True)
+        return
+    schemas = settings.setdefault("yaml.schemas", {})
+    if isinstance(schemas, dict):
+        schemas[f"./{SCHEMA_PATH}"] = ["cloud.yaml", "cloud.yml"]
+        schemas["./schemas/cloud.layer.schema.json"] = ["cloud.*.yaml", "cloud.*.yml"]
+    toml = settings.setdefault("evenBetterToml.schema.associations", {})
+    if isinstance(toml, dict):
+        toml[r".*/cloud\.toml$"] = f"./{SCHEMA_PATH}"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
 
 
 def _gitignore() -> None:

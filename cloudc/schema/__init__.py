@@ -87,49 +87,28 @@ def config_model() -> type[BaseModel]:
 
 
 def json_schema() -> dict[str, Any]:
-    """Return the JSON Schema of the config file as a user writes it."""
-    schema = config_model().model_json_schema(by_alias=True)
-    defs = schema.pop("$defs", {})
-    _relax(schema)
-    for d in defs.values():
-        _relax(d)
-    root = {k: v for k, v in schema.items() if k not in ("title", "description")}
-    defs["CloudConfig"] = root
-    env_props = {k: v for k, v in root["properties"].items()
-                 if k not in ("environments", "extends")}
-    root["properties"]["environments"] = {
-        "description": root["properties"]["environments"].get("description"),
-        "type": "object",
-        "additionalProperties": {
-            "type": "object",
-            "properties": env_props,
-            "additionalProperties": False,
-        },
-    }
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_ID,
-        "title": "cloudc config",
-        "description": "A cloudc application: one file describing a whole app on AWS.",
-        "$ref": "#/$defs/CloudConfig",
-        "$defs": dict(sorted(defs.items())),
-    }
+    """Return the JSON Schema of the config file as a user writes it (cloudc/schema/editor.py)."""
+    from cloudc import presets
+    from cloudc.project import BUILTIN_ENVIRONMENTS
+    from cloudc.schema import editor
+
+    summaries = {m.SECTION: (m.__doc__ or "").strip().splitlines()[0]
+                 for m in section_modules()}
+    schema = editor.build(config_model().model_json_schema(by_alias=True), summaries,
+                          presets.builtin_names(), list(BUILTIN_ENVIRONMENTS))
+    return {"$id": SCHEMA_ID, **schema}
 
 
-def _relax(node: Any) -> None:
-    """Make every key optional (presets and overlays may supply it) and close pattern maps."""
-    if isinstance(node, dict):
-        node.pop("required", None)
-        node.pop("title", None)
-        if "patternProperties" in node and "additionalProperties" not in node:
-            node["additionalProperties"] = False
-        if node.get("type") == "object" and "properties" in node:
-            node.setdefault("additionalProperties", False)
-        for v in node.values():
-            _relax(v)
-    elif isinstance(node, list):
-        for v in node:
-            _relax(v)
+LAYER_SCHEMA_ID = "https://cloudc.dev/schemas/cloud.layer.schema.json"
+
+
+def layer_schema_text() -> str:
+    """Return the schema of a layer file (a preset, `cloud.<env>.yaml`): it refers to the
+    main schema's `CloudConfigLayer`, so it must sit next to cloud.schema.json."""
+    doc = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": LAYER_SCHEMA_ID,
+           "title": "cloudc config layer (a preset or an environment file)",
+           "$ref": "cloud.schema.json#/$defs/CloudConfigLayer"}
+    return json.dumps(doc, indent=2) + "\n"
 
 
 def json_schema_text() -> str:

@@ -61,14 +61,27 @@ class Model(BaseModel):
         """
         if isinstance(value, bool) and info.field_name is not None:
             kind = _field_number_kind(cls, info.field_name)
-            if kind is not None:
+            if kind in ("int", "float"):
                 raise PydanticCustomError(f"{kind}_type", f"Input should be a valid {kind}")
+        elif (isinstance(value, (str, int)) and info.field_name is not None
+              and _field_number_kind(cls, info.field_name) == "bool"):
+            return _strict_bool(value)
         return value
+
+
+def _strict_bool(value: str | int) -> bool:
+    """Read a boolean field's text as YAML 1.2 does: only `true`/`True`/`TRUE` and `false`/...
+    (a `${env:...}` gives text); `yes`, `on`, `1` are not booleans (docs/config.md)."""
+    if isinstance(value, str) and value in ("true", "True", "TRUE", "false", "False", "FALSE"):
+        return value.lower() == "true"
+    raise PydanticCustomError("bool_type", "Input should be `true` or `false` (`yes`, `on` and "
+                              "numbers are not booleans)")
 
 
 @cache
 def _field_number_kind(model: type[BaseModel], field: str) -> str | None:
-    """Return "int" or "float" when a field takes a number but not a boolean, else None."""
+    """Return "int" or "float" when a field takes a number but not a boolean, "bool" when it
+    takes only a boolean, else None."""
     kinds: set[Any] = set()
     todo: list[Any] = [model.model_fields[field].annotation]
     while todo:
@@ -80,6 +93,8 @@ def _field_number_kind(model: type[BaseModel], field: str) -> str | None:
             todo.extend(typing.get_args(a))
         else:
             kinds.add(a)
+    if kinds == {bool} or kinds == {bool, type(None)}:
+        return "bool"
     if bool in kinds or Any in kinds:
         return None
     if int in kinds:

@@ -17,42 +17,49 @@ class Cors(Model):
     """CORS for browser clients."""
 
     origins: list[str] = Field(description="Allowed origins.")
-    methods: list[str] = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-    headers: list[str] = ["content-type", "authorization"]
-    credentials: Bool = False
-    max_age: NonNegInt = 600
+    methods: list[str] = Field(
+        ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"], description="Allowed HTTP methods.")
+    headers: list[str] = Field(
+        ["content-type", "authorization"], description="Allowed request headers.")
+    credentials: Bool = Field(
+        False, description="Allow cookies and authorization headers (needs explicit origins).")
+    max_age: NonNegInt = Field(600, description="How long browsers cache the preflight answer.")
 
 
 class Auth(Model):
     """An authorizer: a Cognito pool (reference or ARN), a JWT issuer, or a Lambda function."""
 
     pool: str | None = Field(None, description="`auth.NAME` or a user pool ARN.")
-    issuer: str | None = Field(None, pattern=r"^https://")
+    issuer: str | None = Field(
+        None, pattern=r"^https://",
+        description="JWT issuer URL of an external OpenID Connect provider.")
     audience: list[str] = Field(default_factory=list, description="Allowed client IDs.")
     function: RefStr | None = Field(None, description="A Lambda authorizer: `functions.NAME`.")
-    scopes: list[str] = Field(default_factory=list)
+    scopes: list[str] = Field(default_factory=list, description="OAuth scopes a token must hold.")
 
 
 class Throttle(Model):
     """Request throttling for the default stage."""
 
-    rate: PosInt = 1000
-    burst: PosInt = 500
+    rate: PosInt = Field(1000, description="Steady-state requests per second.")
+    burst: PosInt = Field(500, description="Requests allowed in a burst above the rate.")
 
 
 class Api(Tagged):
     """An API: routes map `METHOD /path` (or a WebSocket route key) to a function or service."""
 
-    type: Literal["http", "rest", "websocket"] = "http"
+    type: Literal["http", "rest", "websocket"] = Field(
+        "http", description="http (API Gateway HTTP API), rest (REST API) or websocket.")
     routes: dict[str, RefStr] = Field(description='e.g. "GET /items": functions.items')
-    domain: str | None = None
-    cors: Cors | None = None
+    domain: str | None = Field(
+        None, description="Custom domain name, with an ACM certificate and DNS through `dns`.")
+    cors: Cors | None = Field(None, description="Browser CORS settings.")
     auth: str | Auth | None = Field(
         None, description="`auth.NAME`, a user pool ARN, `functions.NAME`, or a full auth map."
     )
     public_routes: list[str] = Field(default_factory=list, description="Routes without auth.")
-    throttle: Throttle | None = None
-    access_logs: Bool = True
+    throttle: Throttle | None = Field(None, description="Stage-wide request throttling.")
+    access_logs: Bool = Field(True, description="Write access logs to CloudWatch Logs.")
     stage: str = Field(
         "$default", pattern=r"^(\$default|[A-Za-z0-9_-]{1,128})$",
         description="Stage name. `$default` (the default) means no stage in the URL for HTTP "

@@ -32,31 +32,36 @@ Trigger = Literal[
 class PasswordPolicy(Model):
     """What a password must contain."""
 
-    min_length: PosInt = Field(12, ge=6, le=99)
-    lowercase: Bool = True
-    uppercase: Bool = True
-    numbers: Bool = True
-    symbols: Bool = False
+    min_length: PosInt = Field(12, ge=6, le=99, description="Fewest characters in a password.")
+    lowercase: Bool = Field(True, description="Require a lowercase letter.")
+    uppercase: Bool = Field(True, description="Require an uppercase letter.")
+    numbers: Bool = Field(True, description="Require a digit.")
+    symbols: Bool = Field(False, description="Require a symbol.")
     temporary_days: PosInt = Field(7, le=365, description="Validity of admin-set passwords.")
 
 
 class Client(Model):
     """An app client: OAuth flows, redirect URLs, scopes and token lifetimes."""
 
-    callback_urls: list[str] = Field(default_factory=list)
-    logout_urls: list[str] = Field(default_factory=list)
+    callback_urls: list[str] = Field(
+        default_factory=list, description="URLs the hosted UI may redirect to after sign-in.")
+    logout_urls: list[str] = Field(
+        default_factory=list, description="URLs the hosted UI may redirect to after sign-out.")
     flows: list[Flow] = Field(
         default_factory=lambda: list[Flow](["code"]), description="OAuth flows (hosted UI).")
-    scopes: list[str] = Field(default_factory=lambda: ["openid", "email", "profile"])
+    scopes: list[str] = Field(
+        default_factory=lambda: ["openid", "email", "profile"],
+        description="OAuth scopes the client may request.")
     generate_secret: Bool = Field(False, description="A confidential client (server-side apps).")
     providers: list[str] | None = Field(
         None, description="Sign-in providers: cognito and names under `social`; default all.")
     auth_flows: list[AuthFlow] = Field(
         default_factory=lambda: list[AuthFlow](["srp"]),
         description="Direct (non-OAuth) sign-in flows.")
-    access_token_minutes: PosInt = Field(60, ge=5, le=1440)
-    id_token_minutes: PosInt = Field(60, ge=5, le=1440)
-    refresh_token_days: PosInt = Field(30, le=3650)
+    access_token_minutes: PosInt = Field(
+        60, ge=5, le=1440, description="Lifetime of access tokens.")
+    id_token_minutes: PosInt = Field(60, ge=5, le=1440, description="Lifetime of ID tokens.")
+    refresh_token_days: PosInt = Field(30, le=3650, description="Lifetime of refresh tokens.")
 
 
 class Social(Model):
@@ -64,9 +69,11 @@ class Social(Model):
 
     type: Literal["google", "facebook", "apple", "oidc"] | None = Field(
         None, description="Defaults to the key when it is google, facebook or apple.")
-    client_id: str
+    client_id: str = Field(description="The app's client id at the identity provider.")
     client_secret: str | None = Field(None, description="`${secret:NAME}` or `${ssm:/path}`.")
-    scopes: list[str] | None = None
+    scopes: list[str] | None = Field(
+        None,
+        description="Scopes requested from the provider (default: the provider's usual ones).")
     issuer: str | None = Field(None, pattern=r"^https://", description="OIDC issuer URL.")
     team_id: str | None = Field(None, description="Apple team id.")
     key_id: str | None = Field(None, description="Apple key id.")
@@ -81,7 +88,7 @@ class EmailSettings(Model):
 
     from_: str = Field(alias="from", description="Sender address, e.g. no-reply@acme.com.")
     name: str | None = Field(None, description="Display name of the sender.")
-    reply_to: str | None = None
+    reply_to: str | None = Field(None, description="Reply-To address of the pool's e-mails.")
 
 
 class Domain(Model):
@@ -104,26 +111,34 @@ class Pool(Tagged):
 
     sign_in: list[SignIn] = Field(
         default_factory=lambda: list[SignIn](["email"]), description="What users sign in with.")
-    self_sign_up: Bool = True
+    self_sign_up: Bool = Field(True, description="Let users sign themselves up.")
     # `False` is how YAML 1.1 reads a bare `off`.
-    mfa: Literal["off", "optional", "required", False] = "off"
-    mfa_methods: list[MfaMethod] = Field(default_factory=lambda: list[MfaMethod](["totp"]))
-    password: PasswordPolicy = Field(default_factory=PasswordPolicy)
+    mfa: Literal["off", "optional", "required", False] = Field(
+        "off", description="Multi-factor authentication: off, optional or required.")
+    mfa_methods: list[MfaMethod] = Field(
+        default_factory=lambda: list[MfaMethod](["totp"]),
+        description="MFA methods offered: totp (authenticator app) and/or sms.")
+    password: PasswordPolicy = Field(
+        default_factory=PasswordPolicy, description="Password policy.")
     attributes: list[str] = Field(default_factory=list, description="Extra required attributes.")
-    email: EmailSettings | None = None
+    email: EmailSettings | None = Field(
+        None, description="Send the pool's e-mails through SES from this address.")
     triggers: dict[Trigger, RefStr] = Field(default_factory=dict,
                                             description="Lambda triggers: `functions.NAME`.")
-    clients: dict[str, Client] = Field(default_factory=dict)
+    clients: dict[str, Client] = Field(default_factory=dict, description="App clients by name.")
     domain: str | Domain | None = Field(None, description="Custom hosted UI domain.")
     prefix: str | None = Field(None, pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$",
                                description="Prefix of the Cognito hosted UI domain.")
     hosted_ui: Bool | None = Field(None, description="Default: on when a client uses OAuth.")
-    social: dict[str, Social] = Field(default_factory=dict)
+    social: dict[str, Social] = Field(
+        default_factory=dict, description="Social and OIDC identity providers by name.")
     identity_pool: Bool | IdentityPool = Field(
         False, description="An identity pool giving signed-in users AWS credentials.")
-    advanced_security: Literal["off", "audit", "enforced", False] = "off"
+    advanced_security: Literal["off", "audit", "enforced", False] = Field(
+        "off", description="Cognito threat protection: off, audit or enforced (extra cost).")
     deletion_protection: Bool | None = Field(None, description="Default: on in production.")
-    retain: Bool | None = None
+    retain: Bool | None = Field(
+        None, description="Keep the user pool when the stack is deleted (default: production).")
 
     @field_validator("mfa", "advanced_security", mode="before")
     @classmethod

@@ -15,8 +15,10 @@ ORDER = 62
 class Cache(Tagged):
     """An in-memory cache: encrypted in transit and at rest, reachable from linked compute only."""
 
-    engine: Literal["redis", "valkey", "memcached"] = "redis"
-    node: str = Field("cache.t4g.micro", pattern=r"^cache\.", description="Node type.")
+    engine: Literal["redis", "valkey", "memcached"] = Field(
+        "redis", description="redis, valkey or memcached.")
+    node: str = Field("cache.t4g.micro", pattern=r"^cache\.", description="Node type.",
+                      json_schema_extra={"x-list": "elasticache_node_types"})
     version: str | None = Field(
         None, description="Engine version (redis 7.1, valkey 8.0, memcached 1.6.22 by default)."
     )

@@ -18,7 +18,8 @@ class Index(Model):
     """A global secondary index."""
 
     keys: dict[str, KeyType] = Field(description="Hash key, then optional range key.")
-    projection: Literal["all", "keys_only"] = "all"
+    projection: Literal["all", "keys_only"] = Field(
+        "all", description="Attributes copied into the index: all or keys_only.")
 
 
 class Autoscaling(Model):
@@ -33,37 +34,58 @@ class Autoscaling(Model):
 class Database(Tagged):
     """A database: `engine: dynamodb` for a table, else an RDS or Aurora cluster."""
 
-    engine: Literal["dynamodb", "postgres", "mysql", "aurora-postgres", "aurora-mysql"]
+    engine: Literal["dynamodb", "postgres", "mysql", "aurora-postgres", "aurora-mysql"] = Field(
+        description="dynamodb (a table), postgres or mysql (RDS), aurora-postgres or aurora-mysql.")
     # DynamoDB
     keys: dict[str, KeyType] | None = Field(None, description="Hash key, then optional range key.")
     ttl: str | None = Field(None, description="Attribute holding the expiry epoch.")
-    billing: Literal["on-demand", "provisioned"] = "on-demand"
-    read_capacity: PosInt | None = None
-    write_capacity: PosInt | None = None
-    indexes: dict[str, Index] = Field(default_factory=dict)
-    stream: Literal["new_image", "old_image", "new_and_old_images", "keys_only"] | None = None
-    point_in_time_recovery: Bool | None = None
+    billing: Literal["on-demand", "provisioned"] = Field(
+        "on-demand", description="DynamoDB capacity: on-demand or provisioned.")
+    read_capacity: PosInt | None = Field(
+        None, description="DynamoDB provisioned read capacity units.")
+    write_capacity: PosInt | None = Field(
+        None, description="DynamoDB provisioned write capacity units.")
+    indexes: dict[str, Index] = Field(
+        default_factory=dict, description="DynamoDB global secondary indexes by name.")
+    stream: Literal["new_image", "old_image", "new_and_old_images", "keys_only"] | None = Field(
+        None, description="DynamoDB stream view type (for `events: [{stream: ...}]`).")
+    point_in_time_recovery: Bool | None = Field(
+        None, description="DynamoDB point-in-time recovery (default: production).")
     autoscaling: Autoscaling | None = Field(None, description=(
         "Application Auto Scaling of a provisioned table's (and its indexes') capacity."))
     replica_regions: list[str] = Field(default_factory=list, description=(
         "Other regions holding a replica: the table becomes an AWS::DynamoDB::GlobalTable."))
     # RDS / Aurora
-    version: str | None = None
-    instance: str | None = Field(None, pattern=r"^db\.")
-    storage_gb: PosInt | None = Field(None, ge=20, le=65536)
-    max_storage_gb: PosInt | None = None
-    backup_days: NonNegInt | None = Field(None, le=35)
-    multi_az: Bool | None = None
-    replicas: NonNegInt = Field(0, le=15)
-    database_name: str | None = Field(None, pattern=r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
-    username: str = Field("app", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
-    parameters: dict[str, str] = Field(default_factory=dict)
-    publicly_accessible: Bool = False
-    deletion_protection: Bool | None = None
-    iam_auth: Bool = True
+    version: str | None = Field(None, description="Engine version (default: the current major).")
+    instance: str | None = Field(None, pattern=r"^db\.", description="RDS instance class.",
+                                 json_schema_extra={"x-list": "rds_instance_classes"})
+    storage_gb: PosInt | None = Field(
+        None, ge=20, le=65536, description="Allocated storage (RDS).")
+    max_storage_gb: PosInt | None = Field(
+        None, description="Storage autoscaling ceiling (RDS); more than storage_gb.")
+    backup_days: NonNegInt | None = Field(
+        None, le=35, description="Automated backup retention; 0 turns backups off.")
+    multi_az: Bool | None = Field(
+        None, description="A standby in a second zone (default: production).")
+    replicas: NonNegInt = Field(
+        0, le=15, description="Read replicas (RDS) or reader instances (Aurora).")
+    database_name: str | None = Field(
+        None, pattern=r"^[A-Za-z][A-Za-z0-9_]{0,62}$",
+        description="Name of the database created inside the instance.")
+    username: str = Field(
+        "app", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$",
+        description="Master user name; the password is generated into Secrets Manager.")
+    parameters: dict[str, str] = Field(
+        default_factory=dict, description="Engine parameters (a parameter group).")
+    publicly_accessible: Bool = Field(False, description="Reachable from the internet (warns).")
+    deletion_protection: Bool | None = Field(
+        None, description="Refuse deletes (default: production).")
+    iam_auth: Bool = Field(True, description="IAM database authentication.")
     serverless: Bool = Field(False, description="Aurora Serverless v2.")
-    min_capacity: float | None = None
-    max_capacity: float | None = None
+    min_capacity: float | None = Field(
+        None, description="Aurora Serverless v2 minimum ACUs (default 0.5).")
+    max_capacity: float | None = Field(
+        None, description="Aurora Serverless v2 maximum ACUs (default 4).")
     proxy: Bool = Field(False, description=(
         "An RDS Proxy in front of the database: linked compute connects to it (HOST)."))
 

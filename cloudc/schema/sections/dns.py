@@ -35,7 +35,8 @@ class HealthCheck(Model):
 class Geolocation(Model):
     """Where a geolocation record answers: a continent, or a country (and US state)."""
 
-    continent: Literal["AF", "AN", "AS", "EU", "OC", "NA", "SA"] | None = None
+    continent: Literal["AF", "AN", "AS", "EU", "OC", "NA", "SA"] | None = Field(
+        None, description="Continent code: AF, AN, AS, EU, OC, NA or SA.")
     country: str | None = Field(None, pattern=r"^([A-Z]{2}|\*)$",
                                 description="ISO 3166 code; `*` is the default location.")
     subdivision: str | None = Field(None, pattern=r"^[A-Z0-9]{1,3}$",
@@ -73,7 +74,7 @@ class Record(Model):
 class Dns(Model):
     """A hosted zone: created, or an existing one looked up."""
 
-    zone: str = Field(description="The apex domain, e.g. acme.com.")
+    zone: str = Field(description="The apex domain, e.g. acme.com.", examples=["acme.com"])
     lookup: Bool = Field(False, description="Use an existing hosted zone instead of creating one.")
     zone_id: str | None = Field(None, pattern=ZONE_ID, description="With lookup: its id.")
     zones: dict[str, ExtraZone] = Field(default_factory=dict,

@@ -26,15 +26,15 @@ class Inbound(Model):
     function: RefStr | None = Field(None, description="`functions.NAME` invoked per message.")
     recipients: list[str] = Field(default_factory=list,
                                   description="Addresses or domains; default the domain.")
-    spam_scan: Bool = True
+    spam_scan: Bool = Field(True, description="Scan inbound mail for spam and viruses.")
 
 
 class Template(Model):
     """An SES template; `html` and `text` are files (./path) or inline text."""
 
-    subject: str
-    html: str | None = None
-    text: str | None = None
+    subject: str = Field(description="Subject line (may hold `{{placeholders}}`).")
+    html: str | None = Field(None, description="HTML body: a file (./path) or inline text.")
+    text: str | None = Field(None, description="Text body: a file (./path) or inline text.")
 
 
 class Domain(Tagged):
@@ -46,12 +46,14 @@ class Domain(Tagged):
     spf: Bool = Field(True, description="Add an SPF TXT record on the domain.")
     mail_from: str | None = Field(None, description="Custom MAIL FROM; default bounce.<domain>.")
     events: list[Event] = Field(
-        default_factory=lambda: list[Event](["send", "reject", "bounce", "complaint", "delivery"]))
+        default_factory=lambda: list[Event](["send", "reject", "bounce", "complaint", "delivery"]),
+        description="SES events recorded for mail sent from the domain.")
     events_to: RefStr | None = Field(None, description="`topics.NAME` for events (as well as "
                                      "CloudWatch metrics).")
     tls_required: Bool = Field(True, description="Only deliver over TLS.")
-    inbound: Inbound | None = None
-    templates: dict[str, Template] = Field(default_factory=dict)
+    inbound: Inbound | None = Field(None, description="Receive mail for the domain.")
+    templates: dict[str, Template] = Field(
+        default_factory=dict, description="SES templates by name.")
 
 
 Entry = Domain

@@ -28,17 +28,18 @@ class BucketEvent(Model):
     """Invoke on S3 object events."""
 
     name: str = Field(description="A bucket in `storage` (NAME or storage.NAME).")
-    events: list[Literal["created", "removed", "restored"]] = ["created"]
-    prefix: str | None = None
-    suffix: str | None = None
+    events: list[Literal["created", "removed", "restored"]] = Field(
+        ["created"], description="Object events that invoke the function.")
+    prefix: str | None = Field(None, description="Only keys starting with this.")
+    suffix: str | None = Field(None, description="Only keys ending with this.")
 
 
 class QueueEvent(Model):
     """Consume a queue with settings."""
 
-    name: str
-    batch_size: PosInt = Field(10, le=10000)
-    batch_window: NonNegInt = Field(0, le=300)
+    name: str = Field(description="A queue in `queues` (NAME or queues.NAME).")
+    batch_size: PosInt = Field(10, le=10000, description="Most messages per invocation.")
+    batch_window: NonNegInt = Field(0, le=300, description="Longest wait to fill a batch.")
 
 
 class Event(Model):
@@ -48,9 +49,11 @@ class Event(Model):
     topic: str | None = Field(None, description="A topic in `topics`.")
     schedule: str | None = Field(None, description="rate(...) or cron(...).")
     stream: str | None = Field(None, description="A stream in `streams` or a DynamoDB table.")
-    bucket: BucketEvent | None = None
+    bucket: BucketEvent | None = Field(
+        None, description="Invoke on S3 object events of a bucket in `storage`.")
     filter: dict[str, Any] | None = Field(None, description="SNS filter policy (topic events).")
-    batch_size: PosInt | None = Field(None, le=10000)
+    batch_size: PosInt | None = Field(
+        None, le=10000, description="Most records per invocation (queue and stream events).")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Event:
@@ -66,7 +69,8 @@ class Event(Model):
 class Url(Model):
     """A function URL."""
 
-    auth: Literal["iam", "none"] = "iam"
+    auth: Literal["iam", "none"] = Field(
+        "iam", description="iam (signed requests) or none (public).")
     cors: list[str] = Field(default_factory=list, description="Allowed origins.")
 
 
@@ -103,22 +107,33 @@ class Destinations(Model):
 class Function(Tagged):
     """A Lambda function with its role, log group and event sources."""
 
-    runtime: Runtime = "nodejs22.x"
-    handler: str = "index.handler"
-    code: str = Field(description="Folder with the function's code, zipped at build time.")
-    memory: PosInt = Field(512, ge=128, le=10240)
-    timeout: PosInt = Field(10, le=900)
-    architecture: Literal["arm64", "x86_64"] = "arm64"
-    environment: dict[str, str | int | float | bool] = Field(default_factory=dict)
-    link: list[Link] = Field(default_factory=list)
+    runtime: Runtime = Field("nodejs22.x", description="Lambda runtime.")
+    handler: str = Field(
+        "index.handler",
+        description="Entry point: `file.function` (Node, Python) or the runtime's form.")
+    code: str = Field(description="Folder with the function's code, zipped at build time.",
+                      examples=["./functions/api"])
+    memory: PosInt = Field(512, ge=128, le=10240, description="Memory; CPU grows with it.")
+    timeout: PosInt = Field(10, le=900, description="Longest run of one invocation.")
+    architecture: Literal["arm64", "x86_64"] = Field(
+        "arm64", description="arm64 (Graviton, cheaper) or x86_64.")
+    environment: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="Environment variables (`${...}` allowed).")
+    link: list[Link] = Field(
+        default_factory=list,
+        description="Resources this function uses: IAM grants and coordinates as env vars.")
     policies: list[Policy] = policies_field()
-    events: list[Event] = Field(default_factory=list)
-    reserved_concurrency: NonNegInt | None = None
-    tracing: Bool = False
-    url: Url | None = None
-    description: str | None = None
-    log_retention_days: PosInt | None = None
-    ephemeral_storage: PosInt | None = Field(None, ge=512, le=10240)
+    events: list[Event] = Field(
+        default_factory=list, description="Event sources that invoke the function.")
+    reserved_concurrency: NonNegInt | None = Field(
+        None, description="Concurrent executions reserved (and capped) for it.")
+    tracing: Bool = Field(False, description="AWS X-Ray active tracing.")
+    url: Url | None = Field(
+        None, description="A function URL (HTTPS endpoint without API Gateway).")
+    description: str | None = Field(None, description="Description shown in the Lambda console.")
+    log_retention_days: PosInt | None = Field(
+        None, description="Log retention (default: `monitoring.log_retention_days`).")
+    ephemeral_storage: PosInt | None = Field(None, ge=512, le=10240, description="Size of /tmp.")
     vpc: Bool | None = Field(None, description="Run in the VPC's private subnets.")
     release: Release | Bool | None = Field(None, description=(
         "Versions and an alias (`true`), with gradual traffic shifting through CodeDeploy."))

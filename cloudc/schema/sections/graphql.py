@@ -28,7 +28,8 @@ class Resolver(Model):
 class GraphQLApi(Tagged):
     """An AppSync GraphQL API, authorized by an API key or a Cognito user pool."""
 
-    schema_file: str = Field(alias="schema", description="The SDL schema file (./schema.graphql).")
+    schema_file: str = Field(alias="schema", description="The SDL schema file (./schema.graphql).",
+                             examples=["./schema.graphql"])
     auth: Literal["api_key", "user_pool"] = Field(
         "api_key", description="`api_key`, or `user_pool`: tokens of `user_pool`.")
     user_pool: RefStr | None = Field(None, description="With `auth: user_pool`: auth.NAME.")

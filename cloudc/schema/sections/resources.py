@@ -25,9 +25,11 @@ class RawResource(Model):
                                        description="Its properties; `${...}` references work.")
     DependsOn: LogicalId | list[LogicalId] | None = Field(
         None, description="Logical IDs (raw or generated) created before it.")
-    DeletionPolicy: Policy | None = None
-    UpdateReplacePolicy: Literal["Delete", "Retain", "Snapshot"] | None = None
-    Metadata: dict[str, Any] | None = None
+    DeletionPolicy: Policy | None = Field(
+        None, description="What CloudFormation does with it when it leaves the template.")
+    UpdateReplacePolicy: Literal["Delete", "Retain", "Snapshot"] | None = Field(
+        None, description="What CloudFormation does with the old one when it is replaced.")
+    Metadata: dict[str, Any] | None = Field(None, description="Template metadata, as written.")
 
 
 Entry = RawResource

@@ -24,9 +24,9 @@ class Schedule(Tagged):
     command: str | list[str] | None = Field(
         None, description="With a `services.NAME` target: the command the task runs instead of "
         "the image's (a list, or a string run by `sh -c`), e.g. `php artisan schedule:run`.")
-    input: dict[str, Any] | None = None
-    timezone: str = "UTC"
-    enabled: Bool = True
+    input: dict[str, Any] | None = Field(None, description="JSON passed to the target.")
+    timezone: str = Field("UTC", description="IANA time zone of cron expressions.")
+    enabled: Bool = Field(True, description="Run the schedule (false: created but paused).")
 
     @model_validator(mode="after")
     def _one_expression(self) -> Schedule:

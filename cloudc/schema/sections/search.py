@@ -26,13 +26,17 @@ class SearchDomain(Tagged):
     version: str = Field("OpenSearch_2.17", pattern=r"^(OpenSearch|Elasticsearch)_\d+\.\d+$",
                          description="Engine version.")
     instance: str = Field("t3.small.search", pattern=r"^[a-z0-9]+\.[a-z0-9]+\.search$",
-                          description="Data node instance type.")
+                          description="Data node instance type.",
+                          json_schema_extra={"x-list": "opensearch_instance_types"})
     count: PosInt = Field(1, le=80, description="Data nodes; more than one spreads over zones.")
     zones: Literal[2, 3] | None = Field(
         None, description="Zones to spread nodes over when count > 1 (default 2, or 3 when "
                           "count is a multiple of 3 and the VPC has 3 zones).")
     masters: Literal[0, 3, 5] = Field(0, description="Dedicated master nodes.")
-    master_instance: str | None = Field(None, pattern=r"^[a-z0-9]+\.[a-z0-9]+\.search$")
+    master_instance: str | None = Field(
+        None, pattern=r"^[a-z0-9]+\.[a-z0-9]+\.search$",
+        description="Instance type of dedicated master nodes (none if not set).",
+        json_schema_extra={"x-list": "opensearch_instance_types"})
     storage_gb: PosInt = Field(10, le=24576, description="gp3 EBS volume per data node.")
     vpc: Bool = Field(True, description="Reachable only inside the VPC (warns when off).")
     key: str | None = Field(None, pattern=r"^security\.keys\.[a-z0-9][a-z0-9_-]*$",

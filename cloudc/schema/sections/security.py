@@ -25,7 +25,7 @@ class Key(Tagged):
     alias: str | None = Field(
         None, pattern=r"^[a-zA-Z0-9/_-]{1,250}$",
         description="Alias without `alias/`; default `{slug}-{env}-{name}`.")
-    description: str | None = Field(None, max_length=8192)
+    description: str | None = Field(None, max_length=8192, description="Description of the key.")
     deletion_window_days: PosInt = Field(30, ge=7, le=30,
                                          description="Waiting period before deletion.")
 

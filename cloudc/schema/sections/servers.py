@@ -56,7 +56,8 @@ class Server(Tagged):
     """EC2 instances: an Auto Scaling group behind an ALB, or one instance (with an EIP)."""
 
     instance: str = Field("t3.small", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
-                          description="EC2 instance type, e.g. t3.small or t4g.medium (arm64).")
+                          description="EC2 instance type, e.g. t3.small or t4g.medium (arm64).",
+                          json_schema_extra={"x-list": "ec2_instance_types"})
     image: str = Field(
         "ubuntu-24.04",
         pattern=r"^(ubuntu-24\.04|ubuntu-22\.04|amazon-linux-2023|ami-[0-9a-f]{8,17})$",
@@ -104,16 +105,19 @@ class Server(Tagged):
     public: Bool = Field(
         False, description="One instance in a public subnet with an Elastic IP, serving 80/443 "
         "itself (caddy or lets-encrypt); only without scaling.")
-    link: list[Link] = Field(default_factory=list)
+    link: list[Link] = Field(
+        default_factory=list,
+        description="Resources this server uses: IAM grants and coordinates as env vars.")
     policies: list[Policy] = policies_field()
-    environment: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    environment: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="Environment variables for the app (`${...}` allowed).")
     disk_gb: PosInt = Field(20, ge=8, le=16384, description="Root volume size (gp3, encrypted).")
     ssh_key: str | None = Field(
         None, description="An existing EC2 key pair name; discouraged, Session Manager is set "
         "up instead.")
     user_data: str | None = Field(None, description="Shell commands run after the recipes.")
     email: str | None = Field(None, description="Contact address for Let's Encrypt.")
-    detailed_monitoring: Bool = False
+    detailed_monitoring: Bool = Field(False, description="One-minute EC2 metrics (extra cost).")
 
 
 Entry = Server

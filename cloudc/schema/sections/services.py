@@ -34,8 +34,10 @@ class HealthCheck(Model):
     interval: PosInt = Field(
         30, ge=6, le=300, description="Seconds between checks (more than the 5 s timeout)."
     )
-    healthy_threshold: PosInt = Field(2, ge=2, le=10)
-    unhealthy_threshold: PosInt = Field(3, ge=2, le=10)
+    healthy_threshold: PosInt = Field(
+        2, ge=2, le=10, description="Successes in a row before a target is healthy.")
+    unhealthy_threshold: PosInt = Field(
+        3, ge=2, le=10, description="Failures in a row before a target is unhealthy.")
     grace_period: NonNegInt = Field(
         60, le=2147483647, description="Seconds after a task starts before checks count."
     )
@@ -73,8 +75,8 @@ class Service(Tagged):
 
     image: str = Field(
         description="A Dockerfile path (`./Dockerfile`, `./api/Dockerfile`): an ECR repository "
-        "is created and deploy builds and pushes the image; or an image URI used as given."
-    )
+        "is created and deploy builds and pushes the image; or an image URI used as given.",
+        examples=["./Dockerfile"])
     tag: str | None = Field(
         None, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
         description="Image tag for a Dockerfile image; default: a hash of the build "
@@ -92,14 +94,18 @@ class Service(Tagged):
     health_check: Annotated[str, StringConstraints(pattern=r"^/")] | HealthCheck = Field(
         "/", description="Health check path, or settings."
     )
-    scaling: Scaling = Field(default_factory=Scaling)
+    scaling: Scaling = Field(
+        default_factory=Scaling, description="Task count and target tracking.")
     domain: str | None = Field(None, description="Custom domain (needs `dns`): HTTPS on the ALB.")
     path: str | None = Field(
         None, description="Route only this path pattern (`/api/*`) to the service."
     )
-    link: list[Link] = Field(default_factory=list)
+    link: list[Link] = Field(
+        default_factory=list,
+        description="Resources this service uses: IAM grants and coordinates as env vars.")
     policies: list[Policy] = policies_field()
-    environment: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    environment: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="Environment variables (`${...}` allowed).")
     secrets: dict[str, str] = Field(
         default_factory=dict,
         description="NAME: `${secret:x}`, `${secret:x.key}`, `secrets.x` or `${ssm:/path}`; "
@@ -109,7 +115,8 @@ class Service(Tagged):
         None, description="Override the image's command: a list, or a string run by `sh -c`."
     )
     entrypoint: list[str] | None = Field(None, description="Override the image's entrypoint.")
-    architecture: Literal["x86_64", "arm64"] = "x86_64"
+    architecture: Literal["x86_64", "arm64"] = Field(
+        "x86_64", description="CPU architecture of the image: x86_64 or arm64.")
     mounts: dict[str, str] = Field(
         default_factory=dict,
         description="Container path: `file_systems.NAME` (or `file_systems.NAME.ACCESS_POINT`).",
@@ -118,7 +125,8 @@ class Service(Tagged):
     deployment: Literal["rolling", "blue_green"] | Deployment = Field(
         "rolling", description="`rolling`, `blue_green`, or settings (strategy, bake_minutes)."
     )
-    log_retention_days: PosInt | None = None
+    log_retention_days: PosInt | None = Field(
+        None, description="Log retention (default: `monitoring.log_retention_days`).")
 
 
 def deployment_of(spec: Service) -> Deployment:

@@ -28,16 +28,18 @@ class CorsRule(Model):
     """A browser CORS rule."""
 
     origins: list[str] = Field(description="Allowed origins.")
-    methods: list[Literal["GET", "PUT", "POST", "DELETE", "HEAD"]] = ["GET"]
-    headers: list[str] = ["*"]
-    max_age: NonNegInt = 3000
+    methods: list[Literal["GET", "PUT", "POST", "DELETE", "HEAD"]] = Field(
+        ["GET"], description="Allowed HTTP methods.")
+    headers: list[str] = Field(["*"], description="Allowed request headers.")
+    max_age: NonNegInt = Field(3000, description="How long browsers cache the preflight answer.")
 
 
 class Notification(Model):
     """Send object events to a queue or a topic (functions subscribe with `events: bucket`)."""
 
     to: RefStr = Field(description="`queues.NAME` or `topics.NAME` (standard, not FIFO).")
-    events: list[Literal["created", "removed", "restored"]] = ["created"]
+    events: list[Literal["created", "removed", "restored"]] = Field(
+        ["created"], description="Object events that are sent.")
     prefix: str | None = Field(None, description="Only keys starting with this.")
     suffix: str | None = Field(None, description="Only keys ending with this.")
 
