@@ -14,6 +14,8 @@ https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-conte
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,12 +89,93 @@ def behaviors(comp: Component, spec: Site, ctx: Context, origins: list[dict[str,
                  for event, name in sorted(b.functions.items()) if name in arns]
         if assoc:
             out["FunctionAssociations"] = assoc
+        lambdas = [{"EventType": event, "LambdaFunctionARN": arn}
+                   for event, ref in sorted(b.edge.items())
+                   if (arn := _edge_version(comp, ref, ctx, at + ("edge", event))) is not None]
+        if lambdas:
+            out["LambdaFunctionAssociations"] = lambdas
         if pattern in DEFAULT_PATTERNS:
             plan.default = {k: v for k, v in out.items() if k != "PathPattern"}
             plan.default_is_app = app
         else:
             plan.behaviors.append(out)
     return plan
+
+
+EDGE_REGION = "us-east-1"
+_VERSION_ARN = re.compile(r"arn:aws[a-z-]*:lambda:us-east-1:\d{12}:function:[A-Za-z0-9_-]+:\d+")
+EDGE_PRINCIPAL = "edgelambda.amazonaws.com"
+
+
+def _edge_version(comp: Component, ref: str, ctx: Context, at: Path) -> Any | None:
+    """Return the version ARN a Lambda@Edge association names: given, or published here.
+
+    A function of this project gets an `AWS::Lambda::Version` owned by the site, retained on
+    replacement and deletion (CloudFront's replicas keep a version from being deleted for
+    hours); its description carries a digest of the function, so any change to the code or
+    settings publishes a new version. Its role also trusts `edgelambda.amazonaws.com` and may
+    write the logs Lambda@Edge sends to `/aws/lambda/us-east-1.NAME` in every region.
+    https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-edge-permissions.html
+    """
+    if ref.startswith("arn:"):
+        if _VERSION_ARN.fullmatch(ref) is None:
+            ctx.diags.add("E3271", f"`{ref}` is not a numbered version of a function in "
+                          f"{EDGE_REGION}; Lambda@Edge takes neither $LATEST nor aliases",
+                          origin=ctx.origin(at), path=at,
+                          hint="arn:aws:lambda:us-east-1:ACCOUNT:function:NAME:VERSION")
+            return None
+        return ref
+    fn = ctx.component(ref)
+    if fn is None:  # reported by validate
+        return None
+    if fn.section != "functions" or not fn.role:
+        ctx.diags.add("E3002", f"`{ref}` ({fn.kind}) cannot run at the edge; give "
+                      "`functions.NAME` or a version ARN", origin=ctx.origin(at), path=at)
+        return None
+    if ctx.region != EDGE_REGION:
+        ctx.diags.add("E3271", f"Lambda@Edge functions live in {EDGE_REGION}, but the project "
+                      f"deploys to {ctx.region}, and CloudFormation cannot create a function in "
+                      "another region from this stack", origin=ctx.origin(at), path=at,
+                      hint="deploy the function from a project with `region: us-east-1` and "
+                      "give its version ARN here: arn:aws:lambda:us-east-1:ACCOUNT:function:"
+                      "NAME:VERSION")
+        return None
+    function = ctx.ir.resources.get(ctx.logical(fn, "Function"))
+    role = ctx.ir.resources.get(fn.role)
+    if function is None or role is None:
+        return None
+    suffix = f"Edge{pascal(fn.name)}Version"
+    lid = ctx.logical(comp, suffix)
+    if lid not in ctx.ir.resources:
+        _trust_edge(fn, role.properties, ctx)
+        digest = hashlib.sha256(json.dumps(function.properties, sort_keys=True,
+                                           default=repr).encode()).hexdigest()[:16]
+        version = ctx.add(comp, suffix, "AWS::Lambda::Version", {
+            "FunctionName": Ref(function.logical_id),
+            "Description": f"cloudc edge {digest}",
+        }, path=at)
+        version.retain()
+    return Ref(lid)
+
+
+def _trust_edge(fn: Component, role: dict[str, Any], ctx: Context) -> None:
+    """Let Lambda@Edge assume the function's role and write its logs in every region."""
+    for st in role["AssumeRolePolicyDocument"]["Statement"]:
+        services = st.get("Principal", {}).get("Service")
+        if services is None:
+            continue
+        have = [services] if isinstance(services, str) else list(services)
+        if EDGE_PRINCIPAL not in have:
+            st["Principal"]["Service"] = [*have, EDGE_PRINCIPAL]
+    if fn.statements is None:
+        return
+    name = fn.physical
+    fn.statements.append({
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [Sub("arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:"
+                         f"/aws/lambda/us-east-1.{name}:*")],
+    })
 
 
 def _functions(comp: Component, spec: Site, ctx: Context) -> dict[str, Any]:

@@ -32,7 +32,8 @@ from cloudc.schema.sections.sites import Site
 from cloudc.source import Path
 
 SECTION = "sites"
-AFTER = ("services", "servers", "storage")  # routes reach load balancers; behaviors buckets
+# routes reach load balancers; behaviors read buckets and publish functions for Lambda@Edge
+AFTER = ("services", "servers", "storage", "functions")
 
 # Route patterns that match every path: the route becomes the default behavior.
 CATCH_ALL = ("/*", "*")
