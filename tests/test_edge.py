@@ -29,9 +29,9 @@ def _dist(b: Any, site: str = "Web") -> dict[str, Any]:
 
 def _run_viewer_request(code: str, uri: str) -> str:
     """Run a CloudFront viewer-request function in node; return the request's new URI."""
-    script = code + (
-        "\nvar out = handler({request: {uri: %s, headers: {host: {value: 'example.com'}},"
-        " querystring: {}}});\nprocess.stdout.write(out.uri);\n" % json.dumps(uri))
+    event = {"request": {"uri": uri, "headers": {"host": {"value": "example.com"}},
+                         "querystring": {}}}
+    script = code + f"\nvar out = handler({json.dumps(event)});\nprocess.stdout.write(out.uri);\n"
     done = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True,
                           timeout=30)
     return done.stdout
@@ -308,3 +308,9 @@ def test_budget_account_scope_has_no_filter_and_silent_alert_is_an_error(tmp_pat
     assert "FilterExpression" not in _resources(b)["BudgetsAllBudget"]["Properties"]["Budget"]
     silent = _build(tmp_path / "s", "budgets:\n  all: { amount: 5 }\n")
     assert any("E3265" in e for e in _errors(silent))
+
+
+def test_budgets_where_cloudformation_has_no_budget_type(tmp_path: Path) -> None:
+    body = "budgets:\n  all: { amount: 5, notify: [{ email: a@b.co }] }\n"
+    assert any("E3272" in e for e in _errors(_build(tmp_path, body, region="eu-north-1")))
+    assert not _errors(_build(tmp_path / "ok", body, region="eu-west-1"))

@@ -23,15 +23,31 @@ CODES = (
     Code("E3266", "budget alert recipients or alerts over AWS's limits",
          "an alert takes at most one topic and ten e-mail addresses; a budget at most ten "
          "alerts, no two with the same `spend` and `at`"),
+    Code("E3272", "budgets in a region without AWS::Budgets::Budget",
+         "CloudFormation offers AWS::Budgets::Budget in some regions only; a stack elsewhere "
+         "fails with an unrecognised resource type"),
 )
+# Regions whose CloudFormation has no AWS::Budgets::Budget (cfn-lint 1.58 region schemas,
+# 2026-11); a budget is account-wide, so deploying it from any other region is the same budget.
+NO_BUDGETS = frozenset({
+    "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-3", "ap-south-2", "ap-southeast-3",
+    "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-west-1",
+    "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "il-central-1", "me-central-1",
+    "mx-central-1", "us-gov-east-1", "us-gov-west-1",
+})
 MAX_ALERTS = 10
 MAX_EMAILS = 10
 
 
 def check(cx: CheckContext) -> Iterator[Finding]:
     """Report budget alerts that CloudFormation would fail to create."""
+    region = getattr(getattr(cx.config, "project", None), "region", None)
     for name, spec in cx.section("budgets").items():
         path: Path = ("budgets", name)
+        if region in NO_BUDGETS:
+            yield Finding("E3272", f"CloudFormation in {region} has no AWS::Budgets::Budget",
+                          path, key=True, hint="budgets are account-wide: declare them in a "
+                          "project deployed to us-east-1 (its `scope` tags still pick this app)")
         if len(spec.alerts) > MAX_ALERTS:
             yield Finding("E3266", f"budget `{name}` has {len(spec.alerts)} alerts; AWS Budgets "
                           f"takes at most {MAX_ALERTS}", path + ("alerts",),

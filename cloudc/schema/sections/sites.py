@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from cloudc.schema.base import Bool, FileField, Model, NonNegInt, RefStr, Tagged
+from cloudc.schema.base import Bool, FileField, Model, Name, NonNegInt, RefStr, Tagged
 
 SECTION = "sites"
 ORDER = 80
@@ -108,7 +108,7 @@ class Site(Tagged):
     behaviors: dict[str, Behavior] = Field(default_factory=dict, description=(
         'Cache behaviors by path pattern, matched before `routes`: "/assets/*": { ttl: ... }; '
         '"/*" sets the default behavior.'))
-    functions: dict[str, CloudFrontFunction] = Field(
+    functions: dict[Name, CloudFrontFunction] = Field(
         default_factory=dict, description="CloudFront Functions that `behaviors` attach, by name.")
 
 
