@@ -314,3 +314,11 @@ def test_budgets_where_cloudformation_has_no_budget_type(tmp_path: Path) -> None
     body = "budgets:\n  all: { amount: 5, notify: [{ email: a@b.co }] }\n"
     assert any("E3272" in e for e in _errors(_build(tmp_path, body, region="eu-north-1")))
     assert not _errors(_build(tmp_path / "ok", body, region="eu-west-1"))
+
+
+def test_usage_plans_without_a_keyed_route_warn(tmp_path: Path) -> None:
+    body = _REST.replace("api_key_required: true, ", "")
+    b = _build(tmp_path, body)
+    assert not _errors(b)
+    assert any(d.code == "W3266" for d in b.diagnostics.items)
+    assert not any(d.code == "W3266" for d in _build(tmp_path / "k", _REST).diagnostics.items)

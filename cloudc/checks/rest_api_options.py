@@ -25,6 +25,9 @@ CODES = (
          "answers 403 to every call"),
     Code("W3265", "usage plan without consumers",
          "a usage plan with no `consumers` has no API key, so no caller is admitted by it"),
+    Code("W3266", "usage plans but no route requires an API key",
+         "API Gateway meters and throttles a usage plan only on methods that require a key: "
+         "without `api_key_required` on some route the plans do nothing"),
 )
 KIND = {"http": "an HTTP", "websocket": "a WebSocket", "rest": "a REST"}
 
@@ -52,6 +55,11 @@ def check(cx: CheckContext) -> Iterator[Finding]:
                               "usage plan: API Gateway would answer 403 to every call",
                               at + ("api_key_required",),
                               hint="add `usage_plans: { default: { consumers: [NAME] } }`")
+        if api.usage_plans and not any(o.api_key_required for o in api.route_options.values()):
+            yield Finding("W3266", f"`{name}` has usage plans, but no route requires an API "
+                          "key: the plans' throttle and quota never apply",
+                          path + ("usage_plans",), key=True, hint="set `route_options: "
+                          '{ "GET /items": { api_key_required: true } }` on the metered routes')
         for plan_name, plan in api.usage_plans.items():
             if not plan.consumers:
                 yield Finding("W3265", f"usage plan `{plan_name}` has no consumers, so no API "
