@@ -322,3 +322,14 @@ def test_usage_plans_without_a_keyed_route_warn(tmp_path: Path) -> None:
     assert not _errors(b)
     assert any(d.code == "W3266" for d in b.diagnostics.items)
     assert not any(d.code == "W3266" for d in _build(tmp_path / "k", _REST).diagnostics.items)
+
+
+def test_cloudfront_function_and_lambda_edge_on_one_event_are_refused(tmp_path: Path) -> None:
+    both = _EDGE.replace(
+        "{ edge: { viewer-request: functions.gate } }",
+        "{ edge: { viewer-request: functions.gate }, functions: { viewer-request: mine } }",
+    ) + "    functions: { mine: { inline: \"function handler(event) { return event.request; }\" } }\n"
+    assert any("E3270" in e and "Lambda@Edge" in e for e in _errors(_build(tmp_path, both)))
+    rewrite = _EDGE.replace("    source: ./dist\n", "    source: ./dist\n    directory_index: true\n")
+    errors = _errors(_build(tmp_path / "r", rewrite))
+    assert any("E3270" in e and "behaviors./*.edge.viewer-request" in e for e in errors)

@@ -45,6 +45,11 @@ def check(cx: CheckContext) -> Iterator[Finding]:
                               "CloudFront takes one behavior a path pattern", at, key=True,
                               hint=f"set the origin in `behaviors.{pattern}.origin` and drop "
                               "the route")
+            for event in sorted(set(b.functions) & set(b.edge)):
+                yield Finding("E3270", f"`{pattern}` runs a CloudFront Function and Lambda@Edge "
+                              f"on {event}; CloudFront takes one function per event type",
+                              at + ("edge", event), hint="do both in one of them, or move one "
+                              "to another event")
             for event, fn in b.functions.items():
                 if fn not in site.functions:
                     yield Finding("E3270", f"`{fn}` is not a CloudFront Function of site "

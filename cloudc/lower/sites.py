@@ -266,9 +266,12 @@ def _viewer_request(comp: Component, spec: Site, ctx: Context, default: dict[str
     at = comp.path + (("redirects",) if spec.redirects else
                       ("spa",) if rewrite else ("directory_index",))
     theirs = default.get("FunctionAssociations") or []
-    if any(a["EventType"] == "viewer-request" for a in theirs):
+    lambdas = default.get("LambdaFunctionAssociations") or []
+    taken = [k for k, assoc in (("functions", theirs), ("edge", lambdas))
+             if any(a["EventType"] == "viewer-request" for a in assoc)]
+    if taken:
         where = comp.path + ("behaviors", next(p for p in spec.behaviors if p in CATCH_ALL),
-                             "functions", "viewer-request")
+                             taken[0], "viewer-request")
         ctx.diags.add("E3270", "the default behavior already runs this site's own "
                       "viewer-request function (for `redirects`, `spa` or `directory_index`); "
                       "CloudFront runs one function per event", origin=ctx.origin(where),
