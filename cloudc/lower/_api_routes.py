@@ -42,7 +42,7 @@ class Route:
 class Authorizer:
     """What protects an API: a JWT issuer, a Cognito pool (REST) or a Lambda function."""
 
-    kind: str  # jwt | lambda
+    kind: str  # jwt | lambda | iam
     at: Path
     issuer: Any = None
     audience: list[Any] = field(default_factory=list)
@@ -170,6 +170,14 @@ def parse_auth(comp: Component, spec: Api, ctx: Context) -> Authorizer | None:
     if spec.auth is None:
         return None
     at = comp.path + ("auth",)
+    if spec.auth == "iam":
+        if spec.type != "rest":
+            ctx.diags.add("E3268", "`auth: iam` is for REST APIs; this is "
+                          f"{'an HTTP' if spec.type == 'http' else 'a WebSocket'} API",
+                          origin=ctx.origin(at), path=at,
+                          hint="set `type: rest`, or use a user pool or a Lambda authorizer")
+            return None
+        return Authorizer("iam", at)
     given = spec.auth if isinstance(spec.auth, Auth) else _auth_from_text(spec.auth)
     if given is None:
         ctx.diags.add("E2005", f"`{spec.auth}` is not an authorizer", origin=ctx.origin(at),

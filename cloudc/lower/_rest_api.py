@@ -25,11 +25,13 @@ from cloudc.lower._api_routes import (
     permit,
     protected,
 )
+from cloudc.lower._rest_extras import method_options, usage_plans
 from cloudc.schema.sections.apis import Api
 
 # What a deployment snapshots: a change to any of these needs a new deployment.
 SNAPSHOT = ("AWS::ApiGateway::Resource", "AWS::ApiGateway::Method", "AWS::ApiGateway::Authorizer",
-            "AWS::ApiGateway::GatewayResponse")
+            "AWS::ApiGateway::GatewayResponse", "AWS::ApiGateway::Model",
+            "AWS::ApiGateway::RequestValidator")
 LOG_FORMAT = (
     '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
     '"requestTime":"$context.requestTime","method":"$context.httpMethod",'
@@ -47,7 +49,8 @@ def lower_rest(comp: Component, spec: Api, ctx: Context, routes: list[Route],
         "Description": f"{ctx.slug} {ctx.env}: {comp.name}",
         "EndpointConfiguration": {"Types": ["REGIONAL"]},
     })
-    authorizer = _authorizer(comp, ctx, auth) if auth is not None else None
+    iam = auth is not None and auth.kind == "iam"
+    authorizer = _authorizer(comp, ctx, auth) if auth is not None and not iam else None
     methods: list[str] = []
     resources: set[str] = set()
     with_methods: dict[str, set[str]] = {}
@@ -62,11 +65,15 @@ def lower_rest(comp: Component, spec: Api, ctx: Context, routes: list[Route],
             "Integration": {"Type": "AWS_PROXY", "IntegrationHttpMethod": "POST",
                             "Uri": invocation_uri(fn)},
         }
-        if authorizer is not None and auth is not None and protected(route, spec):
+        opts = spec.route_options.get(route.key)
+        if (opts is not None and opts.iam) or (iam and protected(route, spec)):
+            props["AuthorizationType"] = "AWS_IAM"  # callers sign with SigV4
+        elif authorizer is not None and auth is not None and protected(route, spec):
             props["AuthorizationType"] = "COGNITO_USER_POOLS" if auth.kind == "jwt" else "CUSTOM"
             props["AuthorizerId"] = Ref(authorizer)
             if auth.scopes and auth.kind == "jwt":
                 props["AuthorizationScopes"] = auth.scopes
+        props.update(method_options(comp, spec, ctx, route))
         res = ctx.add(comp, f"Method{route.suffix}", "AWS::ApiGateway::Method", props,
                       path=route.at)
         methods.append(res.logical_id)
@@ -94,6 +101,7 @@ def lower_rest(comp: Component, spec: Api, ctx: Context, routes: list[Route],
     stage = ctx.add(comp, "Stage", "AWS::ApiGateway::Stage", props)
     if log_arn is not None:
         stage.depends_on.append(logging_account(comp, ctx))
+    usage_plans(comp, spec, ctx, stage.logical_id)
 
 
 def _resource(comp: Component, ctx: Context, path: str, made: set[str]) -> Any:

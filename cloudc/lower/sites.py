@@ -16,19 +16,25 @@ from cloudc.ir import Component, GetAtt, Ref, Sub, statement
 from cloudc.lower._buckets import tls_only
 from cloudc.lower._certs import certificate
 from cloudc.lower._names import bucket_name
+from cloudc.lower._sites_behaviors import (
+    ALL_METHODS,
+    ALL_VIEWER_EXCEPT_HOST,
+    CACHING_DISABLED,
+    CACHING_OPTIMIZED,
+    SECURITY_HEADERS,
+    add_custom_origin,
+    allow_distribution,
+    app_origin,
+    behaviors,
+)
 from cloudc.lower._zones import CLOUDFRONT_ZONE_ID, alias_records
 from cloudc.schema.sections.sites import Site
 from cloudc.source import Path
 
 SECTION = "sites"
-AFTER = ("services", "servers")  # routes reach their load balancers
+# routes reach load balancers; behaviors read buckets and publish functions for Lambda@Edge
+AFTER = ("services", "servers", "storage", "functions")
 
-# AWS managed CloudFront policies (ids fixed by AWS).
-CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
-CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
-ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
-SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"
-ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"]
 # Route patterns that match every path: the route becomes the default behavior.
 CATCH_ALL = ("/*", "*")
 
@@ -104,41 +110,40 @@ def lower(comp: Component, spec: Site, ctx: Context) -> None:
     else:
         ctx.warn("W1001", "security response headers turned off for this site",
                  path + ("security_headers",))
-    behaviors = _routes(comp, spec, ctx, origins)
-    catch_all = [b for b in behaviors if b["PathPattern"] in CATCH_ALL]
+    plan = behaviors(comp, spec, ctx, origins, GetAtt(oac.logical_id, "Id"))
+    routes = _routes(comp, spec, ctx, origins)
+    catch_all = [b for b in routes if b["PathPattern"] in CATCH_ALL]
     if catch_all:
         # `/*` to an app: every path not matched by another route goes to it, so it is the
         # default behavior; the bucket serves no path and no root object or error page applies.
-        behaviors.remove(catch_all[0])
+        routes.remove(catch_all[0])
         default = {k: v for k, v in catch_all[0].items() if k != "PathPattern"}
+    elif plan.default is not None:
+        default = plan.default
+    app_default = bool(catch_all) or plan.default_is_app
+    if app_default:
         _ignored_for_app(comp, spec, ctx)
+    cache_behaviors = plan.behaviors + routes
     config: dict[str, Any] = {
         "Enabled": True,
         "Comment": f"{ctx.slug} {ctx.env}: site {comp.name}",
-        **({} if catch_all else {"DefaultRootObject": spec.index}),
+        **({} if app_default else {"DefaultRootObject": spec.index}),
         "HttpVersion": "http2and3",
         "IPV6Enabled": True,
         "PriceClass": spec.price_class,
         "Origins": origins,
         "DefaultCacheBehavior": default,
     }
-    if behaviors:
-        config["CacheBehaviors"] = behaviors
-    rewrite = bool(spec.spa and behaviors and not catch_all)
-    errors = [] if catch_all else _error_responses(spec, ctx, path, routed=bool(behaviors))
+    if cache_behaviors:
+        config["CacheBehaviors"] = cache_behaviors
+    routed = bool(routes) or plan.to_apps
+    rewrite = bool(spec.spa and routed and not app_default)
+    errors = [] if app_default else _error_responses(spec, ctx, path, routed=routed)
     if errors:
         config["CustomErrorResponses"] = errors
-    if spec.redirects or rewrite:
-        fn = ctx.add(comp, "ViewerRequest", "AWS::CloudFront::Function", {
-            "Name": ctx.physical(f"{comp.name}-viewer-request", 64),
-            "AutoPublish": True,
-            "FunctionConfig": {"Comment": _function_comment(spec, rewrite),
-                               "Runtime": "cloudfront-js-2.0"},
-            "FunctionCode": _function_code(spec, rewrite),
-        }, path=path + (("redirects",) if spec.redirects else ("spa",)))
-        default["FunctionAssociations"] = [{
-            "EventType": "viewer-request",
-            "FunctionARN": GetAtt(fn.logical_id, "FunctionMetadata.FunctionARN")}]
+    index = bool(spec.directory_index and not app_default)
+    if spec.redirects or rewrite or index:
+        _viewer_request(comp, spec, ctx, default, rewrite, index)
     if cert is not None and names:
         config["Aliases"] = names
         config["ViewerCertificate"] = {"AcmCertificateArn": cert, "SslSupportMethod": "sni-only",
@@ -156,7 +161,7 @@ def lower(comp: Component, spec: Site, ctx: Context) -> None:
         "Condition": {"StringEquals": {"AWS:SourceArn": dist_arn}},
     }
     statements = [tls_only(comp.attrs["bucket_arn"].derived), read]
-    if not spec.spa and not errors and not catch_all:
+    if not spec.spa and not errors and not app_default:
         # Without list permission S3 answers a missing key with 403 AccessDenied; with it, 404.
         # A site with no error page (or with routes, where a custom error response would also
         # replace the API's errors) thus shows a missing file as 404. Viewers cannot list the
@@ -171,6 +176,7 @@ def lower(comp: Component, spec: Site, ctx: Context) -> None:
         "Bucket": Ref(bucket.logical_id),
         "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
     })
+    allow_distribution(comp, plan.buckets, dist_arn, ctx)
     if cert is not None:
         for i, name in enumerate(names):
             alias_records(comp, ctx, name, GetAtt(dist.logical_id, "DomainName"),
@@ -231,23 +237,13 @@ def _routes(comp: Component, spec: Site, ctx: Context,
         target = ctx.component(ref)
         if target is None:  # reported by validate
             continue
-        origin = _origin(target, ctx, rpath)
+        origin = app_origin(target, ctx, rpath)
         if origin is None:
             ctx.diags.add("E3002", f"`{ref}` ({target.kind}) cannot serve site routes; routes go "
                           "to APIs, services and servers", origin=ctx.origin(rpath), path=rpath)
             continue
         oid = ref.replace(".", "-")
-        if not any(o["Id"] == oid for o in origins):
-            custom: dict[str, Any] = {"OriginProtocolPolicy": origin["protocol"]}
-            if origin["protocol"] == "https-only":
-                custom.update(OriginSSLProtocols=["TLSv1.2"], HTTPSPort=443)
-            else:
-                custom["HTTPPort"] = 80
-            entry: dict[str, Any] = {"Id": oid, "DomainName": origin["domain"],
-                                     "CustomOriginConfig": custom}
-            if origin.get("path"):
-                entry["OriginPath"] = origin["path"]
-            origins.append(entry)
+        add_custom_origin(origins, oid, origin)
         behavior: dict[str, Any] = {
             "PathPattern": pattern,
             "TargetOriginId": oid,
@@ -264,36 +260,39 @@ def _routes(comp: Component, spec: Site, ctx: Context,
     return behaviors
 
 
-def _origin(target: Component, ctx: Context, at: Path) -> dict[str, Any] | None:
-    """Return how CloudFront reaches a route target: {"domain", "path", "protocol"}.
-
-    APIs say so in `cdn_origin`. A service or servers behind a load balancer are
-    reached on the load balancer's own domain over HTTPS (its certificate is for that name),
-    or, without a certificate, on the load balancer's DNS name over HTTP (warned): the HTTP
-    listener of a load balancer with a certificate only redirects. An internal load balancer
-    has no path from CloudFront (reported by the `sites_routes` check).
-    """
-    given = target.cdn_origin
-    if given is not None:
-        return {"protocol": "https-only", "domain": given.domain, "path": given.path}
-    alb = target.load_balancer
-    if alb is None:  # a single server on its own domain (it terminates TLS itself)
-        url = target.attrs.get("url")
-        if target.section == "servers" and isinstance(url, str) and url.startswith("https://"):
-            return {"domain": url[len("https://"):].split("/")[0], "protocol": "https-only"}
-        return None
-    if alb.internal:
-        return None
-    if alb.https and alb.domain:
-        return {"domain": alb.domain, "protocol": "https-only"}
-    ctx.warn("W1001", f"CloudFront reaches `{target.key}` over plain HTTP; give it a "
-             "`domain` so that it gets a certificate", at)
-    return {"domain": alb.dns_name, "protocol": "http-only"}
+def _viewer_request(comp: Component, spec: Site, ctx: Context, default: dict[str, Any],
+                    rewrite: bool, index: bool) -> None:
+    """Attach the site's own viewer-request function (redirects, SPA or index rewrite)."""
+    at = comp.path + (("redirects",) if spec.redirects else
+                      ("spa",) if rewrite else ("directory_index",))
+    theirs = default.get("FunctionAssociations") or []
+    lambdas = default.get("LambdaFunctionAssociations") or []
+    taken = [k for k, assoc in (("functions", theirs), ("edge", lambdas))
+             if any(a["EventType"] == "viewer-request" for a in assoc)]
+    if taken:
+        where = comp.path + ("behaviors", next(p for p in spec.behaviors if p in CATCH_ALL),
+                             taken[0], "viewer-request")
+        ctx.diags.add("E3270", "the default behavior already runs this site's own "
+                      "viewer-request function (for `redirects`, `spa` or `directory_index`); "
+                      "CloudFront runs one function per event", origin=ctx.origin(where),
+                      path=where, hint="do the rewrite in your function and drop the setting, "
+                      "or attach yours to viewer-response")
+        return
+    fn = ctx.add(comp, "ViewerRequest", "AWS::CloudFront::Function", {
+        "Name": ctx.physical(f"{comp.name}-viewer-request", 64),
+        "AutoPublish": True,
+        "FunctionConfig": {"Comment": _function_comment(spec, rewrite, index),
+                           "Runtime": "cloudfront-js-2.0"},
+        "FunctionCode": _function_code(spec, rewrite, index),
+    }, path=at)
+    default["FunctionAssociations"] = [{
+        "EventType": "viewer-request",
+        "FunctionARN": GetAtt(fn.logical_id, "FunctionMetadata.FunctionARN")}, *theirs]
 
 
 def _ignored_for_app(comp: Component, spec: Site, ctx: Context) -> None:
     """Say which settings have no effect when `/*` sends every path to an app."""
-    for key in ("spa", "error_page"):
+    for key in ("spa", "error_page", "directory_index"):
         if getattr(spec, key):
             at = comp.path + (key,)
             ctx.diags.add("I1001", f"`{key}` has no effect: the route `/*` sends every path "
@@ -305,8 +304,9 @@ def _error_responses(spec: Site, ctx: Context, path: Path, *, routed: bool) -> l
     """Return the distribution's custom error responses (SPA fallback or an error page)."""
     if routed:
         if spec.error_page:
-            ctx.diags.add("I1001", "`error_page` is not used on a site with `routes`: CloudFront "
-                          "would also replace the API's error responses",
+            ctx.diags.add("I1001", "`error_page` is not used on a site with `routes` (or "
+                          "behaviors to apps): CloudFront would also replace their error "
+                          "responses",
                           origin=ctx.origin(path + ("error_page",)), path=path + ("error_page",))
         return []
     if spec.spa:
@@ -320,17 +320,19 @@ def _error_responses(spec: Site, ctx: Context, path: Path, *, routed: bool) -> l
     return []
 
 
-def _function_comment(spec: Site, rewrite: bool) -> str:
+def _function_comment(spec: Site, rewrite: bool, index: bool = False) -> str:
     parts = []
     if spec.redirects:
         parts.append("301 redirects by host")
     if rewrite:
         parts.append(f"single-page app: paths without an extension serve /{spec.index}")
+    if index:
+        parts.append(f"/path and /path/ serve /path/{spec.index}")
     return "; ".join(parts)
 
 
-def _function_code(spec: Site, rewrite: bool) -> str:
-    """Return the viewer-request function: host redirects, then the SPA rewrite."""
+def _function_code(spec: Site, rewrite: bool, index: bool = False) -> str:
+    """Return the viewer-request function: host redirects, then the SPA or index rewrite."""
     redirects = {k.lower(): v.lower() for k, v in spec.redirects.items()}
     lines = [
         f"var REDIRECTS = {json.dumps(redirects, sort_keys=True)};",
@@ -357,10 +359,26 @@ def _function_code(spec: Site, rewrite: bool) -> str:
         "  if (SPA_INDEX && request.uri.split('/').pop().indexOf('.') === -1) {",
         "    request.uri = SPA_INDEX;",
         "  }",
+        *_index_lines(spec, index),
         "  return request;",
         "}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _index_lines(spec: Site, index: bool) -> list[str]:
+    """Return the handler lines that serve `/a/index.html` for `/a` and `/a/`."""
+    if not index:
+        return []
+    page = json.dumps(spec.index)
+    return [
+        "  var uri = request.uri;",
+        "  if (uri.charAt(uri.length - 1) === '/') {",
+        f"    request.uri = uri + {page};",
+        "  } else if (uri.split('/').pop().indexOf('.') === -1) {",
+        f"    request.uri = uri + '/' + {page};",
+        "  }",
+    ]
 
 
 # --- web ACL (security.waf) -------------------------------------------------------------------

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
-from cloudc.schema.base import Bool, Model, NonNegInt, PosInt, RefStr, Tagged
+from cloudc.schema.base import Bool, FileField, Model, Name, NonNegInt, PosInt, RefStr, Tagged
 
 SECTION = "apis"
 ORDER = 70
 REFS = ("routes",)  # fields whose values name other entries (`section.name`)
+PATHS = (FileField(("route_options", "*", "body"), "file", "JSON schema", only="relative"),)
 
 
 class Cors(Model):
@@ -45,6 +46,43 @@ class Throttle(Model):
     burst: PosInt = Field(500, description="Requests allowed in a burst above the rate.")
 
 
+class Quota(Model):
+    """How many requests one API key may make per period."""
+
+    limit: PosInt = Field(description="Requests per period.")
+    period: Literal["day", "week", "month"] = Field(
+        "month", description="What the quota counts over: day, week or month.")
+
+
+class UsagePlan(Model):
+    """A REST API usage plan: throttle and quota per API key, one key per consumer."""
+
+    throttle: Throttle | None = Field(None, description="Requests per second, per key.")
+    quota: Quota | None = None
+    consumers: list[Name] = Field(default_factory=list, description=(
+        "One API key per consumer; API Gateway generates the values (never in the template)."))
+
+
+class RequiredParams(Model):
+    """Request parameters API Gateway requires before it calls the function."""
+
+    querystring: list[str] = Field(
+        default_factory=list, description="Query string parameters a request must carry.")
+    headers: list[str] = Field(
+        default_factory=list, description="Headers a request must carry.")
+
+
+class RouteOptions(Model):
+    """REST route settings: API key, IAM authorization, request validation."""
+
+    api_key_required: Bool = Field(False, description="Callers send an `x-api-key` header.")
+    iam: Bool = Field(False, description="AWS_IAM: callers sign with SigV4 (a linked role).")
+    body: str | dict[str, Any] | None = Field(None, description=(
+        "JSON schema (draft 4) the JSON body must match: a file (`./schemas/item.json`) or "
+        "the schema inline."))
+    params: RequiredParams | None = Field(None, description="Required querystring and headers.")
+
+
 class Api(Tagged):
     """An API: routes map `METHOD /path` (or a WebSocket route key) to a function or service."""
 
@@ -55,7 +93,8 @@ class Api(Tagged):
         None, description="Custom domain name, with an ACM certificate and DNS through `dns`.")
     cors: Cors | None = Field(None, description="Browser CORS settings.")
     auth: str | Auth | None = Field(
-        None, description="`auth.NAME`, a user pool ARN, `functions.NAME`, or a full auth map."
+        None, description="`auth.NAME`, a user pool ARN, `functions.NAME`, `iam` (REST: "
+        "SigV4-signed calls), or a full auth map."
     )
     public_routes: list[str] = Field(default_factory=list, description="Routes without auth.")
     throttle: Throttle | None = Field(None, description="Stage-wide request throttling.")
@@ -72,6 +111,10 @@ class Api(Tagged):
     route_selection: str = Field(
         "$request.body.action", description="WebSocket route selection expression.",
     )
+    usage_plans: dict[Name, UsagePlan] = Field(default_factory=dict, description=(
+        "REST: usage plans by name (throttle, quota, API keys per consumer)."))
+    route_options: dict[str, RouteOptions] = Field(default_factory=dict, description=(
+        'REST: per route, e.g. "POST /items": { api_key_required: true, body: ./item.json }.'))
 
 
 Entry = Api
