@@ -78,7 +78,7 @@ def test_a_raw_resource_with_a_pass_added_id_is_e3235_at_its_key(
     path = _write(tmp_path, app + RAW.format(lid=lid))
     build = compile_config(path, "development", check_ir=True)
     found = [d for d in build.diagnostics.items if d.severity == "error"]
-    assert [d.code for d in found] == ["E3235"], [d.render() for d in found]
+    assert [d.code for d in found] == ["E3235"], [d.text() for d in found]
     line = app.count("\n") + 4  # the raw entry's key
     assert (found[0].origin.line, found[0].origin.col) == (line, 3)
     assert f"logical ID `{lid}` is already `{owner}`'s {kind}" in found[0].message
