@@ -140,3 +140,26 @@ def test_destroy_deletes_a_root_before_the_roots_it_needs() -> None:
     assert order == [["app-R3"], ["app-R2"], ["app-R1"]]
     assert [[r.name for r in w] for w in reverse_waves([one, root(2), three])] == [
         ["app-R3"], ["app-R1", "app-R2"]]
+
+
+def test_a_failed_delete_keeps_the_roots_it_needs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Root 2 fails to delete: root 1, whose values it reads, is not deleted."""
+    from cloudc.aws import destroy
+    from cloudc.aws.apps import reverse_waves
+    from cloudc.cli import Options
+    from cloudc.commands.ops import _delete_in_waves
+
+    tried: list[str] = []
+
+    def delete(aws: Any, deployed: Any, say: Any) -> tuple[str, str]:
+        tried.append(deployed)
+        return ("DELETE_FAILED", "bucket not empty") if deployed == "two" else (
+            "DELETE_COMPLETE", "")
+
+    monkeypatch.setattr(destroy, "delete", delete)
+    roots = [RootStack(1, "app", "", {}, {}, ()), RootStack(2, "app-R2", "", {}, {}, ("app",))]
+    opts = Options.__new__(Options)
+    monkeypatch.setattr("cloudc.commands.ops.say", lambda *a, **k: None)
+    failed = _delete_in_waves(opts, None, reverse_waves(roots), {"app": "one", "app-R2": "two"})
+    assert failed == ("app-R2", "DELETE_FAILED", "bucket not empty")
+    assert tried == ["two"]
