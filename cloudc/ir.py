@@ -342,12 +342,23 @@ class IR:
         self.units: dict[tuple[str, str], tuple[str, int]] = {}
         # nested stack -> root stack (1, 2, ...): more than one only past 2,500 resources.
         self.roots: dict[str, int] = {}
+        # raw `resources:` entries whose logical ID a pass then gave a generated resource (a
+        # VPC endpoint, an ingress rule): the generated one stays, the raw one is E3235
+        # (cloudc/checks/raw_clash.py).
+        self.displaced: dict[str, Resource] = {}
 
     def add(self, resource: Resource) -> Resource:
-        """Add a resource; a clash of logical IDs is a compiler bug, caught here."""
-        if resource.logical_id in self.resources:
-            raise ValueError(f"duplicate logical ID {resource.logical_id}")
-        self.resources[resource.logical_id] = resource
+        """Add a resource. A generated resource takes the logical ID of a raw `resources:`
+        entry added before it (recorded in `displaced`); any other clash is a compiler bug."""
+        lid = resource.logical_id
+        if lid in self.resources:
+            old = self.resources[lid]
+            if not (old.owner.startswith("resources.")
+                    and not resource.owner.startswith("resources.")):
+                raise ValueError(f"duplicate logical ID {lid}")
+            self.displaced[lid] = old
+            del self.resources[lid]
+        self.resources[lid] = resource
         return resource
 
     def by_owner(self) -> dict[str, list[Resource]]:

@@ -43,7 +43,7 @@ def instances(aws: Aws, name: str, build: Build, key: str) -> list[str]:
     found = locate.owned(build, key, "AWS::AutoScaling::AutoScalingGroup", "AWS::EC2::Instance")
     if not found:
         raise locate.NotFound(f"{key} has no instances or Auto Scaling group in the build")
-    deployed = locate.resources(aws, name)
+    deployed = locate.resources(aws, name, build)
     out: list[str] = []
     for r in found:
         phys = locate.physical(aws, name, r, deployed)

@@ -53,11 +53,19 @@ def owned(build: Build, owner: str, *types: str) -> list[Resource]:
             if r.owner == owner and (not types or r.type in types)]
 
 
-def resources(aws: Aws, name: str) -> dict[str, Deployed]:
-    """Return every deployed resource of the root stack `name` and its nested stacks.
+def resources(aws: Aws, name: str, build: Build | None = None) -> dict[str, Deployed]:
+    """Return every deployed resource of the root stack `name` and its nested stacks; given
+    the `build`, of every root stack of the app (several past 2,500 resources, cloudc/roots.py).
 
     cloudc's logical IDs are unique across all of an app's stacks, so one map holds them all.
     """
+    if build is not None and build.more_roots:
+        from cloudc.roots import root_stacks
+
+        every: dict[str, Deployed] = {}
+        for each in root_stacks(build, name):
+            every.update(resources(aws, each.name))
+        return every
     info = describe(aws, name)
     if info is None or info["StackStatus"] in ("REVIEW_IN_PROGRESS", "DELETE_COMPLETE"):
         raise AwsError(f"stack {name} is not deployed (run `cloudc deploy` first)")

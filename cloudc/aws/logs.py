@@ -52,7 +52,7 @@ def groups(aws: Aws, name: str, build: Build, target: str) -> list[str]:
     for r in found:
         group = locate.literal(r.properties.get("LogGroupName"))
         if group is None:  # a name CloudFormation computes: ask the stack
-            deployed = deployed if deployed is not None else locate.resources(aws, name)
+            deployed = deployed if deployed is not None else locate.resources(aws, name, build)
             group = locate.physical(aws, name, r, deployed)
         out.append(group)
     return out

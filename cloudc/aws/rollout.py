@@ -179,8 +179,9 @@ def deploy_roots(aws: Aws, path: Path, build: Build, name: str, out: Reporter, *
         return deploy_stack(aws, path, build, name, out, watch_only=watch_only)
     out.say(f"{len(roots)} root stacks (the app is over one operation's 2,500 resources): "
             + ", ".join(r.name for r in roots))
+    bucket = None
     if not watch_only:  # once, before roots run in parallel (each would race to create it)
-        d.ensure_bucket(aws, out.say)
+        bucket = d.ensure_bucket(aws, out.say)
     for wave in waves(roots):
         def one(root: Any) -> Outcome:
             return deploy_stack(aws, path, part(build, root), root.name, out,
@@ -198,6 +199,10 @@ def deploy_roots(aws: Aws, path: Path, build: Build, name: str, out: Reporter, *
         bad = [o for o in outcomes if o is not Outcome.DONE]
         if bad:
             return bad[0]
+    if bucket is not None:  # the set of root records `cloudc rollback` returns to
+        from cloudc.aws import apps
+
+        apps.record(aws, bucket, name, build.env, roots, out.say)
     return Outcome.DONE
 
 

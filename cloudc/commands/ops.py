@@ -94,52 +94,93 @@ def destroy(opts: Options, file: str | None, env: str | None, yes: bool, typed: 
     FILE; 3: AWS/API failure or a failed deletion.
     """
     from cloudc.aws import locate
-    from cloudc.aws.destroy import delete, retained
-    from cloudc.aws.fetch import fetch
+    from cloudc.aws.apps import deployed_roots, reverse_waves
+    from cloudc.aws.destroy import Kept, retained
+    from cloudc.aws.fetch import Deployed, fetch
     from cloudc.aws.session import AwsError
 
     aws, name, build = _stack(opts, file, env, sets, root_name)
     try:
-        deployed = fetch(aws, name)
-        if not deployed.exists:
+        roots = deployed_roots(aws, build, name)
+        there: list[tuple[Any, Deployed, list[Kept], int]] = []
+        for root in roots:  # an app past 2,500 resources has several roots (cloudc/roots.py)
+            deployed = fetch(aws, root.name)
+            if not deployed.exists:
+                continue
+            status = deployed.status or ""
+            if status.endswith("_IN_PROGRESS"):
+                say(opts, f"stack {root.name} is busy ({status}); wait for it (`cloudc "
+                          "status`), then destroy", fg="red")
+                raise SystemExit(EXIT_AWS)
+            found = locate.resources(aws, root.name)
+            count = sum(1 for r in found.values() if r.type != "AWS::CloudFormation::Stack"
+                        and r.status != "DELETE_COMPLETE")
+            there.append((root, deployed, retained(deployed, found), count))
+        if not there:
             say(opts, f"stack {name} does not exist: nothing to destroy")
             raise SystemExit(EXIT_OK)
-        status = deployed.status or ""
-        if status.endswith("_IN_PROGRESS"):
-            say(opts, f"stack {name} is busy ({status}); wait for it (`cloudc status`), then "
-                      "destroy", fg="red")
-            raise SystemExit(EXIT_AWS)
-        found = locate.resources(aws, name)
-        kept = retained(deployed, found)
-        count = sum(1 for r in found.values() if r.type != "AWS::CloudFormation::Stack"
-                    and r.status != "DELETE_COMPLETE")
-        n = len(deployed.nested_ids)
-        say(opts, f"stack {name} ({status}) and its {n} nested stack{'s' if n != 1 else ''} "
-                  f"will be deleted, with the {count} resources they hold")
+        for root, deployed, _, count in there:
+            n = len(deployed.nested_ids)
+            say(opts, f"stack {root.name} ({deployed.status}) and its {n} nested "
+                      f"stack{'s' if n != 1 else ''} will be deleted, with the {count} "
+                      "resources they hold")
+        kept = [k for _, _, ks, _ in there for k in ks]
         if kept:
             click.echo(f"Retained by their DeletionPolicy ({len(kept)}); delete them yourself "
                        "when they are no longer needed:")
-            for k in kept:
-                click.echo(f"  {k.line()}")
+            for root, _, ks, _ in there:
+                if len(there) > 1 and ks:
+                    click.echo(f"  in root stack {root.name}:")
+                for k in ks:
+                    click.echo(("    " if len(there) > 1 else "  ") + k.line())
         else:
             click.echo("Nothing is retained: every resource goes with its stack.")
-        if not _confirmed(opts, build.env, name, yes, typed):
+        asked = name if len(there) == 1 else ", ".join(r.name for r, _, _, _ in there)
+        if not _confirmed(opts, build.env, asked, yes, typed):
             say(opts, "not destroyed", fg="yellow")
             raise SystemExit(EXIT_INPUT)
-        result, failure = delete(aws, deployed, lambda m, fg=None: say(opts, m, fg=fg))
+        gone = _delete_in_waves(opts, aws, reverse_waves([r for r, _, _, _ in there]),
+                                {r.name: d for r, d, _, _ in there})
     except AwsError as exc:
         _fail(opts, exc)
         return
-    if result != "DELETE_COMPLETE":
+    if gone is not None:
+        failed, result, failure = gone
         if failure:
             say(opts, failure, fg="red")
-        say(opts, f"destroy failed: stack {name} is {result}; fix the cause (a bucket that "
+        say(opts, f"destroy failed: stack {failed} is {result}; fix the cause (a bucket that "
                   "still holds objects must be emptied, for one) and run `cloudc destroy` "
                   "again", fg="red")
         raise SystemExit(EXIT_AWS)
-    say(opts, f"destroyed {name}" + (f"; {len(kept)} retained resources are listed above"
-                                     if kept else ""), fg="green")
+    say(opts, f"destroyed {asked}" + (f"; {len(kept)} retained resources are listed above"
+                                      if kept else ""), fg="green")
     raise SystemExit(EXIT_OK)
+
+
+def _delete_in_waves(opts: Options, aws: Any, order: list[list[Any]],
+                     deployed: dict[str, Any]) -> tuple[str, str, str] | None:
+    """Delete the roots wave by wave (a wave's roots at once); stop at the first failure and
+    return (stack, status, first failure), or None when every root is gone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cloudc.aws.destroy import delete
+
+    def one(root: Any) -> tuple[str, str, str]:
+        if len(deployed) > 1:  # the events below say `root` of each: name the one going
+            say(opts, f"deleting root stack {root.name}")
+        result, failure = delete(aws, deployed[root.name], lambda m, fg=None: say(opts, m, fg=fg))
+        return root.name, result, failure
+
+    for wave in order:
+        if len(wave) > 1:
+            with ThreadPoolExecutor(max_workers=len(wave)) as pool:
+                results = list(pool.map(one, wave))
+        else:
+            results = [one(wave[0])]
+        for name, result, failure in results:
+            if result != "DELETE_COMPLETE":
+                return name, result, failure
+    return None
 
 
 def _confirmed(opts: Options, env: str, name: str, yes: bool, typed: str | None) -> bool:
@@ -189,18 +230,22 @@ def outputs(opts: Options, file: str | None, env: str | None, fmt: str,
 
     Exit 0: printed; 1: errors in FILE; 3: not deployed, or an AWS/API failure.
     """
+    from cloudc.aws.apps import deployed_roots
     from cloudc.aws.fetch import describe
     from cloudc.aws.session import AwsError
 
-    aws, name, _ = _stack(opts, file, env, sets, root_name)
-    try:
-        info = describe(aws, name)
-        if info is None or info["StackStatus"] in ("REVIEW_IN_PROGRESS", "DELETE_COMPLETE"):
-            raise AwsError(f"stack {name} is not deployed (run `cloudc deploy` first)")
+    aws, name, build = _stack(opts, file, env, sets, root_name)
+    values: dict[str, str] = {}
+    try:  # several roots (past 2,500 resources) each hold some outputs: their names differ
+        for root in deployed_roots(aws, build, name):
+            info = describe(aws, root.name)
+            if info is None or info["StackStatus"] in ("REVIEW_IN_PROGRESS", "DELETE_COMPLETE"):
+                raise AwsError(f"stack {root.name} is not deployed (run `cloudc deploy` first)")
+            values.update({o["OutputKey"]: o.get("OutputValue", "")
+                           for o in info.get("Outputs") or []})
     except AwsError as exc:
         _fail(opts, exc)
         return
-    values = {o["OutputKey"]: o.get("OutputValue", "") for o in info.get("Outputs") or []}
     if fmt == "json":
         click.echo(json.dumps(values, indent=2, sort_keys=True))
     else:
@@ -229,36 +274,68 @@ def status(opts: Options, file: str | None, env: str | None, fmt: str, last: int
 
     Exit 0: printed (also when nothing is deployed); 1: errors in FILE; 3: AWS/API failure.
     """
-    from cloudc.aws import history
-    from cloudc.aws.fetch import describe
-    from cloudc.aws.session import AwsError, api_errors
+    from cloudc.aws import apps, history
+    from cloudc.aws.session import AwsError
 
-    aws, name, _ = _stack(opts, file, env, sets, root_name)
+    aws, name, build = _stack(opts, file, env, sets, root_name)
     try:
-        info = describe(aws, name)
-        nested: dict[str, str] = {}
-        if info is not None:
-            cfn = aws.client("cloudformation")
-            with api_errors(f"list the resources of stack {name}"):
-                for page in cfn.get_paginator("list_stack_resources").paginate(
-                        StackName=info["StackId"]):
-                    for r in page["StackResourceSummaries"]:
-                        if r["ResourceType"] == "AWS::CloudFormation::Stack":
-                            nested[r["LogicalResourceId"]] = r.get("ResourceStatus", "")
+        roots = apps.deployed_roots(aws, build, name)
+        states = [_state(aws, r.name) for r in roots]
         bucket = history.bucket_of(aws)
         records = history.listing(aws, bucket, name)[:last] if bucket else []
+        sets_ = apps.listing(aws, bucket, name, last) if bucket and len(roots) > 1 else []
     except AwsError as exc:
         _fail(opts, exc)
         return
-    state = info["StackStatus"] if info else "NOT_DEPLOYED"
-    changed = info.get("LastUpdatedTime") or info.get("CreationTime") if info else None
-    if fmt == "json":
-        click.echo(json.dumps({
-            "stack": name, "status": state, "changed": changed.isoformat() if changed else None,
-            "termination_protection": bool(info and info.get("EnableTerminationProtection")),
-            "nested": nested, "deployments": [vars(r) for r in records]},
-            indent=2, sort_keys=True, default=str))
+    if len(roots) > 1:
+        _status_of_roots(fmt, name, roots, states, sets_)
         return
+    info, nested = states[0]
+    if fmt == "json":
+        click.echo(json.dumps({**_state_json(name, info, nested),
+                               "deployments": [vars(r) for r in records]},
+                              indent=2, sort_keys=True, default=str))
+        return
+    _print_state(name, info, nested)
+    if records:
+        click.echo("deployments (newest first):")
+        for r in records:
+            note = f"  rollback to {r.rollback_of}" if r.rollback_of else ""
+            click.echo(f"  {r.id}  {r.time}  config {r.config_sha256[:12]}{note}")
+    else:
+        click.echo("deployments: none recorded")
+
+
+def _state(aws: Any, name: str) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    """Return a root stack's DescribeStacks entry (None: not there) and its nested stacks'
+    statuses by logical ID."""
+    from cloudc.aws.fetch import describe
+    from cloudc.aws.session import api_errors
+
+    info = describe(aws, name)
+    nested: dict[str, str] = {}
+    if info is not None:
+        cfn = aws.client("cloudformation")
+        with api_errors(f"list the resources of stack {name}"):
+            for page in cfn.get_paginator("list_stack_resources").paginate(
+                    StackName=info["StackId"]):
+                for r in page["StackResourceSummaries"]:
+                    if r["ResourceType"] == "AWS::CloudFormation::Stack":
+                        nested[r["LogicalResourceId"]] = r.get("ResourceStatus", "")
+    return info, nested
+
+
+def _state_json(name: str, info: dict[str, Any] | None, nested: dict[str, str]) -> dict[str, Any]:
+    changed = (info.get("LastUpdatedTime") or info.get("CreationTime")) if info else None
+    return {"stack": name, "status": info["StackStatus"] if info else "NOT_DEPLOYED",
+            "changed": changed.isoformat() if changed else None,
+            "termination_protection": bool(info and info.get("EnableTerminationProtection")),
+            "nested": nested}
+
+
+def _print_state(name: str, info: dict[str, Any] | None, nested: dict[str, str]) -> None:
+    state = info["StackStatus"] if info else "NOT_DEPLOYED"
+    changed = (info.get("LastUpdatedTime") or info.get("CreationTime")) if info else None
     click.echo(f"stack      {name}")
     click.echo(f"status     {state}" + (f"  (since {changed:%Y-%m-%d %H:%M:%S %Z})"
                                         if changed else ""))
@@ -266,11 +343,26 @@ def status(opts: Options, file: str | None, env: str | None, fmt: str, last: int
         click.echo("protected  " + ("yes" if info.get("EnableTerminationProtection") else "no"))
     for lid, st in sorted(nested.items()):
         click.echo(f"  {lid:<28} {st}")
+
+
+def _status_of_roots(fmt: str, name: str, roots: list[Any],
+                     states: list[tuple[dict[str, Any] | None, dict[str, str]]],
+                     records: list[Any]) -> None:
+    """Print every root's state, then the recorded deployments of the set of roots."""
+    if fmt == "json":
+        click.echo(json.dumps({
+            "stack": name,
+            "roots": [_state_json(r.name, *st) for r, st in zip(roots, states, strict=True)],
+            "deployments": [vars(r) for r in records]}, indent=2, sort_keys=True, default=str))
+        return
+    click.echo(f"{len(roots)} root stacks (the app is over one operation's 2,500 resources)")
+    for root, (info, nested) in zip(roots, states, strict=True):
+        _print_state(root.name, info, nested)
     if records:
         click.echo("deployments (newest first):")
         for r in records:
             note = f"  rollback to {r.rollback_of}" if r.rollback_of else ""
-            click.echo(f"  {r.id}  {r.time}  config {r.config_sha256[:12]}{note}")
+            click.echo(f"  {r.id}  {r.time}  {len(r.roots)} root stacks{note}")
     else:
         click.echo("deployments: none recorded")
 
@@ -295,14 +387,19 @@ def rollback(opts: Options, file: str | None, env: str | None, ident: str | None
     Exit 0: rolled back (or already there); 1: not confirmed or errors in FILE; 3: AWS/API
     failure or a failed update; 130: stopped watching.
     """
+    from cloudc.aws import apps
     from cloudc.aws.rollback import rollback as run
     from cloudc.aws.session import AwsError
 
-    aws, name, _ = _stack(opts, file, env, sets, root_name)
+    aws, name, build = _stack(opts, file, env, sets, root_name)
     if ident is not None and not ident.strip():
         raise SystemExit(EXIT_USAGE)
     try:
-        outcome = run(aws, name, ident, _Terminal(opts, yes))
+        roots = apps.deployed_roots(aws, build, name)
+        if len(roots) > 1:  # every root back to one recorded deployment of the set
+            outcome = apps.rollback(aws, name, build.env, roots, ident, _Terminal(opts, yes))
+        else:
+            outcome = run(aws, name, ident, _Terminal(opts, yes))
     except AwsError as exc:
         _fail(opts, exc)
         return
