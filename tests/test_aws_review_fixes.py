@@ -1,0 +1,89 @@
+"""Defects found reviewing the merged features' CloudFormation as an AWS engineer would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers import all_resources, build, error_lines
+
+
+def _lines(b: object, code: str) -> list[str]:
+    return [d.text() for d in b.diagnostics.sorted() if d.code == code]  # type: ignore[attr-defined]
+
+
+SITE_IN_EXTRA_ZONE = """dns:
+  zone: acme.com
+  zones:
+    acme.io: {}
+    legacy.org: { lookup: true, zone_id: Z0123456789ABCDEFGHIJ }
+    partner.net: { lookup: true }
+sites:
+  web: { source: ./dist, domain: www.acme.io }
+  old: { source: ./dist, domain: www.legacy.org }
+  partner: { source: ./dist, domain: www.partner.net }
+  main: { source: ./dist, domain: shop.acme.com }
+"""
+
+
+def test_certificates_validate_through_the_dns_zones_that_cover_them(tmp_path: Path) -> None:
+    b = build(tmp_path, SITE_IN_EXTRA_ZONE, files={"dist/index.html": "hi\n"})
+    assert not b.diagnostics.has_errors, error_lines(b)
+    res = all_resources(b)
+
+    def options(lid: str) -> object:
+        return res[lid]["Properties"].get("DomainValidationOptions")
+
+    # A created extra zone: CloudFormation writes the validation CNAME into it (the stack
+    # reads the zone's id as a parameter), instead of waiting 72 hours for a hand-made record.
+    assert options("SitesWebCertificate") == [
+        {"DomainName": "www.acme.io", "HostedZoneId": {"Ref": "DnsZoneAcmeIo"}}]
+    assert options("SitesOldCertificate") == [
+        {"DomainName": "www.legacy.org", "HostedZoneId": "Z0123456789ABCDEFGHIJ"}]
+    assert options("SitesPartnerCertificate") is None  # looked up by name: no id to give ACM
+    assert options("SitesMainCertificate") == [
+        {"DomainName": "shop.acme.com", "HostedZoneId": {"Ref": "DnsZone"}}]
+    notes = _lines(b, "I1001")
+    assert any("`acme.io` is created by this deploy" in n and "DnsAcmeIoNameServers" in n
+               for n in notes), notes
+    assert any("`acme.com` is created by this deploy" in n and "`DnsNameServers`" in n
+               for n in notes), notes
+
+
+FAILOVER = """dns:
+  zone: acme.com
+  records:
+    - name: app.acme.com
+      type: A
+      values: [192.0.2.20]
+      set_identifier: main
+      routing: { failover: primary, health_check: { url: "https://app.acme.com/health" } }
+    - { name: app.acme.com, type: A, values: [192.0.2.21], set_identifier: backup, routing: { failover: secondary } }
+    - name: www.acme.com
+      type: CNAME
+      values: [a.example.net]
+      set_identifier: a
+      routing: { failover: primary, health_check: { url: "https://www.acme.com/up" } }
+    - { name: www.acme.com, type: CNAME, values: [b.example.net], set_identifier: b, routing: { failover: secondary } }
+    - name: eu.acme.com
+      type: A
+      values: [192.0.2.30]
+      set_identifier: eu
+      routing: { weight: 1, health_check: { url: "http://eu-origin.acme.com/up" } }
+"""
+
+
+def test_a_health_check_of_the_routed_name_checks_the_records_own_address(
+        tmp_path: Path) -> None:
+    b = build(tmp_path, FAILOVER)
+    assert not b.diagnostics.has_errors, error_lines(b)
+    res = all_resources(b)
+    own = res["DnsRecordAppAcmeComAMainHealthCheck"]["Properties"]["HealthCheckConfig"]
+    # Resolving app.acme.com would check whichever record Route53 answers with (the backup,
+    # once failed over), so the check goes to the primary's address with the name as Host/SNI.
+    assert own["IPAddress"] == "192.0.2.20"
+    assert own["FullyQualifiedDomainName"] == "app.acme.com" and own["EnableSNI"] is True
+    other = res["DnsRecordEuAcmeComAEuHealthCheck"]["Properties"]["HealthCheckConfig"]
+    assert "IPAddress" not in other and other["FullyQualifiedDomainName"] == "eu-origin.acme.com"
+    warnings = _lines(b, "W3295")
+    assert len(warnings) == 1 and ":15:" in warnings[0] and "www.acme.com" in warnings[0], \
+        warnings
