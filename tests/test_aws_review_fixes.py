@@ -87,3 +87,54 @@ def test_a_health_check_of_the_routed_name_checks_the_records_own_address(
     warnings = _lines(b, "W3295")
     assert len(warnings) == 1 and ":15:" in warnings[0] and "www.acme.com" in warnings[0], \
         warnings
+
+
+PARTNER = """topics:
+  alerts: {}
+  secure: { encryption: cmk }
+storage:
+  uploads: { notifications: [{ to: topics.secure, events: [created] }] }
+resources:
+  PartnerTopicPolicy:
+    Type: AWS::SNS::TopicPolicy
+    Properties:
+      Topics: ["${topics.alerts.arn}"]
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - { Effect: Allow, Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: sns:Publish, Resource: "${topics.alerts.arn}" }
+          - { Effect: Allow, Principal: { AWS: { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root" } }, Action: sns:Publish, Resource: "${topics.alerts.arn}" }
+  EventsTopicPolicy:
+    Type: AWS::SNS::TopicPolicy
+    Properties:
+      Topics: ["${topics.secure.arn}"]
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - { Effect: Allow, Principal: { Service: events.amazonaws.com }, Action: sns:Publish, Resource: "${topics.secure.arn}" }
+          - { Effect: Allow, Principal: { Service: s3.amazonaws.com }, Action: sns:Publish, Resource: "${topics.secure.arn}" }
+"""
+
+
+def test_a_topic_policy_names_only_publishers_its_key_admits(tmp_path: Path) -> None:
+    b = build(tmp_path, PARTNER)
+    assert not b.diagnostics.has_errors, error_lines(b)
+    warnings = _lines(b, "W3296")
+    # The partner account on alias/aws/sns (line 15), and EventBridge on a key that names S3
+    # only (line 24); not this account's root, not S3 (the bucket notification's key grant).
+    assert len(warnings) == 2, warnings
+    assert ":15:" in warnings[0] and "111122223333" in warnings[0] and "alias/aws/sns" in \
+        warnings[0], warnings
+    assert ":24:" in warnings[1] and "events.amazonaws.com" in warnings[1] and \
+        "TopicsSecureKey" in warnings[1], warnings
+
+
+def test_a_second_policy_on_one_topic_is_reported_at_the_raw_resource(tmp_path: Path) -> None:
+    b = build(tmp_path, PARTNER)
+    warnings = _lines(b, "W3297")
+    # cloudc's TopicsSecurePolicy lets S3 publish (the bucket notification); the raw policy on
+    # the same topic would replace it, and S3 would refuse the notification configuration.
+    assert len(warnings) == 1 and ":20:" in warnings[0] and "TopicsSecurePolicy" in \
+        warnings[0], warnings
+    alone = build(tmp_path / "alone", PARTNER.split("  EventsTopicPolicy:")[0])
+    assert not _lines(alone, "W3297"), _lines(alone, "W3297")
