@@ -138,3 +138,28 @@ def test_a_second_policy_on_one_topic_is_reported_at_the_raw_resource(tmp_path: 
         warnings[0], warnings
     alone = build(tmp_path / "alone", PARTNER.split("  EventsTopicPolicy:")[0])
     assert not _lines(alone, "W3297"), _lines(alone, "W3297")
+
+
+def test_a_secret_dynamic_reference_waits_for_the_secrets_stack(tmp_path: Path) -> None:
+    body = """secrets:
+  db_login: { generate: { key: password, template: { username: app } } }
+storage:
+  uploads: {}
+functions:
+  api:
+    code: ./fn
+    environment:
+      DB_PASSWORD: "${secret:db_login.password}"
+      BUCKET: "${storage.uploads.name}"
+"""
+    b = build(tmp_path, body)
+    assert not b.diagnostics.has_errors, error_lines(b)
+    stack = b.root["Resources"]["StackFunctions"]
+    # CloudFormation resolves {{resolve:secretsmanager:...}} while it creates the function: the
+    # secret must exist, so the functions stack waits for the secrets stack. A bucket name is
+    # only a name (no dependency), as before.
+    assert stack.get("DependsOn") == ["StackSecrets"], stack
+    env = all_resources(b)["FunctionsApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["DB_PASSWORD"]["Fn::Sub"][0] == \
+        "{{resolve:secretsmanager:${Secret}:SecretString:password::}}"
+    assert env["BUCKET"] == {"Fn::Sub": "demo-production-uploads-${AWS::AccountId}-${AWS::Region}"}
