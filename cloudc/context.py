@@ -115,7 +115,8 @@ class Context:
 
         With `weak`, references to resources whose value is known by name (bucket names, queue
         URLs, ARNs) become plain Subs with no dependency: right for environment variables and
-        policies, which need the name and not the resource's existence.
+        policies, which need the name and not the resource's existence. A `${secret:...}`
+        dynamic reference keeps its dependency (CloudFormation reads the secret at deploy).
         """
         if not isinstance(text, str) or "${" not in text:
             return text
@@ -250,6 +251,13 @@ class Context:
 
 
 def _weaken(value: Any) -> Any:
+    """Drop the dependency of references known by name, except inside a dynamic reference.
+
+    CloudFormation resolves `{{resolve:secretsmanager:NAME...}}` when it creates or updates
+    the resource, so the secret must exist first: the reference keeps its stack dependency.
+    """
+    if isinstance(value, Sub) and "{{resolve:" in value.template:
+        return value
     if isinstance(value, (Ref, GetAtt)) and value.derived is not None:
         return value.derived
     if isinstance(value, Sub) and value.vars:

@@ -6,7 +6,8 @@ adds `<Owner>Certificate` (an `AWS::CertificateManager::Certificate`) and return
 expression of its ARN. Names inside the declared `dns` zone are validated automatically:
 CloudFormation writes the validation CNAMEs into that hosted zone. Names outside it still get
 a certificate, but CloudFormation waits until someone adds the CNAME shown in the stack events;
-the build says so with an I1001 note.
+the build says so with an I1001 note. Names in a `dns.zones` entry that cloudc creates, or
+looks up by `zone_id`, are validated through that zone.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component, Ref
-from cloudc.lower._zones import note_delegation, note_outside, zone_for
+from cloudc.lower._zones import note_delegation, note_outside, validation_zone_for
 from cloudc.source import Path
 
 
@@ -41,7 +42,7 @@ def certificate(comp: Component, ctx: Context, domains: list[str], path: Path, *
         return None
     options = []
     for name in names:
-        zone = zone_for(ctx, name)
+        zone = validation_zone_for(ctx, name)
         if zone is None:
             note_outside(ctx, name, path, "the certificate waits for you to add the validation "
                          "CNAME shown in the stack events")

@@ -143,17 +143,40 @@ def _routing(comp: Component, rec: Record, routing: Routing, suffix: str, ctx: C
     elif routing.health_check is not None:
         hc = routing.health_check
         check = ctx.add(comp, suffix + "HealthCheck", "AWS::Route53::HealthCheck", {
-            "HealthCheckConfig": health_check_config(hc.url, hc.interval, hc.failure_threshold),
+            "HealthCheckConfig": health_check_config(hc.url, hc.interval, hc.failure_threshold,
+                                                     own_address(rec)),
         }, path=path + ("health_check",))
         out["HealthCheckId"] = Ref(check.logical_id)
     return out
 
 
-def health_check_config(url: str, interval: int, threshold: int) -> dict[str, Any]:
-    """Return a HealthCheckConfig for an http(s):// or tcp:// URL.
+def own_address(rec: Record) -> str | None:
+    """Return the record's one IP address when its health check URL names the record itself.
+
+    A health check that resolves the routed name checks whichever record Route 53 answers
+    with, not this one ("health check results will be unpredictable"), so cloudc checks the
+    record's own address and sends the name as Host header (and TLS SNI):
+    https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html
+
+    >>> own_address(Record(name="app.acme.com", type="A", values=["192.0.2.1"], set_identifier="a",
+    ...     routing={"failover": "primary", "health_check": {"url": "https://app.acme.com/up"}}))
+    '192.0.2.1'
+    """
+    hc = rec.routing.health_check if rec.routing is not None else None
+    if hc is None or rec.type not in ("A", "AAAA") or rec.alias or len(rec.values) != 1:
+        return None
+    host = (urlsplit(hc.url).hostname or "").rstrip(".").lower()
+    return rec.values[0] if host == rec.name.rstrip(".").lower() else None
+
+
+def health_check_config(url: str, interval: int, threshold: int,
+                        address: str | None = None) -> dict[str, Any]:
+    """Return a HealthCheckConfig for an http(s):// or tcp:// URL (at `address`, if given).
 
     >>> health_check_config("https://api.acme.com/health", 30, 3)["Type"]
     'HTTPS'
+    >>> health_check_config("https://api.acme.com/health", 30, 3, "192.0.2.1")["IPAddress"]
+    '192.0.2.1'
     """
     parts = urlsplit(url)
     kind = parts.scheme.upper()
@@ -165,7 +188,11 @@ def health_check_config(url: str, interval: int, threshold: int) -> dict[str, An
         ipaddress.ip_address(host)
         cfg["IPAddress"] = host
     except ValueError:
+        if address is not None:
+            cfg["IPAddress"] = address
         cfg["FullyQualifiedDomainName"] = host
+        if address is not None and kind == "HTTPS":
+            cfg["EnableSNI"] = True
     if kind != "TCP":
         cfg["ResourcePath"] = parts.path or "/"
     return cfg

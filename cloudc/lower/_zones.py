@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cloudc.context import Context
@@ -15,10 +15,12 @@ ZONES_PATH: Path = (ZONES,)
 
 @dataclass
 class Zone:
-    """The `dns` component's state: the zone's name, and whether the delegation note is out."""
+    """The `dns` component's state: the zone's name, more zones, and the notes given."""
 
     name: str
-    delegation_noted: bool = False
+    noted: set[str] = field(default_factory=set)  # zones whose delegation note is out
+    # `dns.zones` entries by domain: the zone's id expression (None: looked up by name only).
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # The hosted zone id every CloudFront distribution's alias target uses (fixed by AWS).
@@ -26,25 +28,32 @@ CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"
 
 
 def note_delegation(ctx: Context, domain: str) -> None:
-    """Say once, at `dns.zone`, that a certificate validated in a new zone waits for delegation.
+    """Say once per zone that a certificate validated in a zone this deploy creates waits.
 
     CloudFormation writes the validation records into the zone it creates in the same deploy,
     but ACM only sees them once the registrar points the domain at the zone's name servers;
     until then the certificate (and the stack) waits, and fails after 72 hours.
     """
     comp = ctx.component(ZONES)
-    if comp is None or "zone_id" not in comp.attrs or not isinstance(comp.attrs["zone_id"], Ref):
+    if comp is None:
         return
     state = state_of(comp, Zone)
-    if state.delegation_noted:
+    extra = [d for d, z in state.extra.items() if covers(d, domain) and isinstance(z, Ref)]
+    if extra and not (covers(state.name, domain) and len(state.name) > len(max(extra, key=len))):
+        zone = max(extra, key=len)
+        path: Path = ZONES_PATH + ("zones", zone)
+        output = pascal(f"dns_{zone.replace('.', '_').replace('-', '_')}_name_servers")
+    elif covers(state.name, domain) and isinstance(comp.attrs.get("zone_id"), Ref):
+        zone, path, output = state.name, ZONES_PATH + ("zone",), "DnsNameServers"
+    else:
         return
-    state.delegation_noted = True
-    zone = state.name
-    path = ZONES_PATH + ("zone",)
+    if zone in state.noted:
+        return
+    state.noted.add(zone)
     ctx.diags.add(
         "I1001", f"the hosted zone `{zone}` is created by this deploy and validates the "
         f"certificate for `{domain}`: the deploy waits until the registrar of `{zone}` points "
-        "at the zone's name servers (root output `DnsNameServers`), and fails after 72 hours",
+        f"at the zone's name servers (root output `{output}`), and fails after 72 hours",
         origin=ctx.origin(path), path=path,
         hint="deploy once, copy the name servers from the stack's outputs (or `aws route53 "
              "get-hosted-zone`) to the registrar while it waits; or create the zone first and "
@@ -70,6 +79,25 @@ def zone_for(ctx: Context, domain: str) -> Any | None:
     if isinstance(zone_id, Sub) and not zone_id.template:
         return None
     return zone_id
+
+
+def validation_zone_for(ctx: Context, domain: str) -> Any | None:
+    """Return the id of the closest declared zone (`dns.zone` or `dns.zones`) covering `domain`.
+
+    For DNS validation of certificates: ACM's `DomainValidationOptions` need a zone id, so a
+    `dns.zones` entry looked up by name alone does not count. Records the sections make stay in
+    `dns.zone` (`zone_for`); names in `dns.zones` get records from `dns.records`.
+    """
+    comp = ctx.component(ZONES)
+    if comp is None:
+        return None
+    state = state_of(comp, Zone)
+    candidates = [(d, z) for d, z in state.extra.items() if covers(d, domain)]
+    if covers(state.name, domain):
+        candidates.append((state.name, zone_for(ctx, domain)))
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: len(c[0]))[1]
 
 
 def note_outside(ctx: Context, domain: str, path: Path, what: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from cloudc.context import Context
 from cloudc.ir import Component, GetAtt, Ref, Sub, state_of
-from cloudc.lower._dns_records import lower_records, lower_zones
+from cloudc.lower._dns_records import extra_zone_id, lower_records, lower_zones
 from cloudc.lower._zones import Zone
 from cloudc.schema.sections.dns import Dns
 from cloudc.source import Path
@@ -23,7 +23,7 @@ def declare(name: str, spec: Dns, ctx: Context) -> Component:
     path: Path = (SECTION,)
     comp = Component(SECTION, name, "hosted-zone", path, ctx.origin(path))
     zone = spec.zone.strip().rstrip(".").lower()
-    comp.state = Zone(zone)
+    comp.state = Zone(zone, extra=_extra_zones(spec))
     comp.attrs = {"name": Sub(zone)}
     if spec.lookup:
         if spec.zone_id is None:
@@ -45,6 +45,18 @@ def declare(name: str, spec: Dns, ctx: Context) -> Component:
     # Crosses stacks (e.g. into a root output) as one comma-separated string.
     comp.attrs["name_servers"] = GetAtt(lid, "NameServers")
     return comp
+
+
+def _extra_zones(spec: Dns) -> dict[str, Ref | Sub | None]:
+    """Return each `dns.zones` domain's zone id expression (None: looked up by name only)."""
+    out: dict[str, Ref | Sub | None] = {}
+    for domain, zone in spec.zones.items():
+        d = domain.strip().rstrip(".").lower()
+        if not zone.lookup:
+            out[d] = Ref("Dns" + extra_zone_id(d))  # as declared_zones names it
+        else:
+            out[d] = Sub(zone.zone_id) if zone.zone_id else None
+    return out
 
 
 def lower(comp: Component, spec: Dns, ctx: Context) -> None:
