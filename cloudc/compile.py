@@ -179,7 +179,8 @@ def compile_config(path: Path, env: str, sets: list[str] | None = None,
 def _split_roots(build: Build, ctx: Context) -> None:
     """Turn the one root into several (an app over one operation's 2,500 resources)."""
     assert build.ir is not None
-    roots = split(build.root, build.nested, build.ir.roots, ctx.slug, ctx.env)
+    placed = {s: r for s, r in build.ir.roots.items() if s not in build.separate}
+    roots = split(build.root, build.nested, placed, ctx.slug, ctx.env)
     for problem in roots.problems:
         ctx.diags.add("E3281", problem, origin=None,
                       hint="split the app into several cloud.yaml files, or report this: "

@@ -80,5 +80,6 @@ def waves(roots: list[RootStack]) -> list[list[RootStack]]:
 
 def part(build: Build, root: RootStack) -> Build:
     """Return a view of `build` holding one root and its nested stacks (for deploy and diff)."""
+    # The separate stacks (the ECR registry) go with root 1 only: one registry per app.
     return dataclasses.replace(build, root=root.template, nested=root.nested, more_roots={},
-                               root_needs={})
+                               root_needs={}, separate=build.separate if root.number == 1 else {})

@@ -70,8 +70,6 @@ def test_every_config_of_the_guide_builds(tmp_path: Path, name: str, env: str) -
     _build(tmp_path, CONFIGS[name], env)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="schedules command lands with images")
 @pytest.mark.parametrize("env", ENVS)
 def test_the_vapor_config_builds(tmp_path: Path, env: str) -> None:
     _build(tmp_path, CONFIGS[VAPOR], env)

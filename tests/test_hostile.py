@@ -531,11 +531,20 @@ def test_kill_during_build_leaves_the_previous_build(tmp_path: Path) -> None:
 def test_ctrl_c_during_a_build_exits_130_in_one_line(tmp_path: Path) -> None:
     from bench.app import write_app
 
-    write_app(tmp_path, 400)
+    write_app(tmp_path, 1000)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     p = subprocess.Popen([sys.executable, "-m", "cloudc", "-q", "build"], cwd=tmp_path, env=env,
                          stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)
+    # Signal once the child has spent 1 s of CPU (imports done, the build under way): a wall
+    # clock sleep lands in interpreter start-up on a loaded machine.
+    tick = os.sysconf("SC_CLK_TCK")
+    deadline = time.monotonic() + 60
+    while p.poll() is None and time.monotonic() < deadline:
+        with open(f"/proc/{p.pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        if (int(fields[11]) + int(fields[12])) / tick >= 1.0:  # utime + stime
+            break
+        time.sleep(0.05)
     p.send_signal(signal.SIGINT)
     _, err = p.communicate(timeout=60)
     if p.returncode == 0:
