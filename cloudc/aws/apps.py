@@ -25,7 +25,6 @@ from cloudc.aws.session import Aws, AwsError, api_errors
 from cloudc.roots import RootStack, root_name, root_stacks, waves
 
 if TYPE_CHECKING:
-    from cloudc.aws.rollout import Outcome, Reporter
     from cloudc.compile import Build
 
 PREFIX = "roots/"
@@ -164,33 +163,3 @@ def pick(records: list[RootsDeployment], ident: str | None) -> RootsDeployment:
             return r
     raise AwsError(f"only one deployment ({records[0].id}) is recorded: there is nothing "
                    "earlier to roll back to")
-
-
-def rollback(aws: Aws, base: str, env: str, roots: list[RootStack], ident: str | None,
-             out: Reporter) -> Outcome:
-    """Return every root to the records of deployment `ident` (default: the one before the
-    latest), root by root in dependency order; stop at the first root that does not end DONE.
-    """
-    from cloudc.aws.rollback import rollback as one
-    from cloudc.aws.rollout import Outcome
-
-    bucket = history.bucket_of(aws)
-    if bucket is None:
-        raise AwsError("no artifacts bucket (stack cloudc-bootstrap) in this account and "
-                       "region: nothing was ever deployed here with cloudc")
-    target = pick(listing(aws, bucket, base), ident)
-    now, then = [r.name for r in roots], sorted(target.roots)
-    if set(now) != set(then):
-        raise AwsError(f"deployment {target.id} ran root stacks {', '.join(then)}; the app now "
-                       f"has {', '.join(now)}: a rollback cannot add or delete a root stack "
-                       "(deploy the config you want instead)")
-    out.say(f"rolling back {len(roots)} root stacks to deployment {target.id} ({target.time})")
-    for wave in waves(roots):
-        for root in wave:
-            outcome = one(aws, root.name, target.roots[root.name], out)
-            if outcome is not Outcome.DONE:
-                return outcome
-    made = record(aws, bucket, base, env, roots, out.say, rollback_of=target.id)
-    if made is not None:
-        out.say(f"(a rollback to {target.id})")
-    return Outcome.DONE

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from cloudc.aws import apps, history
 from cloudc.aws import deploy as d
-from cloudc.aws import history
 from cloudc.aws.diff import Side
 from cloudc.aws.diff import diff as compare
 from cloudc.aws.fetch import fetch
 from cloudc.aws.rollout import Outcome, Reporter
 from cloudc.aws.session import Aws, AwsError, api_errors
+from cloudc.roots import RootStack, waves
 from cloudc.signals import Interrupted
 
 UPDATABLE = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE",
@@ -119,4 +120,31 @@ def _follow(aws: Aws, name: str, bucket: str, target: history.Deployment,
     except AwsError as exc:
         out.say(f"warning: the rollback was not recorded: {exc}", fg="yellow")
     out.say(f"rolled back {name} to deployment {target.id}: {status}", fg="green")
+    return Outcome.DONE
+
+
+def rollback_roots(aws: Aws, base: str, env: str, roots: list[RootStack],
+                   ident: str | None, out: Reporter) -> Outcome:
+    """Return every root to the records of deployment `ident` (default: the one before the
+    latest), root by root in dependency order; stop at the first root that does not end DONE.
+    """
+    bucket = history.bucket_of(aws)
+    if bucket is None:
+        raise AwsError("no artifacts bucket (stack cloudc-bootstrap) in this account and "
+                       "region: nothing was ever deployed here with cloudc")
+    target = apps.pick(apps.listing(aws, bucket, base), ident)
+    now, then = [r.name for r in roots], sorted(target.roots)
+    if set(now) != set(then):
+        raise AwsError(f"deployment {target.id} ran root stacks {', '.join(then)}; the app now "
+                       f"has {', '.join(now)}: a rollback cannot add or delete a root stack "
+                       "(deploy the config you want instead)")
+    out.say(f"rolling back {len(roots)} root stacks to deployment {target.id} ({target.time})")
+    for wave in waves(roots):
+        for root in wave:
+            outcome = rollback(aws, root.name, target.roots[root.name], out)
+            if outcome is not Outcome.DONE:
+                return outcome
+    made = apps.record(aws, bucket, base, env, roots, out.say, rollback_of=target.id)
+    if made is not None:
+        out.say(f"(a rollback to {target.id})")
     return Outcome.DONE

@@ -389,6 +389,7 @@ def rollback(opts: Options, file: str | None, env: str | None, ident: str | None
     """
     from cloudc.aws import apps
     from cloudc.aws.rollback import rollback as run
+    from cloudc.aws.rollback import rollback_roots
     from cloudc.aws.session import AwsError
 
     aws, name, build = _stack(opts, file, env, sets, root_name)
@@ -397,7 +398,7 @@ def rollback(opts: Options, file: str | None, env: str | None, ident: str | None
     try:
         roots = apps.deployed_roots(aws, build, name)
         if len(roots) > 1:  # every root back to one recorded deployment of the set
-            outcome = apps.rollback(aws, name, build.env, roots, ident, _Terminal(opts, yes))
+            outcome = rollback_roots(aws, name, build.env, roots, ident, _Terminal(opts, yes))
         else:
             outcome = run(aws, name, ident, _Terminal(opts, yes))
     except AwsError as exc:
