@@ -274,6 +274,7 @@ def test_rollback_complete_is_deleted_and_recreated_with_yes(
     cs_id = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:changeSet/cloudc-1/cccc"
     with Stubber(cfn) as stub:
         stub.add_response("describe_stacks", _stack("ROLLBACK_COMPLETE"), {"StackName": NAME})
+        _not_found(stub, f"{NAME}-registry")  # no registry stack left to delete (images.py)
         stub.add_response("delete_stack", {}, {"StackName": ROOT_ID})
         stub.add_response("describe_stacks", _stack("DELETE_COMPLETE"), {"StackName": ROOT_ID})
         _not_found(stub, NAME)
@@ -311,6 +312,7 @@ def test_rollback_complete_without_yes_deletes_nothing(
     monkeypatch.setattr(Aws, "client", lambda self, service: cfn)
     with Stubber(cfn) as stub:
         stub.add_response("describe_stacks", _stack("ROLLBACK_COMPLETE"), {"StackName": NAME})
+        _not_found(stub, f"{NAME}-registry")  # no registry stack left to delete (images.py)
         result = cloudc("deploy", "--env", "development")
         stub.assert_no_pending_responses()
     assert result.exit_code == 1

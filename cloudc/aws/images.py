@@ -35,6 +35,7 @@ from cloudc.aws.deploy import (
 )
 from cloudc.aws.diff import ResourceChange, Side, diff
 from cloudc.aws.fetch import describe, parse_template
+from cloudc.aws.registry import REGISTRY, delete_unused, registry_name
 from cloudc.aws.session import Aws, AwsError, api_errors, error_code
 from cloudc.diagnostics import Diagnostic
 
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 
 TOOLS = ("docker", "podman", "finch")
 TOOL_ENV = "CLOUDC_CONTAINER_TOOL"
-REGISTRY = "registry"  # the build's separate template of ECR repositories
 REPOSITORY = "AWS::ECR::Repository"
 TAIL = 10  # lines of a failed tool run repeated in the error
 Say = Callable[..., None]
@@ -98,11 +98,6 @@ def find_tool() -> tuple[str | None, str]:
     return None, ", ".join(TOOLS)
 
 
-def registry_name(root: str) -> str:
-    """Return the registry stack's name for the root stack `root`."""
-    return f"{root}-{REGISTRY}"
-
-
 @dataclass
 class Images:
     """What one deploy does about container images; `prepare` only reads."""
@@ -124,11 +119,11 @@ class Images:
         """Read what is deployed and pushed; find the tool if anything must be built."""
         out = cls(registry_name(root), build.separate.get(REGISTRY), tags,
                   config.resolve().parent)
-        if out.template is None:
-            return out  # no Dockerfile images: no AWS call at all
-        out.images = images_of(build)
         out.deployed = _deployed_template(aws, out.stack)
         out.changes = registry_changes(out.stack, out.deployed, out.template)
+        if out.template is None:
+            return out  # no Dockerfile images: at most a registry stack to delete (`finish`)
+        out.images = images_of(build)
         out.missing = [i for i in out.images if not _pushed(aws, i)]
         if out.missing:
             out.tool, out.looked_for = find_tool()
@@ -190,7 +185,12 @@ class Images:
             f"({len(self.images) - len(self.missing)} already in ECR)")
 
     def finish(self, aws: Aws, say: Say) -> None:
-        """After a successful deploy, drop the repositories no service uses any more."""
+        """After a successful deploy, drop the repositories no service uses any more (the
+        whole registry stack once no service builds an image)."""
+        if self.template is None and self.deployed is not None:
+            delete_unused(aws, self.stack, say)
+            self.deployed = None
+            return
         if self.template is None or self.deployed == self.template:
             return
         apply_stack(aws, self.stack, self.template, self.tags, say)
@@ -198,19 +198,17 @@ class Images:
 
 def deployed_registry_changes(aws: Aws, build: Build, root: str) -> list[ResourceChange]:
     """Compare the build's registry template with the deployed registry stack (for `diff`)."""
-    template = build.separate.get(REGISTRY)
-    if template is None:
-        return []
     stack = registry_name(root)
-    return registry_changes(stack, _deployed_template(aws, stack), template)
+    return registry_changes(stack, _deployed_template(aws, stack), build.separate.get(REGISTRY))
 
 
 def registry_changes(stack: str, deployed: dict[str, Any] | None,
                      template: dict[str, Any] | None) -> list[ResourceChange]:
-    """Return the registry stack's resource changes, labelled `registry`, for a plan."""
-    if template is None:
+    """Return the registry stack's resource changes, labelled `registry`, for a plan (no
+    template: the repositories of a deployed registry stack are removed)."""
+    if template is None and deployed is None:
         return []
-    plan = diff(Side(stack, deployed), Side(stack, template))
+    plan = diff(Side(stack, deployed), Side(stack, template or {"Resources": {}}))
     for rc in plan.resources:
         rc.stack = REGISTRY
     return plan.resources

@@ -11,6 +11,8 @@ import yaml
 
 from cloudc.aws.diff import Plan, ResourceChange, Side, diff
 from cloudc.aws.fetch import _CfnLoader
+from cloudc.aws.images import registry_changes
+from cloudc.aws.registry import REGISTRY
 from cloudc.compile import Build
 from cloudc.diagnostics import Diagnostic
 from cloudc.source import Origin
@@ -43,6 +45,15 @@ def load_build(folder: Path) -> Side | None:
     return Side(folder.name, root, nested, labels)
 
 
+def load_registry(folder: Path) -> dict[str, Any] | None:
+    """Read the last build's registry template (`registry.json` or .yaml); None if absent."""
+    for ext in ("json", "yaml"):
+        file = folder / f"{REGISTRY}.{ext}"
+        if file.is_file():
+            return _read(file)
+    return None
+
+
 def _read(file: Path) -> dict[str, Any]:
     text = file.read_text(encoding="utf-8")
     if file.suffix == ".json":
@@ -59,6 +70,9 @@ def against_last_build(build: Build, folder: Path,
     if last is None:
         return None
     plan = diff(last, Side.from_build(folder.name, build.root, build.nested))
+    # The ECR repositories are a stack of their own (registry.json), deployed before the root.
+    plan.resources += registry_changes(folder.name, load_registry(folder),
+                                       build.separate.get(REGISTRY))
     found = []
     for r in plan.resources:
         origin = _origin(build, r, config)

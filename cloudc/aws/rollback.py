@@ -10,6 +10,7 @@ from cloudc.aws import deploy as d
 from cloudc.aws.diff import Side
 from cloudc.aws.diff import diff as compare
 from cloudc.aws.fetch import fetch
+from cloudc.aws.registry import refuse_missing
 from cloudc.aws.rollout import Outcome, Reporter
 from cloudc.aws.session import Aws, AwsError, api_errors
 from cloudc.roots import RootStack, waves
@@ -65,6 +66,9 @@ def rollback(aws: Aws, name: str, ident: str | None, out: Reporter) -> Outcome:
         out.say(f"no changes: stack {name} already runs what deployment {target.id} deployed",
                 fg="green")
         return Outcome.DONE
+    # The task definitions name their images by immutable tag: ECR must still hold each one
+    # (a repository keeps its 30 newest; cloudc/aws/registry.py), or the services cannot start.
+    refuse_missing(aws, target.id, target.images)
     region = None if aws.endpoint_url else aws.region
     pkg = d.Package(root, root_url=d.template_url(bucket, target.root_key, region))
     cs = d.create_change_set(aws, name, pkg, create=False, tags=dict(target.tags))
@@ -138,6 +142,9 @@ def rollback_roots(aws: Aws, base: str, env: str, roots: list[RootStack],
         raise AwsError(f"deployment {target.id} ran root stacks {', '.join(then)}; the app now "
                        f"has {', '.join(now)}: a rollback cannot add or delete a root stack "
                        "(deploy the config you want instead)")
+    for root in roots:  # before any root changes: every image the records name is in ECR
+        record = history.load(aws, bucket, root.name, target.roots[root.name])
+        refuse_missing(aws, f"{target.id} ({record.id} of {root.name})", record.images)
     out.say(f"rolling back {len(roots)} root stacks to deployment {target.id} ({target.time})")
     for wave in waves(roots):
         for root in wave:

@@ -116,7 +116,8 @@ def destroy(opts: Options, file: str | None, env: str | None, yes: bool, typed: 
             count = sum(1 for r in found.values() if r.type != "AWS::CloudFormation::Stack"
                         and r.status != "DELETE_COMPLETE")
             there.append((root, deployed, retained(deployed, found), count))
-        if not there:
+        registry = _registry_to_destroy(opts, aws, name)
+        if not there and registry is None:
             say(opts, f"stack {name} does not exist: nothing to destroy")
             raise SystemExit(EXIT_OK)
         for root, deployed, _, count in there:
@@ -124,23 +125,38 @@ def destroy(opts: Options, file: str | None, env: str | None, yes: bool, typed: 
             say(opts, f"stack {root.name} ({deployed.status}) and its {n} nested "
                       f"stack{'s' if n != 1 else ''} will be deleted, with the {count} "
                       "resources they hold")
-        kept = [k for _, _, ks, _ in there for k in ks]
+        if registry is not None:  # the ECR repositories (cloudc/aws/registry.py), last
+            say(opts, f"stack {registry.name} ({registry.deployed.status}) will be deleted, "
+                      f"with the {registry.repositories} ECR repositories it holds")
+        kept = [k for _, _, ks, _ in there for k in ks] + (registry.kept if registry else [])
         if kept:
             click.echo(f"Retained by their DeletionPolicy ({len(kept)}); delete them yourself "
                        "when they are no longer needed:")
-            for root, _, ks, _ in there:
-                if len(there) > 1 and ks:
-                    click.echo(f"  in root stack {root.name}:")
+            several = len(there) > 1 or bool(there and registry and registry.kept)
+            groups = [(f"root stack {r.name}", ks) for r, _, ks, _ in there]
+            if registry is not None:
+                groups.append((f"registry stack {registry.name}", registry.kept))
+            for label, ks in groups:
+                if several and ks:
+                    click.echo(f"  in {label}:")
                 for k in ks:
-                    click.echo(("    " if len(there) > 1 else "  ") + k.line())
+                    click.echo(("    " if several else "  ") + k.line())
         else:
             click.echo("Nothing is retained: every resource goes with its stack.")
-        asked = name if len(there) == 1 else ", ".join(r.name for r, _, _, _ in there)
+        stacks = [r.name for r, _, _, _ in there] + ([registry.name] if registry else [])
+        asked = name if len(there) == 1 and registry is None else ", ".join(stacks)
         if not _confirmed(opts, build.env, asked, yes, typed):
             say(opts, "not destroyed", fg="yellow")
             raise SystemExit(EXIT_INPUT)
         gone = _delete_in_waves(opts, aws, reverse_waves([r for r, _, _, _ in there]),
                                 {r.name: d for r, d, _, _ in there})
+        if gone is None and registry is not None:  # after the services that pull from it
+            from cloudc.aws.registry import remove
+
+            say(opts, f"deleting stack {registry.name} (the ECR repositories)")
+            result, failure = remove(aws, registry, lambda m, fg=None: say(opts, m, fg=fg))
+            if result != "DELETE_COMPLETE":
+                gone = registry.name, result, failure
     except AwsError as exc:
         _fail(opts, exc)
         return
@@ -155,6 +171,19 @@ def destroy(opts: Options, file: str | None, env: str | None, yes: bool, typed: 
     say(opts, f"destroyed {asked}" + (f"; {len(kept)} retained resources are listed above"
                                       if kept else ""), fg="green")
     raise SystemExit(EXIT_OK)
+
+
+def _registry_to_destroy(opts: Options, aws: Any, name: str) -> Any:
+    """Return the app's deployed registry stack (None: there is none); exit when it is busy."""
+    from cloudc.aws.registry import find
+
+    registry = find(aws, name)
+    status = registry.deployed.status or "" if registry is not None else ""
+    if registry is not None and status.endswith("_IN_PROGRESS"):
+        say(opts, f"stack {registry.name} is busy ({status}); wait for it (`cloudc "
+                  "status`), then destroy", fg="red")
+        raise SystemExit(EXIT_AWS)
+    return registry
 
 
 def _delete_in_waves(opts: Options, aws: Any, order: list[list[Any]],
@@ -281,6 +310,7 @@ def status(opts: Options, file: str | None, env: str | None, fmt: str, last: int
     try:
         roots = apps.deployed_roots(aws, build, name)
         states = [_state(aws, r.name) for r in roots]
+        registry = _registry_state(aws, name)
         bucket = history.bucket_of(aws)
         records = history.listing(aws, bucket, name)[:last] if bucket else []
         sets_ = apps.listing(aws, bucket, name, last) if bucket and len(roots) > 1 else []
@@ -288,15 +318,17 @@ def status(opts: Options, file: str | None, env: str | None, fmt: str, last: int
         _fail(opts, exc)
         return
     if len(roots) > 1:
-        _status_of_roots(fmt, name, roots, states, sets_)
+        _status_of_roots(fmt, name, roots, states, sets_, registry)
         return
     info, nested = states[0]
     if fmt == "json":
         click.echo(json.dumps({**_state_json(name, info, nested),
+                               "registry": _registry_json(registry),
                                "deployments": [vars(r) for r in records]},
                               indent=2, sort_keys=True, default=str))
         return
     _print_state(name, info, nested)
+    _print_registry(registry)
     if records:
         click.echo("deployments (newest first):")
         for r in records:
@@ -325,6 +357,40 @@ def _state(aws: Any, name: str) -> tuple[dict[str, Any] | None, dict[str, str]]:
     return info, nested
 
 
+def _registry_state(aws: Any, name: str) -> tuple[str, dict[str, Any], int] | None:
+    """Return the app's registry stack (`{name}-registry`): its name, DescribeStacks entry and
+    how many ECR repositories it holds; None when there is none."""
+    from cloudc.aws.fetch import ABSENT
+    from cloudc.aws.registry import registry_name
+    from cloudc.aws.session import api_errors
+
+    stack = registry_name(name)
+    info, _ = _state(aws, stack)
+    if info is None or info["StackStatus"] in ABSENT:
+        return None
+    with api_errors(f"list the resources of stack {stack}"):
+        pages = aws.client("cloudformation").get_paginator("list_stack_resources").paginate(
+            StackName=info["StackId"])
+        count = sum(1 for page in pages for r in page["StackResourceSummaries"]
+                    if r["ResourceType"] == "AWS::ECR::Repository"
+                    and r.get("ResourceStatus") != "DELETE_COMPLETE")
+    return stack, info, count
+
+
+def _registry_json(registry: tuple[str, dict[str, Any], int] | None) -> dict[str, Any] | None:
+    if registry is None:
+        return None
+    stack, info, count = registry
+    return {"stack": stack, "status": info["StackStatus"], "repositories": count}
+
+
+def _print_registry(registry: tuple[str, dict[str, Any], int] | None) -> None:
+    if registry is not None:
+        stack, info, count = registry
+        click.echo(f"registry   {stack}  {info['StackStatus']}  ({count} ECR "
+                   f"repositor{'y' if count == 1 else 'ies'})")
+
+
 def _state_json(name: str, info: dict[str, Any] | None, nested: dict[str, str]) -> dict[str, Any]:
     changed = (info.get("LastUpdatedTime") or info.get("CreationTime")) if info else None
     return {"stack": name, "status": info["StackStatus"] if info else "NOT_DEPLOYED",
@@ -347,17 +413,21 @@ def _print_state(name: str, info: dict[str, Any] | None, nested: dict[str, str])
 
 def _status_of_roots(fmt: str, name: str, roots: list[Any],
                      states: list[tuple[dict[str, Any] | None, dict[str, str]]],
-                     records: list[Any]) -> None:
-    """Print every root's state, then the recorded deployments of the set of roots."""
+                     records: list[Any],
+                     registry: tuple[str, dict[str, Any], int] | None = None) -> None:
+    """Print every root's state, the registry stack's, then the recorded deployments of the
+    set of roots."""
     if fmt == "json":
         click.echo(json.dumps({
             "stack": name,
             "roots": [_state_json(r.name, *st) for r, st in zip(roots, states, strict=True)],
+            "registry": _registry_json(registry),
             "deployments": [vars(r) for r in records]}, indent=2, sort_keys=True, default=str))
         return
     click.echo(f"{len(roots)} root stacks (the app is over one operation's 2,500 resources)")
     for root, (info, nested) in zip(roots, states, strict=True):
         _print_state(root.name, info, nested)
+    _print_registry(registry)
     if records:
         click.echo("deployments (newest first):")
         for r in records:
