@@ -136,11 +136,19 @@ def _manifest(tag: str) -> str:
                        "mediaType": "application/vnd.docker.distribution.manifest.v2+json"})
 
 
-def _first_record(moto: str, stack: str) -> tuple[str, dict[str, Any]]:
+def _name_image(moto: str, stack: str, image: str) -> list[str]:
+    """Make every recorded deployment of `stack` name `image` (as deploy records one built by
+    cloudc: the task definition's Fn::Sub, as JSON); return the record IDs. Every record, since
+    two deploys within one second have IDs that sort by hash, not by time."""
     s3 = _client(moto, "s3")
-    keys = sorted(o["Key"] for o in s3.list_objects_v2(
-        Bucket=BUCKET, Prefix=f"deployments/{stack}/")["Contents"])
-    return keys[0], json.loads(s3.get_object(Bucket=BUCKET, Key=keys[0])["Body"].read())
+    ids = []
+    for obj in s3.list_objects_v2(Bucket=BUCKET, Prefix=f"deployments/{stack}/")["Contents"]:
+        record = json.loads(s3.get_object(Bucket=BUCKET, Key=obj["Key"])["Body"].read())
+        record["images"] = [json.dumps({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}."
+                                                   "${AWS::URLSuffix}/" + image})]
+        s3.put_object(Bucket=BUCKET, Key=obj["Key"], Body=json.dumps(record).encode())
+        ids.append(record["id"])
+    return ids
 
 
 @pytest.mark.aws
@@ -155,16 +163,13 @@ def test_rollback_refuses_a_deployment_whose_image_ecr_no_longer_holds(
     assert cloudc("deploy", "--env", "development", "--yes").exit_code == 0
     edit(tmp_path / "cloud.yaml", "jobs: {}", "jobs: { visibility_timeout: 90 }")
     assert cloudc("deploy", "--env", "development", "--yes").exit_code == 0
-    key, record = _first_record(moto, stack)
-    record["images"] = [json.dumps({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}."
-                                               "${AWS::URLSuffix}/pics-development-api:src-old"},
-                                   sort_keys=True)]
-    _client(moto, "s3").put_object(Bucket=BUCKET, Key=key, Body=json.dumps(record).encode())
+    ids = _name_image(moto, stack, "pics-development-api:src-old")
 
     no_repo = cloudc("rollback", "--env", "development", "--yes")
     assert no_repo.exit_code == 3, no_repo.output
-    assert (f"deployment {record['id']} cannot be redeployed: ECR no longer holds "
-            "pics-development-api:src-old (the repository is gone)") in no_repo.stderr
+    assert any(f"deployment {i} cannot be redeployed: ECR no longer holds "
+               "pics-development-api:src-old (the repository is gone)" in no_repo.stderr
+               for i in ids), no_repo.stderr
     ecr = _client(moto, "ecr")
     ecr.create_repository(repositoryName="pics-development-api")
     ecr.put_image(repositoryName="pics-development-api", imageTag="src-new",
@@ -227,3 +232,31 @@ def test_validate_against_last_build_compares_the_registry(
     assert gone.exit_code == 1, gone.output
     assert ("warning[W5002]: ServicesApiRepository (AWS::ECR::Repository) in stack registry: "
             "this change deletes it and destroys every image in the repository") in gone.stderr
+
+
+@pytest.mark.aws
+def test_a_rollback_of_several_roots_checks_every_roots_images_before_any_root_changes(
+        cloudc: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto: str) -> None:
+    import importlib
+
+    from conftest_aws import APP as TWO_ROOTS
+
+    monkeypatch.setattr(importlib.import_module("cloudc.passes.partition"), "MAX_TREE", 6)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cloud.yaml").write_text(TWO_ROOTS, encoding="utf-8")
+    base = "demo-shop-development"
+    assert cloudc("deploy", "--env", "development", "--yes").exit_code == 0
+    edit(tmp_path / "cloud.yaml", "uploads: { versioning: true }", "uploads: {}")
+    edit(tmp_path / "cloud.yaml", "visibility_timeout: 60", "visibility_timeout: 90")
+    assert cloudc("deploy", "--env", "development", "--yes").exit_code == 0
+    ids = _name_image(moto, f"{base}-R2", "demo-shop-development-api:src-gone")  # root 2's
+    refused = cloudc("rollback", "--env", "development", "--yes")
+    assert refused.exit_code == 3, refused.output
+    assert any(f"({i} of {base}-R2) cannot be redeployed: ECR no longer holds "
+               "demo-shop-development-api:src-gone (the repository is gone)" in refused.stderr
+               for i in ids), refused.stderr
+    assert "rolling" not in refused.stderr  # not even root 1, which has changes to undo
+    s3 = _client(moto, "s3")
+    rollbacks = [o["Key"] for o in s3.list_objects_v2(
+        Bucket=BUCKET, Prefix=f"deployments/{base}/")["Contents"]]
+    assert len(rollbacks) == 2  # the two deploys, no rollback record
