@@ -8,7 +8,9 @@ which deploy brings up to date before it pushes; it then builds each image whose
 not hold yet with the container tool on PATH (docker, podman or finch; `CLOUDC_CONTAINER_TOOL`
 chooses), pushes it, and only then executes the change set that rolls the services. Nothing
 here runs before the user has confirmed the change set, except reading ECR; a missing tool
-stops the deploy before anything changes.
+stops the deploy before anything changes. Once no service builds an image, the deploy deletes
+the registry stack after it succeeds (cloudc/aws/registry.py, which `destroy`, `status` and
+`rollback` use too).
 """
 
 from __future__ import annotations
