@@ -106,13 +106,18 @@ def main() -> None:
             print(f"{label:28} {name:9} {med[name, label]:7.3f} {cmed[name, label]:7.3f} "
                   f"{med[name, label] / floor:7.2f} {f'{target:.2f}' if target else '':>7}")
     for name in trees:
-        a, b, c = (med[name, f"validate bench n={n}"] for n in sizes)
-        print(f"{name}: validate growth n->2n->4n = {(c - b) / (b - a):.2f} (2 when linear)")
+        growth = []
+        for table in (med, cmed):
+            a, b, c = (table[name, f"validate bench n={n}"] for n in sizes)
+            growth.append(f"{(c - b) / (b - a):.2f}")
+        print(f"{name}: validate growth n->2n->4n = {growth[0]} wall, {growth[1]} cpu "
+              "(2 when linear)")
     if "baseline" in trees:
-        print("this / baseline (wall medians):")
+        print(f"{'this / baseline':28} {'wall':>7} {'cpu':>7}")
         for label in cmds:
             if ("baseline", label) in med:
-                print(f"  {label:28} {med['this', label] / med['baseline', label]:.2f}")
+                print(f"  {label:26} {med['this', label] / med['baseline', label]:7.2f} "
+                      f"{cmed['this', label] / cmed['baseline', label]:7.2f}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ for the sections present must validate exactly as the full one does."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -112,16 +113,24 @@ def test_help_and_version_import_no_compiler() -> None:
         assert heavy == [], args
 
 
-def test_validate_imports_only_what_the_config_uses() -> None:
-    loaded, present = _run("""
+@pytest.mark.parametrize("command", ["validate", "build"])
+def test_validate_and_build_import_only_what_the_config_uses(command: str,
+                                                             tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    shutil.copytree(ROOT / "examples" / "api-only", app)  # build writes cloud.lock.json there
+    path = str(app / "cloud.yaml")
+    args = ["-q", command, path]
+    if command == "build":
+        args += ["--out", str(tmp_path / "out")]
+    loaded, present = _run(f"""
         import json, sys
         from pathlib import Path
         from cloudc.cli import cli
         from cloudc.diagnostics import Diagnostics
         from cloudc.resolve import resolve
-        path = "examples/api-only/cloud.yaml"
+        path = {path!r}
         try:
-            cli.main(["-q", "validate", path], prog_name="cloudc", standalone_mode=False)
+            cli.main({args!r}, prog_name="cloudc", standalone_mode=False)
         except SystemExit as exc:
             assert not exc.code, exc.code
         present = set()
@@ -138,3 +147,55 @@ def test_validate_imports_only_what_the_config_uses() -> None:
     assert sections <= set(present), sorted(sections - set(present))
     assert lowering <= set(present), sorted(lowering - set(present))
     assert not [m for m in loaded if m.startswith("cloudc.schema.editor")]
+
+
+def _lines(fn: Any) -> int:
+    """Count the Python lines `fn` executes."""
+    count = 0
+
+    def tracer(frame: Any, event: str, arg: Any) -> Any:
+        nonlocal count
+        count += event == "line"
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        fn()
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def _extending_app(folder: Path, n: int) -> Path:
+    """Write an app of `n` functions and queues over a preset and an environment overlay."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "src").mkdir(exist_ok=True)
+    (folder / "src" / "index.mjs").write_text("export const handler = async () => ({});\n")
+    (folder / "base.yaml").write_text("queues:\n" + "".join(
+        f"  q{i}: {{ visibility_timeout: 60 }}\n" for i in range(n)))
+    app = ["project: { name: X, region: us-east-1 }", "extends: [./base.yaml]", "functions:"]
+    app += [f"  f{i}: {{ code: ./src, events: [{{ queue: q{i} }}] }}" for i in range(n)]
+    app += ["environments:", "  staging:", "    queues:"]
+    app += [f"      q{i}: {{ visibility_timeout: 120 }}" for i in range(n)]
+    (folder / "cloud.yaml").write_text("\n".join(app) + "\n")
+    return folder / "cloud.yaml"
+
+
+def test_validate_of_an_extending_app_grows_linearly(tmp_path: Path) -> None:
+    """`cloudc validate` (every environment) over a preset and an overlay: no quadratic step
+    (the origin merge under `extends` was one)."""
+    from cloudc.cli import cli
+
+    def validate(config: Path) -> None:
+        try:
+            cli.main(["-q", "validate", str(config)], prog_name="cloudc", standalone_mode=False)
+        except SystemExit as exc:
+            assert not exc.code
+
+    counts = []
+    for n in (20, 40, 80):
+        config = _extending_app(tmp_path / f"app{n}", n)
+        validate(config)  # first use: imports and caches
+        counts.append(_lines(lambda c=config: validate(c)))
+    a, b, c = counts
+    assert (c - b) / (b - a) < 2.3, counts
