@@ -193,7 +193,7 @@ def test_validate_of_an_extending_app_grows_linearly(tmp_path: Path) -> None:
             assert not exc.code
 
     counts = []
-    for n in (20, 40, 80):
+    for n in (10, 20, 40):
         config = _extending_app(tmp_path / f"app{n}", n)
         validate(config)  # first use: imports and caches
         counts.append(_lines(lambda c=config: validate(c)))
