@@ -299,12 +299,13 @@ def is_dockerfile(image: str) -> bool:
 def named_paths(data: dict[str, Any]) -> Iterator[tuple[ConfigPath, str, str, str]]:
     """Yield (config path, value, kind, what) for every file or folder the config names
     (each section lists its fields in `PATHS`)."""
-    from cloudc.schema import section_modules
+    from cloudc.schema import section_info, section_module
 
-    for mod in section_modules():
-        entries = data.get(mod.SECTION)
+    for section in section_info():  # import only the sections the config has
+        entries = data.get(section)
         if not isinstance(entries, dict):
             continue
+        mod = section_module(section)
         for field in getattr(mod, "PATHS", ()):
             for name, spec in entries.items():
                 for at, value in _values(spec, field.at, ()):

@@ -12,13 +12,14 @@ from pydantic import BaseModel, ValidationError
 
 from cloudc.diagnostics import Diagnostics, did_you_mean
 from cloudc.resolve import INTERP, Resolved
-from cloudc.schema import config_model, map_sections, section_names
+from cloudc.schema import config_model, map_sections, section_info, section_names
 from cloudc.source import Path, value_at
 
 
 def validate(res: Resolved, diags: Diagnostics) -> BaseModel | None:
     """Check the merged config against the models; return the typed config or None."""
-    model = config_model()
+    known = section_info()
+    model = config_model(frozenset(k for k in res.data if k in known))
     try:
         config = model.model_validate(res.data)
     except ValidationError as exc:
@@ -142,7 +143,7 @@ def _range_hint(path: Path) -> str | None:
 
 def _field_info(path: Path) -> Any:
     """Return the pydantic FieldInfo of the model field at `path`, or None."""
-    ann: Any = config_model()
+    ann: Any = config_model(frozenset(path[:1]))
     info = None
     for part in path:
         info = None
@@ -234,7 +235,7 @@ def _allowed_keys(path: Path) -> list[str]:
     """Return the keys allowed at `path`, by walking the models."""
     if not path:
         return section_names()
-    ann: Any = config_model()
+    ann: Any = config_model(frozenset(path[:1]))
     for part in path:
         ann = _step(ann, part)
         if ann is None:
@@ -281,9 +282,7 @@ def _step(ann: Any, part: str | int) -> Any:
 @lru_cache(maxsize=1)
 def _ref_fields() -> frozenset[str]:
     """Return the fields whose values name other entries (each section's `REFS`)."""
-    from cloudc.schema import section_modules
-
-    return frozenset(f for m in section_modules() for f in getattr(m, "REFS", ()))
+    return frozenset(f for i in section_info().values() for f in i.refs)
 
 
 def declared(data: dict[str, Any]) -> dict[str, set[str]]:
@@ -326,15 +325,11 @@ def check_references(res: Resolved, diags: Diagnostics) -> None:
 
 
 def _dotted_sections() -> set[str]:
-    from cloudc.schema import section_modules
-
-    return {m.SECTION for m in section_modules() if getattr(m, "DOTTED_KEYS", False)}
+    return {i.section for i in section_info().values() if i.dotted}
 
 
 def _single_sections() -> set[str]:
-    from cloudc.schema import section_modules
-
-    return {m.SECTION for m in section_modules() if getattr(m, "SINGLE", False)}
+    return {i.section for i in section_info().values() if i.single}
 
 
 def _check_single(section: str, path: Path, res: Resolved, diags: Diagnostics) -> None:
@@ -406,9 +401,7 @@ def check_mode(res: Resolved, diags: Diagnostics) -> None:
     mode = res.data.get("mode", "hybrid")
     if not isinstance(mode, str):  # a wrong type is reported by the schema check
         return
-    from cloudc.schema import section_modules
-
-    for section in [m.SECTION for m in section_modules() if mode in getattr(m, "FORBIDDEN_IN", ())]:
+    for section in [i.section for i in section_info().values() if mode in i.forbidden_in]:
         if res.data.get(section):
             diags.add("E3003", f"`{section}` is not allowed in {mode} mode",
                       origin=res.origins.key((section,)), path=(section,),

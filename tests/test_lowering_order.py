@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 import cloudc.lower as lower_pkg
 from cloudc.compile import compile_config
-from cloudc.lower import lowering_modules, lowering_order
-from cloudc.schema import section_modules
+from cloudc.lower import lowering_after, lowering_modules, lowering_order
+from cloudc.schema import SectionInfo, section_infos
 
 GOLDEN = Path(__file__).parent / "golden" / "spec_example" / "cloud.yaml"
 
@@ -34,10 +33,10 @@ def test_after_alone_is_enough(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not normal.diagnostics.has_errors
     assert normal.ir is not None
 
-    def by_name() -> tuple[ModuleType, ...]:
-        return tuple(sorted(section_modules(), key=lambda m: m.SECTION))
+    def by_name() -> tuple[SectionInfo, ...]:
+        return tuple(sorted(section_infos(), key=lambda i: i.section))
 
-    monkeypatch.setattr(lower_pkg, "section_modules", by_name)
+    monkeypatch.setattr(lower_pkg, "section_infos", by_name)
     lowering_order.cache_clear()
     try:
         shuffled = lowering_order()
@@ -53,7 +52,8 @@ def test_after_alone_is_enough(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_cycle_in_after_is_a_compiler_bug(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(lowering_modules()["queues"], "AFTER", ("topics",), raising=False)
+    afters = {**lowering_after(), "queues": ("topics",)}
+    monkeypatch.setattr(lower_pkg, "lowering_after", lambda: afters)
     lowering_order.cache_clear()
     try:
         with pytest.raises(ValueError, match="cycle"):
@@ -61,3 +61,9 @@ def test_a_cycle_in_after_is_a_compiler_bug(monkeypatch: pytest.MonkeyPatch) -> 
     finally:
         monkeypatch.undo()
         lowering_order.cache_clear()
+
+
+def test_after_read_from_the_source_is_the_modules_own() -> None:
+    """`lowering_order` reads `AFTER` without importing the modules: it must be theirs."""
+    mods = lowering_modules()
+    assert lowering_after() == {s: getattr(m, "AFTER", ()) for s, m in mods.items()}

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 
 from cloudc.checks import CheckContext, Finding
 from cloudc.diagnostics import Code
-from cloudc.schema.sections.services import deployment_of
 
 NEEDS = "config"
 CODES = (
@@ -29,7 +28,12 @@ CODES = (
 
 def check(cx: CheckContext) -> Iterable[Finding]:
     """Report blue/green deployments without a load balancer or with request scaling."""
-    for name, spec in cx.section("services").items():
+    services = cx.section("services")
+    if not services:
+        return
+    from cloudc.schema.sections.services import deployment_of  # only for a config with services
+
+    for name, spec in services.items():
         if deployment_of(spec).strategy != "blue_green":
             continue
         path = ("services", name)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from cloudc.checks import CheckContext, Finding
 from cloudc.diagnostics import Code
-from cloudc.lower.servers import app_port, recipes_of, target_port
-from cloudc.schema.sections.servers import NAMED_IMAGES, Server
 from cloudc.source import Path
+
+if TYPE_CHECKING:  # the servers modules load only for a config with servers
+    from cloudc.schema.sections.servers import Server
 
 NEEDS = "config"
 CODES = (
@@ -66,6 +68,8 @@ def _secrets(path: Path, spec: Server) -> Iterable[Finding]:
 
 
 def _without_code(path: Path, spec: Server) -> Iterable[Finding]:
+    from cloudc.schema.sections.servers import NAMED_IMAGES
+
     if spec.code or spec.user_data or spec.image not in NAMED_IMAGES:
         return  # user_data or a custom AMI may put the app in place themselves
     for key in ("build", "workers", "cron"):
@@ -77,6 +81,8 @@ def _without_code(path: Path, spec: Server) -> Iterable[Finding]:
 
 
 def _start_port(path: Path, spec: Server) -> Iterable[Finding]:
+    from cloudc.lower.servers import app_port, recipes_of, target_port
+
     m = PORT.search(spec.start or "")
     if m is None:
         return

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from cloudc import recipes as recipe_book
 from cloudc.checks import CheckContext, Finding
 from cloudc.diagnostics import Code
-from cloudc.lower.servers import app_port, recipes_of, target_port
-from cloudc.schema.sections.servers import NAMED_IMAGES, Server
+
+if TYPE_CHECKING:  # the servers modules load only for a config with servers
+    from cloudc.schema.sections.servers import Server
 
 NEEDS = "config"
 CODES = (
@@ -26,7 +28,13 @@ CODES = (
 
 def check(cx: CheckContext) -> Iterable[Finding]:
     """Report servers whose health checks cannot pass and `start` commands without a runtime."""
-    for name, spec in cx.section("servers").items():
+    servers = cx.section("servers")
+    if not servers:
+        return
+    from cloudc.lower.servers import recipes_of
+    from cloudc.schema.sections.servers import NAMED_IMAGES
+
+    for name, spec in servers.items():
         if spec.user_data or spec.image not in NAMED_IMAGES:
             continue
         names = recipes_of(spec)
@@ -36,6 +44,8 @@ def check(cx: CheckContext) -> Iterable[Finding]:
 
 
 def _health(name: str, spec: Server, names: list[str]) -> Iterable[Finding]:
+    from cloudc.lower.servers import app_port, target_port
+
     port = target_port(spec)
     app = bool(spec.start) and ("pm2" in names or "systemd" in names)
     web = next((r for r in ("nginx", "caddy") if r in names), None)

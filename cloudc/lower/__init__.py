@@ -14,13 +14,14 @@ from __future__ import annotations
 import heapq
 import importlib
 import pkgutil
-from functools import lru_cache
+import sys
+from functools import cache, lru_cache
 from types import ModuleType
 from typing import Any
 
 from cloudc.context import Context
 from cloudc.ir import Component
-from cloudc.schema import section_modules
+from cloudc.schema import section_info, section_infos, section_modules
 
 
 @lru_cache(maxsize=1)
@@ -34,10 +35,34 @@ def lowering_modules() -> dict[str, ModuleType]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _registry() -> dict[str, tuple[str, tuple[str, ...] | str]]:
+    """Return (module name, `AFTER`) of every lowering module by section, importing none
+    (cloudc/registry.py reads them from the source)."""
+    from cloudc.registry import module_constants
+
+    return {c["SECTION"]: (module, c.get("AFTER", ()))
+            for module, c in module_constants(sys.modules[__name__], ("SECTION", "AFTER")).items()
+            if "SECTION" in c}
+
+
+def lowering_after() -> dict[str, tuple[str, ...] | str]:
+    """Return every lowering module's `AFTER` by section, importing none."""
+    return {section: after for section, (_, after) in _registry().items()}
+
+
+@cache
+def lowering_module(section: str) -> ModuleType | None:
+    """Import the lowering module of one section (None: the section lowers to nothing)."""
+    entry = _registry().get(section)
+    return None if entry is None else importlib.import_module(f"{__name__}.{entry[0]}")
+
+
 def spec_of(comp: Component, ctx: Context) -> Any:
     """Return the typed config entry a component was declared from (None if it has none)."""
     value = getattr(ctx.config, comp.section, None)
-    if value is None or getattr(section_modules_by_name().get(comp.section), "SINGLE", False):
+    info = section_info().get(comp.section)
+    if value is None or (info is not None and info.single):
         return value
     return value.get(comp.name) if isinstance(value, dict) else None
 
@@ -63,14 +88,14 @@ def stateful_types() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def lowering_order() -> tuple[str, ...]:
     """Return the lowered sections in a topological order over `AFTER`, ties by `ORDER`."""
-    mods = lowering_modules()
-    position = {m.SECTION: i for i, m in enumerate(section_modules())}
-    sections = sorted((s for s in mods if s in position), key=position.__getitem__)
+    afters = lowering_after()
+    position = {info.section: i for i, info in enumerate(section_infos())}
+    sections = sorted((s for s in afters if s in position), key=position.__getitem__)
     needs: dict[str, set[str]] = {}
     for s in sections:
-        after = getattr(mods[s], "AFTER", ())
+        after = afters[s]
         if after == "*":
-            after = [o for o in sections if getattr(mods[o], "AFTER", ()) != "*"]
+            after = tuple(o for o in sections if afters[o] != "*")
         unknown = set(after) - set(sections)
         if unknown:
             raise ValueError(f"{s}: AFTER names unknown sections {sorted(unknown)}")
@@ -92,18 +117,19 @@ def lowering_order() -> tuple[str, ...]:
 
 
 def lower(ctx: Context) -> None:
-    """Declare every component, then lower each into resources, in `lowering_order()`."""
-    mods = lowering_modules()
-    schemas = section_modules_by_name()
+    """Declare every component, then lower each into resources, in `lowering_order()`
+    (importing the lowering modules of the sections the config has, and no other)."""
+    infos = section_info()
     config = ctx.config
     work: list[tuple[ModuleType, Component, Any]] = []
     for section in lowering_order():
-        smod = schemas[section]
-        mod = mods.get(section)
         value = getattr(config, section, None)
-        if mod is None or not value:
+        if not value:
             continue
-        if getattr(smod, "SINGLE", False):
+        mod = lowering_module(section)
+        if mod is None:
+            continue
+        if infos[section].single:
             items = [("", value)]
         else:
             items = list(value.items())

@@ -23,9 +23,11 @@ def require_vpc(ctx: Context, path: Path) -> Component:
         return comp
     # The network section makes the default VPC; it is found through the section registry
     # so that this helper depends on no section module.
-    from cloudc.lower import lowering_modules
+    from cloudc.lower import lowering_module
 
-    default: Component = lowering_modules()["network"].default_vpc(ctx, path)
+    network = lowering_module("network")
+    assert network is not None
+    default: Component = network.default_vpc(ctx, path)
     return default
 
 

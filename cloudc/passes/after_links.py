@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from cloudc.context import Context
 from cloudc.ir import IR
-from cloudc.lower import lowering_modules, spec_of
+from cloudc.lower import lowering_module, spec_of
 
 
 def after_links(ir: IR, ctx: Context) -> IR:
     """Call each section's `after_links` hook for each of its components."""
-    mods = lowering_modules()
     for comp in list(ir.components.values()):
-        mod = mods.get(comp.section)
+        mod = lowering_module(comp.section)
         hook = getattr(mod, "after_links", None)
         if hook is not None:
             hook(comp, spec_of(comp, ctx), ctx)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from types import ModuleType
 from typing import Any, Literal, Optional
 
@@ -23,7 +24,7 @@ SCHEMA_ID = "https://cloudc.dev/schemas/cloud.schema.json"
 
 @lru_cache(maxsize=1)
 def section_modules() -> tuple[ModuleType, ...]:
-    """Import every section module, ordered by ORDER then name."""
+    """Import every section module, ordered by ORDER then name (the JSON Schema, the docs)."""
     mods = [
         importlib.import_module(f"{_sections.__name__}.{info.name}")
         for info in pkgutil.iter_modules(_sections.__path__)
@@ -32,35 +33,82 @@ def section_modules() -> tuple[ModuleType, ...]:
     return tuple(sorted(mods, key=lambda m: (getattr(m, "ORDER", 100), m.SECTION)))
 
 
+@dataclass(frozen=True)
+class SectionInfo:
+    """What the pipeline knows of a section without importing its module (cloudc/registry.py)."""
+
+    section: str
+    module: str  # the module's name in cloudc/schema/sections/
+    order: int = 100
+    single: bool = False
+    refs: tuple[str, ...] = ()  # fields whose values name other entries
+    forbidden_in: tuple[str, ...] = ()  # modes that do not allow the section
+    dotted: bool = False  # keyed by names that contain dots (domains)
+
+
+INFO_CONSTANTS = ("SECTION", "ORDER", "SINGLE", "REFS", "FORBIDDEN_IN", "DOTTED_KEYS")
+
+
+@lru_cache(maxsize=1)
+def section_infos() -> tuple[SectionInfo, ...]:
+    """Return every section's SectionInfo, ordered by ORDER then name, importing no section."""
+    from cloudc.registry import module_constants
+
+    infos = [SectionInfo(c["SECTION"], module, c.get("ORDER", 100), c.get("SINGLE", False),
+                         tuple(c.get("REFS", ())), tuple(c.get("FORBIDDEN_IN", ())),
+                         c.get("DOTTED_KEYS", False))
+             for module, c in module_constants(_sections, INFO_CONSTANTS).items()
+             if "SECTION" in c]
+    return tuple(sorted(infos, key=lambda i: (i.order, i.section)))
+
+
+@lru_cache(maxsize=1)
+def section_info() -> dict[str, SectionInfo]:
+    """Return every section's SectionInfo by section."""
+    return {i.section: i for i in section_infos()}
+
+
+@cache
+def section_module(section: str) -> ModuleType:
+    """Import the module of one section."""
+    return importlib.import_module(f"{_sections.__name__}.{section_info()[section].module}")
+
+
 def section_names() -> list[str]:
     """Return every top-level key a config may have."""
-    return [*(m.SECTION for m in section_modules()), *_GENERIC]
+    return [*(i.section for i in section_infos()), *_GENERIC]
 
 
 def map_sections() -> list[str]:
     """Return the sections that are maps of name -> entry."""
-    return [m.SECTION for m in section_modules() if not getattr(m, "SINGLE", False)]
+    return [i.section for i in section_infos() if not i.single]
 
 
 _GENERIC = ["mode", "extends", "variables", "tags", "outputs", "environments"]
 
 
-@lru_cache(maxsize=1)
-def config_model() -> type[BaseModel]:
-    """Build the root model of a merged config."""
+@cache
+def config_model(sections: frozenset[str] | None = None) -> type[BaseModel]:
+    """Build the root model of a merged config: over every section (None), or typed only for
+    `sections` (those a config has; `project` always), each other one an empty default, so
+    that validating a config imports and builds only the models it uses."""
     fields: dict[str, Any] = {}
-    for mod in section_modules():
+    for info in section_infos():
+        if sections is not None and info.section not in sections and info.section != "project":
+            fields[info.section] = ((Any, Field(None)) if info.single
+                                    else (dict[str, Any], Field(default_factory=dict)))
+            continue
+        mod = section_module(info.section)
         entry = mod.Entry
         doc = (mod.__doc__ or "").strip().splitlines()[0]
-        if getattr(mod, "SINGLE", False):
-            required = mod.SECTION == "project"
+        if info.single:
+            required = info.section == "project"
             default = ... if required else None
             ann = entry if required else Optional[entry]  # noqa: UP045 - `entry` is a runtime value
-            fields[mod.SECTION] = (ann, Field(default, description=doc))
+            fields[info.section] = (ann, Field(default, description=doc))
         else:
-            key = getattr(mod, "KEY", None) or (str if getattr(mod, "DOTTED_KEYS", False)
-                                                else Name)
-            fields[mod.SECTION] = (dict[key, entry], Field(default_factory=dict, description=doc))  # type: ignore[valid-type]
+            key = getattr(mod, "KEY", None) or (str if info.dotted else Name)
+            fields[info.section] = (dict[key, entry], Field(default_factory=dict, description=doc))  # type: ignore[valid-type]
     fields["mode"] = (
         Literal["server", "serverless", "hybrid"],
         Field("hybrid", description="server (EC2), serverless (Lambda/Fargate) or hybrid."),

@@ -50,7 +50,7 @@ Access = Literal["read", "write", "read-write"]
 class Model(BaseModel):
     """Base of every config model: unknown keys are errors, names are as the user writes them."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=False)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=False, defer_build=True)
 
     @field_validator("*", mode="before")
     @classmethod
