@@ -551,3 +551,13 @@ def test_progress_redraws_one_line_on_a_terminal_and_prints_changes_when_piped(
     quiet = Progress(lines.append, tty=False, enabled=False)
     quiet.update("x")
     assert len(lines) == 2
+
+
+@pytest.mark.aws
+def test_a_secret_without_a_value_says_how_to_set_it_in_the_same_environment(
+        cloudc: Cli, shop: Path, moto: str) -> None:
+    shop.write_text(shop.read_text(encoding="utf-8") + SECRETS, encoding="utf-8")
+    got = cloudc("secrets", "get", "--env", "staging", "webhook_key", "--reveal")
+    assert got.exit_code == 1, got.output
+    # the command to copy names the environment: without it, it would set development's value
+    assert "`cloudc secrets set --env staging webhook_key -`" in got.stderr, got.stderr
