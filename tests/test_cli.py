@@ -159,6 +159,15 @@ def test_init_says_every_file_it_wrote(tmp_path: Path, monkeypatch: pytest.Monke
     assert "in 1 nested stack ->" in built.stderr, built.stderr  # not "1 nested stacks"
 
 
+def test_no_config_here_says_how_to_start_one(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    res = run("validate")
+    assert res.returncode == 1
+    assert res.stderr.startswith("cloud.yaml:1:1: error[E0001]: file not found: cloud.yaml "
+                                 "(start one with `cloudc init`"), res.stderr
+
+
 def test_init_refuses_a_second_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # With cloud.toml and cloud.yaml side by side every command reads cloud.yaml: the user's
     # cloud.toml would be silently ignored.

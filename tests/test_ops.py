@@ -366,6 +366,18 @@ def test_exec_on_a_service_whose_task_never_ran_is_an_aws_failure(
     assert "stopped before the command ran: CannotPullContainerError" in result.stderr
 
 
+@pytest.mark.aws
+def test_exec_on_a_service_not_deployed_says_so(cloudc: Cli, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 moto: str) -> None:
+    (tmp_path / "cloud.yaml").write_text(SERVICE_APP)
+    monkeypatch.chdir(tmp_path)
+    result = cloudc("exec", "--env", "development", "services.api", "--", "ls")
+    assert result.exit_code == 3, result.output
+    assert "is not running in cluster vapor-shop-development-cluster: is the environment " \
+           "deployed?" in result.stderr, result.stderr  # not moto's ClusterNotFoundException
+
+
 def test_exec_takes_only_servers_and_services(cloudc: Cli, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "cloud.yaml").write_text(SERVICE_APP)
