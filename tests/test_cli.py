@@ -207,3 +207,15 @@ def test_iam_has_no_wildcards(app: Path) -> None:
             if body["Type"] in ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
                 assert '"Resource": "*"' not in text and '"Action": "*"' not in text
                 assert '"*"' not in text
+
+
+def test_a_missing_code_folder_says_what_to_do(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("cloud.yaml").write_text("project: { name: demo, region: us-east-1 }\n"
+                                  "functions:\n  api: { code: ./functions/api }\n")
+    res = run("validate")
+    assert res.returncode == 1
+    assert "cloud.yaml:3:16: error[E1007]: `functions.api.code`: code folder `./functions/api` " \
+           "not found (looked for " in res.stderr, res.stderr
+    assert "; create the code folder, or fix the path)" in res.stderr
