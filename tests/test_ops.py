@@ -573,3 +573,18 @@ def test_a_secret_without_a_value_says_how_to_set_it_in_the_same_environment(
     assert got.exit_code == 1, got.output
     # the command to copy names the environment: without it, it would set development's value
     assert "`cloudc secrets set --env staging webhook_key -`" in got.stderr, got.stderr
+
+
+@pytest.mark.aws
+def test_without_credentials_the_error_names_the_users_stack(
+        cloudc: Cli, shop: Path, moto: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # status, outputs and destroy first look for further roots (`-R2`); a failure there is
+    # about credentials, not about a stack `ops-shop-development-R2` the user never made
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    for command in (["status"], ["outputs"], ["destroy", "--yes"]):
+        result = cloudc(*command, "--env", "development")
+        assert result.exit_code == 3, result.output
+        assert "-R2" not in result.stderr, result.stderr
+        assert f"cannot look for the stacks of {NAME}: no AWS credentials found" \
+               in result.stderr, result.stderr
