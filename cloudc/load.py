@@ -56,7 +56,8 @@ def load_file(path: FsPath, diags: Diagnostics, layer: str = "") -> Document | N
     try:
         text = read_config_text(path)
     except FileNotFoundError:
-        diags.add("E0001", f"file not found: {name}", origin=Origin(name, 1, 1))
+        diags.add("E0001", f"file not found: {name}", origin=Origin(name, 1, 1), hint=None if layer
+                  else "start one with `cloudc init`, or give the config file's path")
         return None
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         diags.add("E0001", f"cannot read {name}: {exc}", origin=Origin(name, 1, 1))

@@ -123,7 +123,7 @@ def _locate(root: Path, rel: str, kind: str, what: str) -> Path:
 def _hint_for(kind: str, what: str) -> str:
     if what.startswith("site"):
         return "; build the site first (e.g. `npm run build`), or point `source` at its output"
-    return ""
+    return f"; create the {what}, or fix the path"
 
 
 def _reason(exc: BaseException) -> str:

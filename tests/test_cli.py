@@ -148,6 +148,39 @@ def test_init_toml_has_taplo_directive(tmp_path: Path, monkeypatch: pytest.Monke
     assert res.returncode == 0, res.stderr
 
 
+def test_init_says_every_file_it_wrote(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(cli, ["init", "--format", "toml", "--vscode", "--name", "demo"])
+    assert res.exit_code == 0
+    assert ("wrote cloud.toml, schemas/cloud.schema.json, .vscode/settings.json, .gitignore"
+            in res.output)
+    assert "\n\n\n" not in Path("cloud.toml").read_text()  # one blank line between blocks
+    built = run("build", "cloud.toml")
+    assert "in 1 nested stack ->" in built.stderr, built.stderr  # not "1 nested stacks"
+
+
+def test_no_config_here_says_how_to_start_one(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    res = run("validate")
+    assert res.returncode == 1
+    assert res.stderr.startswith("cloud.yaml:1:1: error[E0001]: file not found: cloud.yaml "
+                                 "(start one with `cloudc init`"), res.stderr
+
+
+def test_init_refuses_a_second_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With cloud.toml and cloud.yaml side by side every command reads cloud.yaml: the user's
+    # cloud.toml would be silently ignored.
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(cli, ["init", "--format", "toml"]).exit_code == 0
+    res = CliRunner().invoke(cli, ["init"])
+    assert res.exit_code == 1
+    assert "cloud.toml exists; cloudc reads one config a folder" in res.output
+    assert not Path("cloud.yaml").exists()
+    assert CliRunner().invoke(cli, ["init", "--force"]).exit_code == 0
+    assert Path("cloud.yaml").exists()
+
+
 def test_environment_overlays_merge(app: Path) -> None:
     text = (app / "cloud.yaml").read_text() + (
         "environments:\n  production:\n    queues: { jobs: { visibility_timeout: 600 } }\n"
@@ -174,3 +207,15 @@ def test_iam_has_no_wildcards(app: Path) -> None:
             if body["Type"] in ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
                 assert '"Resource": "*"' not in text and '"Action": "*"' not in text
                 assert '"*"' not in text
+
+
+def test_a_missing_code_folder_says_what_to_do(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("cloud.yaml").write_text("project: { name: demo, region: us-east-1 }\n"
+                                  "functions:\n  api: { code: ./functions/api }\n")
+    res = run("validate")
+    assert res.returncode == 1
+    assert "cloud.yaml:3:16: error[E1007]: `functions.api.code`: code folder `./functions/api` " \
+           "not found (looked for " in res.stderr, res.stderr
+    assert "; create the code folder, or fix the path)" in res.stderr

@@ -100,3 +100,17 @@ def test_the_forge_config_opens_no_ssh_port_and_lets_ssm_in(tmp_path: Path) -> N
                for arn in body["Properties"].get("ManagedPolicyArns") or []]
     assert any("AmazonSSMManagedInstanceCore" in m for m in managed), managed
     assert any(d.code == "W3213" for d in build.diagnostics.items)  # the guide says so
+
+
+OFFLINE = {"init", "validate", "build", "explain", "graph", "schema", "presets"}
+
+
+def test_commands_the_guide_runs_without_credentials_need_none() -> None:
+    """`diff` reads the deployed stacks (exit 3 without credentials): a block the guide says
+    needs no credentials must hold only commands that never call AWS."""
+    text = GUIDE.read_text(encoding="utf-8")
+    blocks = re.findall(r"needs? AWS credentials:\n\n```sh\n(.*?)```", text, flags=re.S)
+    assert blocks
+    for block in blocks:
+        used = {line.split()[1] for line in block.splitlines() if line.startswith("cloudc ")}
+        assert used <= OFFLINE, used - OFFLINE

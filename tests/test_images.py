@@ -348,3 +348,15 @@ def test_a_large_registry_template_goes_through_the_artifacts_bucket(moto: str) 
     apply_stack(aws, "big-development-registry", template, {"project": "big"},
                 lambda m, **_: said.append(m))  # unchanged: left alone
     assert [m for m in said if "updating" in m] == []
+
+
+def test_a_tool_that_exits_without_reading_stdin_is_reported_by_its_exit_code() -> None:
+    # `docker login --password-stdin` that dies before reading the token: the write fails with
+    # EPIPE, which click would turn into a silent exit 1; the tool's exit code must speak.
+    from cloudc.aws.images import ImageError, _run
+    lines: list[str] = []
+    quits = [sys.executable, "-c", "import sys; print('no daemon'); sys.exit(5)"]
+    with pytest.raises(ImageError, match=r"cannot log in to x: `.*` exited with 5"):
+        _run([*quits, "login"], lines.append, "log in to x", stdin="t" * 1_000_000)
+    assert "  no daemon" in lines
+    _run([sys.executable, "-c", "pass", "login"], lines.append, "log in", stdin="t" * 1_000_000)

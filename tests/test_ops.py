@@ -366,6 +366,18 @@ def test_exec_on_a_service_whose_task_never_ran_is_an_aws_failure(
     assert "stopped before the command ran: CannotPullContainerError" in result.stderr
 
 
+@pytest.mark.aws
+def test_exec_on_a_service_not_deployed_says_so(cloudc: Cli, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 moto: str) -> None:
+    (tmp_path / "cloud.yaml").write_text(SERVICE_APP)
+    monkeypatch.chdir(tmp_path)
+    result = cloudc("exec", "--env", "development", "services.api", "--", "ls")
+    assert result.exit_code == 3, result.output
+    assert "is not running in cluster vapor-shop-development-cluster: is the environment " \
+           "deployed?" in result.stderr, result.stderr  # not moto's ClusterNotFoundException
+
+
 def test_exec_takes_only_servers_and_services(cloudc: Cli, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "cloud.yaml").write_text(SERVICE_APP)
@@ -551,3 +563,28 @@ def test_progress_redraws_one_line_on_a_terminal_and_prints_changes_when_piped(
     quiet = Progress(lines.append, tty=False, enabled=False)
     quiet.update("x")
     assert len(lines) == 2
+
+
+@pytest.mark.aws
+def test_a_secret_without_a_value_says_how_to_set_it_in_the_same_environment(
+        cloudc: Cli, shop: Path, moto: str) -> None:
+    shop.write_text(shop.read_text(encoding="utf-8") + SECRETS, encoding="utf-8")
+    got = cloudc("secrets", "get", "--env", "staging", "webhook_key", "--reveal")
+    assert got.exit_code == 1, got.output
+    # the command to copy names the environment: without it, it would set development's value
+    assert "`cloudc secrets set --env staging webhook_key -`" in got.stderr, got.stderr
+
+
+@pytest.mark.aws
+def test_without_credentials_the_error_names_the_users_stack(
+        cloudc: Cli, shop: Path, moto: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # status, outputs and destroy first look for further roots (`-R2`); a failure there is
+    # about credentials, not about a stack `ops-shop-development-R2` the user never made
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    for command in (["status"], ["outputs"], ["destroy", "--yes"]):
+        result = cloudc(*command, "--env", "development")
+        assert result.exit_code == 3, result.output
+        assert "-R2" not in result.stderr, result.stderr
+        assert f"cannot look for the stacks of {NAME}: no AWS credentials found" \
+               in result.stderr, result.stderr

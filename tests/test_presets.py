@@ -26,6 +26,17 @@ def test_every_seed_preset_exists_with_an_example() -> None:
 
 
 @pytest.mark.parametrize("name", SEED)
+def test_the_description_is_one_whole_line(name: str) -> None:
+    # `cloudc presets` shows only the first comment line: a sentence that runs on to the next
+    # line ("... on CloudFront with a" / "# serverless HTTP API ...") is shown cut off.
+    lines = presets.PRESET_DIR.joinpath(f"{name}.yaml").read_text(encoding="utf-8").splitlines()
+    first = next(i for i, line in enumerate(lines) if line == f"# {presets.describe(name)}")
+    after = lines[first + 1] if first + 1 < len(lines) else ""
+    if after.startswith("# ") and "yaml-language-server" not in after:
+        assert not after[2:3].islower(), f"{name}: the description runs on: {after!r}"
+
+
+@pytest.mark.parametrize("name", SEED)
 def test_init_preset_builds_for_every_environment(name: str, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)

@@ -40,7 +40,11 @@ def deployed_roots(aws: Aws, build: Build, base: str) -> list[RootStack]:
     n = max(r.number for r in roots) + 1
     while True:
         name = root_name(base, n)
-        info = describe(aws, name)
+        try:
+            info = describe(aws, name)
+        except AwsError as exc:  # often the first call: its failure (credentials, endpoint)
+            reason = str(exc).split(": ", 1)[-1]  # is not about a stack the user never made
+            raise AwsError(f"cannot look for the stacks of {base}: {reason}") from exc.__cause__
         if info is None or info["StackStatus"] in ABSENT:
             return roots
         roots.append(RootStack(n, name, "", {}, {}, (base,)))

@@ -164,8 +164,13 @@ def run_on_service(aws: Aws, task: Task, command: list[str], p: Printer,
     """Start a one-off task like the service's with `command`, stream its logs, wait for it to
     stop; return the container's exit code (3 when it never ran)."""
     ecs = aws.client("ecs")
-    with api_errors(f"describe the ECS service {task.service}"):
-        found = ecs.describe_services(cluster=task.cluster, services=[task.service])
+    try:
+        with api_errors(f"describe the ECS service {task.service}"):
+            found = ecs.describe_services(cluster=task.cluster, services=[task.service])
+    except AwsError as exc:  # no cluster yet: said below as for a service that is not there
+        if error_code(exc.__cause__) != "ClusterNotFoundException":
+            raise
+        found = {}
     live = [s for s in found.get("services") or [] if s.get("status") == "ACTIVE"]
     if not live:
         raise AwsError(f"ECS service {task.service} is not running in cluster {task.cluster}: "

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import contextlib
 import copy
 import hashlib
 import json
@@ -326,8 +327,9 @@ def _run(argv: list[str], say: Say, doing: str, stdin: str | None = None) -> Non
     except OSError as exc:
         raise ImageError(f"cannot {doing}: {argv[0]}: {exc.strerror or exc}") from exc
     if stdin is not None and proc.stdin is not None:
-        proc.stdin.write(stdin)
-        proc.stdin.close()
+        with contextlib.suppress(BrokenPipeError):  # it exited unread: its exit code says why
+            proc.stdin.write(stdin)
+            proc.stdin.close()
     for line in _lines(proc):
         tail.append(line)
         say(f"  {line}")

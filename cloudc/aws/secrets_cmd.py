@@ -30,6 +30,7 @@ class Entry:
     name: str
     kind: str  # "set" (no source: yours to set) | "generated" | "ssm" | "arn"
     where: str  # the secret's name or ARN, or the SSM parameter path
+    env: str = "development"  # the environment, for the commands a message suggests
 
     @property
     def settable(self) -> bool:
@@ -43,13 +44,13 @@ def entries(build: Build) -> list[Entry]:
     out = []
     for name, spec in (getattr(build.config, "secrets", None) or {}).items():
         if spec.ssm is not None:
-            out.append(Entry(name, "ssm", spec.ssm))
+            out.append(Entry(name, "ssm", spec.ssm, build.env))
         elif spec.arn is not None:
-            out.append(Entry(name, "arn", spec.arn))
+            out.append(Entry(name, "arn", spec.arn, build.env))
         else:
             comp = build.ir.components[f"secrets.{name}"]
             out.append(Entry(name, "generated" if spec.generate is not None else "set",
-                             str(comp.physical)))
+                             str(comp.physical), build.env))
     return out
 
 
@@ -107,7 +108,7 @@ def get(aws: Aws, e: Entry) -> str:
     except AwsError as exc:
         if error_code(exc.__cause__) == "ResourceNotFoundException":
             raise Refused(f"secret `{e.name}` has no value yet: set it with `cloudc secrets set "
-                          f"{e.name} -`") from exc
+                          f"--env {e.env} {e.name} -`") from exc
         raise
     if "SecretString" not in v:
         raise Refused(f"secret `{e.name}` holds a binary value, which cloudc does not print")

@@ -24,7 +24,8 @@ def _summary(build: Build) -> str:
     roots = f" under {1 + len(build.more_roots)} root stacks" if build.more_roots else ""
     extra = "".join(f", {len(t['Resources'])} in {name}.json (deployed first)"
                     for name, t in sorted(build.separate.items()))
-    return f"{n} resources in {len(build.nested)} nested stacks{roots}{extra}"
+    stacks = len(build.nested)
+    return f"{n} resources in {stacks} nested stack{'' if stacks == 1 else 's'}{roots}{extra}"
 
 
 @cli.command()

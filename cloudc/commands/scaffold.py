@@ -11,6 +11,7 @@ import click
 from cloudc import presets as builtin
 from cloudc.cli import EXIT_INPUT, EXIT_USAGE, Options, cli, say
 from cloudc.diagnostics import Diagnostics, did_you_mean
+from cloudc.project import CONFIG_NAMES
 
 SCHEMA_PATH = "schemas/cloud.schema.json"
 GITIGNORE = ["build/", ".cloudc/"]
@@ -46,18 +47,24 @@ def init(opts: Options, preset: str | None, fmt: str, name: str | None, force: b
     if target.exists() and not force:
         click.echo(f"cloudc: {target} exists (use --force to overwrite)", err=True)
         raise SystemExit(EXIT_INPUT)
+    other = next((n for n in CONFIG_NAMES if n != target.name and Path(n).is_file()), None)
+    if other is not None and not force:  # two configs: commands silently read the first one
+        click.echo(f"cloudc: {other} exists; cloudc reads one config a folder "
+                   f"(use --force to write {target} anyway)", err=True)
+        raise SystemExit(EXIT_INPUT)
     project = name or Path.cwd().name or "app"
     target.write_text(_starter(project, preset, fmt), encoding="utf-8")
     schema = Path(SCHEMA_PATH)
     schema.parent.mkdir(parents=True, exist_ok=True)
     schema.write_text(json_schema_text(), encoding="utf-8")
     schema.with_name("cloud.layer.schema.json").write_text(layer_schema_text(), encoding="utf-8")
-    if vscode:
-        _vscode_settings()
-    _gitignore()
-    made = _scaffold(target)
-    say(opts, f"wrote {target}, {SCHEMA_PATH}" + (f", {', '.join(made)}" if made else ""),
-        fg="green")
+    wrote = [str(target), SCHEMA_PATH]
+    if vscode and _vscode_settings():
+        wrote.append(".vscode/settings.json")
+    if _gitignore():
+        wrote.append(".gitignore")
+    wrote += _scaffold(target)
+    say(opts, f"wrote {', '.join(wrote)}", fg="green")
     say(opts, "next: cloudc build --env development")
 
 
@@ -66,8 +73,8 @@ def _starter(project: str, preset: str | None, fmt: str) -> str:
     if fmt == "toml":
         lines = [f"#:schema ./{SCHEMA_PATH}", ""]
         if extends:
-            lines.append(f"extends = [\"{preset}\"]")
-        lines += ["", "[project]", f"name = \"{project}\"", "region = \"us-east-1\"", ""]
+            lines += [f"extends = [\"{preset}\"]", ""]
+        lines += ["[project]", f"name = \"{project}\"", "region = \"us-east-1\"", ""]
         if not preset:
             lines += ["[storage.files]", "versioning = true", ""]
         return "\n".join(lines)
@@ -80,8 +87,11 @@ def _starter(project: str, preset: str | None, fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _vscode_settings() -> None:
-    """Add yaml.schemas (and Even Better TOML's) associations to .vscode/settings.json."""
+def _vscode_settings() -> bool:
+    """Add yaml.schemas (and Even Better TOML's) associations to .vscode/settings.json.
+
+    Return whether the file was written.
+    """
     path = Path(".vscode") / "settings.json"
     try:
         settings = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
@@ -89,7 +99,7 @@ def _vscode_settings() -> None:
         settings = None
     if not isinstance(settings, dict):
         click.echo(f"cloudc: {path} is not a JSON object; left as it is", err=True)
-        return
+        return False
     schemas = settings.setdefault("yaml.schemas", {})
     if isinstance(schemas, dict):
         schemas[f"./{SCHEMA_PATH}"] = ["cloud.yaml", "cloud.yml"]
@@ -99,9 +109,11 @@ def _vscode_settings() -> None:
         toml[r".*/cloud\.toml$"] = f"./{SCHEMA_PATH}"
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+    return True
 
 
-def _gitignore() -> None:
+def _gitignore() -> bool:
+    """Append the entries .gitignore lacks; return whether it changed."""
     path = Path(".gitignore")
     have = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
     missing = [g for g in GITIGNORE if g not in have]
@@ -110,6 +122,7 @@ def _gitignore() -> None:
             if have and have[-1] != "":
                 fh.write("\n")
             fh.write("\n".join(missing) + "\n")
+    return bool(missing)
 
 
 def _scaffold(config: Path) -> list[str]:
