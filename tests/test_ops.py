@@ -467,9 +467,9 @@ def test_rollback_needs_an_earlier_deployment(cloudc: Cli, shop: Path) -> None:
     assert none.exit_code == 3 and "no artifacts bucket" in none.stderr
     assert cloudc("deploy", "--env", "development", "--yes").exit_code == 0
     one = cloudc("rollback", "--env", "development", "--yes")
-    assert one.exit_code == 3 and "there is nothing earlier" in one.stderr
+    assert one.exit_code == 1 and "there is nothing earlier" in one.stderr
     unknown = cloudc("rollback", "--env", "development", "--to", "20200101T000000Z-00000000")
-    assert unknown.exit_code == 3 and "no deployment 20200101T000000Z-00000000; recorded: 2" \
+    assert unknown.exit_code == 1 and "no deployment 20200101T000000Z-00000000; recorded: 2" \
         in unknown.stderr
     edit(shop, "visibility_timeout: 60", "visibility_timout: 60")  # a half-made edit
     status = cloudc("status", "--env", "development")

@@ -32,6 +32,10 @@ _ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}$")
 _KEY = re.compile(r"/((?:templates|assets)/[^/?#]+)$")
 
 
+class NoSuchDeployment(AwsError):
+    """A rollback target that is not recorded: the user's input, not an AWS failure (exit 1)."""
+
+
 @dataclass
 class Deployment:
     """One recorded deployment of a root stack."""

@@ -10,6 +10,7 @@ from cloudc.aws import deploy as d
 from cloudc.aws.diff import Side
 from cloudc.aws.diff import diff as compare
 from cloudc.aws.fetch import fetch
+from cloudc.aws.history import NoSuchDeployment
 from cloudc.aws.registry import refuse_missing
 from cloudc.aws.rollout import Outcome, Reporter
 from cloudc.aws.session import Aws, AwsError, api_errors
@@ -23,21 +24,22 @@ UPDATABLE = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "
 def pick(records: list[history.Deployment], ident: str | None) -> history.Deployment:
     """Return the record to go back to: `ident`, else the newest one unlike the latest."""
     if not records:
-        raise AwsError("no deployment is recorded for this stack (cloudc deploy records each "
-                       "one; deployments made before that cannot be rolled back to)")
+        raise NoSuchDeployment(
+            "no deployment is recorded for this stack (cloudc deploy records each one; "
+            "deployments made before that cannot be rolled back to)")
     if ident is not None:
         for r in records:
             if r.id == ident:
                 return r
-        raise AwsError(f"no deployment {ident}; recorded: "
-                       + ", ".join(r.id for r in records[:10])
-                       + (" ..." if len(records) > 10 else ""))
+        raise NoSuchDeployment(f"no deployment {ident}; recorded: "
+                               + ", ".join(r.id for r in records[:10])
+                               + (" ..." if len(records) > 10 else ""))
     latest = records[0]
     for r in records[1:]:
         if r.root_key != latest.root_key:
             return r
-    raise AwsError(f"only one deployment ({latest.id}) is recorded: there is nothing earlier "
-                   "to roll back to")
+    raise NoSuchDeployment(f"only one deployment ({latest.id}) is recorded: there is nothing "
+                           "earlier to roll back to")
 
 
 def rollback(aws: Aws, name: str, ident: str | None, out: Reporter) -> Outcome:

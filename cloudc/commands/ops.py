@@ -458,6 +458,7 @@ def rollback(opts: Options, file: str | None, env: str | None, ident: str | None
     failure or a failed update; 130: stopped watching.
     """
     from cloudc.aws import apps
+    from cloudc.aws.history import NoSuchDeployment
     from cloudc.aws.rollback import rollback as run
     from cloudc.aws.rollback import rollback_roots
     from cloudc.aws.session import AwsError
@@ -471,6 +472,9 @@ def rollback(opts: Options, file: str | None, env: str | None, ident: str | None
             outcome = rollback_roots(aws, name, build.env, roots, ident, _Terminal(opts, yes))
         else:
             outcome = run(aws, name, ident, _Terminal(opts, yes))
+    except NoSuchDeployment as exc:  # a wrong --to, or nothing earlier: the user's input
+        click.secho(f"cloudc: error: {exc}", err=True, fg="red" if opts.color else None)
+        raise SystemExit(1) from None
     except AwsError as exc:
         _fail(opts, exc)
         return
