@@ -419,6 +419,29 @@ def test_logs_follow_prints_new_events_once_until_ctrl_c(
     assert [ln.split(" ", 2)[2] for ln in result.stdout.splitlines()] == ["first", "second"]
 
 
+@pytest.mark.aws
+def test_logs_of_a_server_read_what_its_instances_agent_sent(
+        cloudc: Cli, tmp_path: Path, moto: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CloudWatch agent writes one stream per instance and file of /var/log/cloudc."""
+    (tmp_path / "cloud.yaml").write_text(
+        "project: { name: Ops Shop, region: us-east-1 }\n"
+        "servers:\n  web: { recipes: [node, systemd], start: node server.js }\n")
+    monkeypatch.chdir(tmp_path)
+    group = "/cloudc/ops-shop-development/servers/web"  # as the compiler names it
+    logs = _client(moto, "logs")
+    logs.create_log_group(logGroupName=group)
+    now = int(time.time() * 1000)
+    for stream, message in (("i-0abc/boot.log", "cloudc: web is set up"),
+                            ("i-0abc/web.log", "listening on 3000")):
+        logs.create_log_stream(logGroupName=group, logStreamName=stream)
+        logs.put_log_events(logGroupName=group, logStreamName=stream,
+                            logEvents=[{"timestamp": now - 1000, "message": message}])
+    result = cloudc("logs", "--env", "development", "servers.web", "--since", "5m")
+    assert result.exit_code == 0, result.output
+    assert "i-0abc/boot.log cloudc: web is set up" in result.stdout
+    assert "i-0abc/web.log listening on 3000" in result.stdout
+
+
 def test_logs_of_a_workflow_without_logging_says_how_to_get_some(
         cloudc: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "flow.asl.json").write_text('{"StartAt": "A", "States": {"A": {"Type": "Pass", '

@@ -44,11 +44,12 @@ BASE = {
     "chown", "cat", "tee", "date", "uname", "sleep", "seq", "head", "awk", "sed", "grep", "cut",
     "tr", "ls", "mkdir", "su", "env", "bash", "python3",
     "mktemp", "runuser", "flock", "systemd-cat",  # coreutils, util-linux, systemd
+    "dpkg",  # Ubuntu's package tool (the CloudWatch agent comes as a .deb)
 }
 # The internal parts `render` adds for the app (SPEC 1.6), and the parts each one runs after.
 APP_PARTS: dict[str, tuple[str, ...]] = {
     "_aws": (), "_signal": ("_aws",), "_code": ("_aws",), "_jobs": (), "_build": ("_jobs",),
-    "_workers": ("_jobs",), "_cron": ("_jobs",), "_ready": ("_aws", "_signal"),
+    "_workers": ("_jobs",), "_cron": ("_jobs",), "_ready": ("_aws", "_signal"), "_logs": (),
 }
 APP_CONTEXT: dict[str, Any] = {
     **CONTEXT, "code_url": "s3://cloudc-artifacts-1-us-east-1/assets/abc.zip",
@@ -390,3 +391,16 @@ def test_user_data_in_templates_is_base64_able() -> None:
     """Sanity: a rendered script is plain ASCII text (EC2 takes it base64-encoded)."""
     script = render(list(RECIPES[:3]), CONTEXT)
     assert base64.b64decode(base64.b64encode(script.encode())).decode() == script
+
+
+def test_a_log_group_adds_the_agent_right_after_the_prelude() -> None:
+    """The agent starts before anything can fail, so a failed boot's log reaches CloudWatch."""
+    script = render(["node", "systemd"], {**APP_CONTEXT, "service": "web",
+                                          "log_group": "/cloudc/shop-dev/servers/web"})
+    _bash_n(script)
+    _shellcheck(script)
+    assert script.index("# --- prelude ---") < script.index("# --- logs ---") \
+        < script.index("# --- aws ---")
+    assert "CLOUDC_LOG_GROUP=/cloudc/shop-dev/servers/web\n" in script
+    assert "CLOUDC_LOG_FILES='boot web web-queue web-cron-scheduler'\n" in script
+    assert "# --- logs ---" not in render(["node", "systemd"], APP_CONTEXT)

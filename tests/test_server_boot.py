@@ -1,8 +1,9 @@
 """The server boot script, run for real: the user data of the Forge-style golden case, executed
 by bash in a temporary root (a user and mount namespace: /etc, /srv, /home, /var/log and the
-command folders are the test's own), with recording stand-ins on PATH for everything that
-touches the machine or AWS (systemctl, aws, curl, useradd, runuser, package managers, php,
-composer, node, npm). Every other command is a copy of the real one from a fixed list of what
+command folders and /opt are the test's own), with recording stand-ins on PATH for everything
+that touches the machine or AWS (systemctl, aws, curl, useradd, runuser, package managers, php,
+composer, node, npm; the CloudWatch agent's package puts a recording amazon-cloudwatch-agent-ctl
+in /opt). Every other command is a copy of the real one from a fixed list of what
 Ubuntu 24.04 and Amazon Linux 2023 images have: a command the script needs that is neither on
 the list nor installed by a recipe is "command not found", and the boot fails.
 """
@@ -46,6 +47,9 @@ if [ "$1" = cloudformation ]; then exit "${CLOUDC_TEST_SIGNAL_RC:-0}"; fi""",
   *placement/region*) echo us-east-1 ;;
   *meta-data/instance-id*) echo i-0123456789abcdef0 ;;
   *127.0.0.1*) exit "${CLOUDC_TEST_HEALTH_RC:-0}" ;;
+  *amazoncloudwatch-agent.s3.amazonaws.com/ubuntu/*/latest/amazon-cloudwatch-agent.deb)
+    [ -z "${CLOUDC_TEST_NO_AGENT:-}" ] || exit 22
+    while [ "$1" != -o ]; do shift; done; echo deb > "$2" ;;
   *) echo "unexpected download: $*" >&2; exit 1 ;;
 esac""",
     "useradd": """echo "app:x:$(id -u):$(id -g)::/home/app:/bin/bash" >> /etc/passwd
@@ -57,7 +61,17 @@ mkdir -p /home/app""",
   case "$1" in -o|-g) shift 2 ;; *) args+=("$1"); shift ;; esac
 done
 exec install.real "${args[@]}\"""",
-    "apt-get": "", "dnf": "", "php": "", "node": "", "cron": "",
+    # The agent's packages install a recording amazon-cloudwatch-agent-ctl where AWS puts it.
+    "dpkg": """if [ "$1 $2" = "-i -E" ] && [ "$(cat "$3")" = deb ]; then cloudc-test-agent; fi""",
+    "dnf": """case " $* " in *" amazon-cloudwatch-agent "*) cloudc-test-agent ;; esac""",
+    "cloudc-test-agent": """mkdir -p /opt/aws/amazon-cloudwatch-agent/bin
+cat > /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl <<'CTL'
+#!/bin/bash
+printf "%s\\n" "amazon-cloudwatch-agent-ctl $*" >> "$CLOUDC_TEST_LOG"
+exit "${CLOUDC_TEST_AGENT_RC:-0}"
+CTL
+chmod 0755 /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl""",
+    "apt-get": "", "php": "", "node": "", "cron": "",
     "composer": "", "npm": """if [ "$1" = run ] && [ -n "${CLOUDC_TEST_FAIL_BUILD:-}" ]; then exit 3; fi""",
     "sleep": "",  # the retries and the wait for workers take no time here
 }
@@ -106,7 +120,7 @@ def _user_data(env: str = "production") -> tuple[str, bytes]:
 def _root(tmp: Path, os_id: str) -> Path:
     """Make the temporary root: its /etc, folders, and the command folder."""
     root = tmp / "root"
-    for d in ("etc/systemd/system", "srv", "home", "varlog", "bin"):
+    for d in ("etc/systemd/system", "srv", "home", "varlog", "bin", "opt"):
         (root / d).mkdir(parents=True)
     (root / "etc/os-release").write_text(f"ID={os_id}\n", encoding="utf-8")
     for f in ("passwd", "group", "nsswitch.conf"):
@@ -140,6 +154,7 @@ def _boot(tmp: Path, os_id: str = "ubuntu", **env: str) -> tuple[int, str, list[
     mounts = " && ".join([
         f"mount --bind {root}/etc /etc", f"mount --bind {root}/srv /srv",
         f"mount --bind {root}/home /home", f"mount --bind {root}/varlog /var/log",
+        f"mount --bind {root}/opt /opt",
         "mount -t tmpfs none /usr/local/bin", "mount -t tmpfs none /usr/local/sbin",
         f"mount --bind {root}/bin /usr/sbin", f"mount --bind {root}/bin /usr/bin",
         f"exec /usr/bin/bash {tmp}/boot.sh",
@@ -190,8 +205,9 @@ def test_boot_fetches_builds_starts_and_signals_success(tmp_path: Path) -> None:
     assert "systemctl enable --now app-queue@3.service" not in calls
     # The scheduler is an /etc/cron.d entry, run as app, one run at a time.
     cron = (root / "etc/cron.d/app-cron-scheduler").read_text(encoding="utf-8")
-    assert "* * * * * app flock -n /tmp/app-cron-scheduler.lock systemd-cat -t " \
-        "app-cron-scheduler /etc/cloudc/jobs/cron-scheduler" in cron
+    assert "* * * * * app flock -n /tmp/app-cron-scheduler.lock /etc/cloudc/jobs/cron-scheduler " \
+        ">>/var/log/cloudc/app-cron-scheduler.log 2>&1" in cron
+    assert (root / "varlog/cloudc/app-cron-scheduler.log").exists()
     assert "systemctl enable --now cron" in calls
     # Health asked on the target port and path, then one SUCCESS signal to the group.
     health = [c for c in calls if "127.0.0.1" in c]
@@ -236,3 +252,64 @@ def test_the_code_zip_is_the_golden_folder(tmp_path: Path) -> None:
     expected = sorted(str(p.relative_to(GOLDEN / "app")) for p in (GOLDEN / "app").rglob("*")
                       if p.is_file())
     assert names == expected and os.sep == "/"
+
+
+def _agent_config(root: Path) -> dict[str, Any]:
+    return dict(json.loads((root / "etc/cloudc/cloudwatch-agent.json").read_text(
+        encoding="utf-8")))
+
+
+def test_the_app_workers_cron_and_boot_log_to_files_the_agent_sends(tmp_path: Path) -> None:
+    """Every unit cloudc writes appends to /var/log/cloudc; the agent ships each file."""
+    rc, out, calls, root = _boot(tmp_path)
+    assert rc == 0, out
+    unit = (root / "etc/systemd/system/app.service").read_text(encoding="utf-8")
+    assert "StandardOutput=append:/var/log/cloudc/app.log" in unit
+    assert "StandardError=append:/var/log/cloudc/app.log" in unit
+    worker = (root / "etc/systemd/system/app-queue@.service").read_text(encoding="utf-8")
+    assert "StandardOutput=append:/var/log/cloudc/app-queue.log" in worker
+    assert "StandardError=append:/var/log/cloudc/app-queue.log" in worker
+    # The boot script's own output, from its first line on.
+    boot = (root / "varlog/cloudc/boot.log").read_text(encoding="utf-8")
+    assert boot.startswith("cloudc: setting up shop-production-app")
+    assert "cloudc: shop-production-app is set up" in boot
+    rotate = (root / "etc/logrotate.d/cloudc").read_text(encoding="utf-8")
+    assert rotate.startswith("/var/log/cloudc/*.log {")
+    assert all(w in rotate.split() for w in ("daily", "copytruncate", "rotate", "7"))
+    # Ubuntu: the agent's .deb for this machine's architecture, installed, then started.
+    arch = "arm64" if os.uname().machine in ("aarch64", "arm64") else "amd64"
+    [fetch] = [c for c in calls if "amazon-cloudwatch-agent.deb" in c]
+    assert f"https://amazoncloudwatch-agent.s3.amazonaws.com/ubuntu/{arch}/latest/" in fetch
+    assert "dpkg -i -E /tmp/cwagent.deb" in calls
+    start = "amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c " \
+        "file:/etc/cloudc/cloudwatch-agent.json"
+    assert start in calls
+    assert calls.index("dpkg -i -E /tmp/cwagent.deb") < calls.index(start)
+    assert calls.index(start) < calls.index("systemctl restart app")  # before the app starts
+    group = "/cloudc/shop-production/servers/app"
+    assert _agent_config(root) == {"logs": {"logs_collected": {"files": {"collect_list": [
+        {"file_path": f"/var/log/cloudc/{f}.log", "log_group_name": group,
+         "log_stream_name": f"{{instance_id}}/{f}.log"}
+        for f in ("boot", "app", "app-queue", "app-cron-scheduler")]}}}}
+    assert _signals(calls) == ["SUCCESS"]
+
+
+def test_amazon_linux_installs_the_agent_with_dnf(tmp_path: Path) -> None:
+    rc, out, calls, root = _boot(tmp_path, os_id="amzn")
+    assert rc == 0, out
+    assert "dnf install -y -q amazon-cloudwatch-agent" in calls
+    assert not [c for c in calls if c.startswith("dpkg") or ".deb" in c]
+    assert any(c.startswith("amazon-cloudwatch-agent-ctl -a fetch-config") for c in calls)
+    assert len(_agent_config(root)["logs"]["logs_collected"]["files"]["collect_list"]) == 4
+
+
+@pytest.mark.parametrize("fault", [{"CLOUDC_TEST_NO_AGENT": "1"}, {"CLOUDC_TEST_AGENT_RC": "1"}])
+def test_an_agent_that_cannot_be_installed_or_started_does_not_fail_the_boot(
+        tmp_path: Path, fault: dict[str, str]) -> None:
+    """The agent is no boot step: the app still starts and the instance signals SUCCESS."""
+    rc, out, calls, root = _boot(tmp_path, **fault)
+    assert rc == 0, out
+    assert "warning: the CloudWatch agent is not running" in out
+    assert "systemctl restart app" in calls
+    assert _signals(calls) == ["SUCCESS"]
+    assert (root / "varlog/cloudc/boot.log").exists()

@@ -159,7 +159,9 @@ def test_worker_without_load_balancer_has_no_ingress(tmp_path: Path) -> None:
     res = _res(_build(tmp_path, "servers:\n  w: { recipes: [node, systemd], start: node w.js }\n"))
     assert "SecurityGroupIngress" not in res["ServersWSecurityGroup"]["Properties"]
     assert "ServersWAlb" not in res
-    assert "Policies" not in res["ServersWRole"]["Properties"]
+    [policy] = res["ServersWRole"]["Properties"]["Policies"]  # only its own log group
+    assert [st["Action"] for st in policy["PolicyDocument"]["Statement"]] == [
+        ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]]
 
 
 def test_bad_combinations_are_diagnostics(tmp_path: Path) -> None:
@@ -585,3 +587,39 @@ def test_deploy_uploads_the_code_zip_where_the_instances_fetch_it(tmp_path: Path
     assert bucket == {"Fn::Sub": ARTIFACTS_BUCKET}
     ud = json.dumps(_res(b)["ServersAppLaunchTemplate"]["Properties"]["LaunchTemplateData"])
     assert f'CLOUDC_CODE_URL=s3://", {{"Fn::Sub": "{ARTIFACTS_BUCKET}"}}, "/assets/{name}' in ud
+
+
+def test_each_server_has_a_log_group_its_role_writes_to_and_nothing_else(
+        tmp_path: Path) -> None:
+    """The CloudWatch agent on the instances sends /var/log/cloudc to the server's own group."""
+    res = _res(_build(tmp_path, ASG))
+    group = res["ServersAppLogs"]
+    assert group["Type"] == "AWS::Logs::LogGroup"
+    assert group["Metadata"]["cloudc:owner"] == "servers.app"
+    assert group["Properties"]["LogGroupName"] == "/cloudc/srv-production/servers/app"
+    assert group["Properties"]["RetentionInDays"] == 30  # monitoring's default
+    statements = res["ServersAppRole"]["Properties"]["Policies"][0]["PolicyDocument"][
+        "Statement"]
+    logs = [st for st in statements if any(a.startswith("logs:") for a in st["Action"])]
+    base = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:" \
+        "/cloudc/srv-production/servers/app"
+    assert logs == [{"Effect": "Allow", "Action": [
+        "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+        "Resource": [{"Fn::Sub": base}, {"Fn::Sub": base + ":*"}]}]
+    # The boot script names the same group, so the agent writes where the role may.
+    script = json.dumps(res["ServersAppLaunchTemplate"]["Properties"]["LaunchTemplateData"][
+        "UserData"])
+    assert "CLOUDC_LOG_GROUP=/cloudc/srv-production/servers/app\\n" in script
+    assert "CLOUDC_LOG_FILES=app\\n" not in script and "# --- logs ---" in script
+
+
+def test_log_retention_comes_from_the_server_then_monitoring(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    body = ASG.replace("    start: node server.js\n",
+                       "    start: node server.js\n    log_retention_days: 7\n")
+    assert _res(_build(tmp_path / "a", body))["ServersAppLogs"]["Properties"][
+        "RetentionInDays"] == 7
+    body = "monitoring: { log_retention_days: 90 }\n" + ASG
+    assert _res(_build(tmp_path / "b", body))["ServersAppLogs"]["Properties"][
+        "RetentionInDays"] == 90

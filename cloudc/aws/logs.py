@@ -20,8 +20,6 @@ FOLLOW_SECONDS = 2.0  # between polls of --follow; tests lower it
 NO_LOGS = {
     "workflows": "set `logging: true` on the workflow to send its executions to CloudWatch Logs",
     "apis": "this API writes no access logs",
-    "servers": "its instances keep their logs in the system journal: read them with "
-               "`cloudc exec --env ENV servers.NAME -- 'journalctl -n 200 --no-pager'`",
 }
 _SINCE = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}

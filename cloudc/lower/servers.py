@@ -184,6 +184,7 @@ def lower(comp: Component, spec: Server, ctx: Context) -> None:
     if key and comp.statements is not None:
         comp.statements.extend(app_statements(key))
     sg = _security_group(comp, spec, ctx, net, port, lb)
+    _log_group(comp, spec, ctx)
     profile = _role(comp, ctx)
     template = _launch_template(comp, spec, ctx, profile, sg,
                                 public_ip=not private, in_template=spec.scaling is not None)
@@ -275,6 +276,27 @@ def _security_group(comp: Component, spec: Server, ctx: Context, net: Component,
     if ingress:
         props["SecurityGroupIngress"] = ingress
     return ctx.add(comp, "SecurityGroup", "AWS::EC2::SecurityGroup", props).logical_id
+
+
+def log_group_name(comp: Component, ctx: Context) -> str:
+    """Return the name of the log group the server's instances send /var/log/cloudc to."""
+    return f"/cloudc/{ctx.slug}-{ctx.env}/servers/{comp.name}"
+
+
+def _log_group(comp: Component, spec: Server, ctx: Context) -> None:
+    """Add the server's log group, and let the instances (their CloudWatch agent) write to it
+    and only to it: streams are created by the agent, one per instance and file."""
+    name = log_group_name(comp, ctx)
+    mon = getattr(ctx.config, "monitoring", None)
+    retention = spec.log_retention_days or (int(mon.log_retention_days) if mon is not None
+                                            else 30)
+    ctx.add(comp, "Logs", "AWS::Logs::LogGroup",
+            {"LogGroupName": name, "RetentionInDays": retention})
+    group_arn = arn("logs", f"log-group:{name}")
+    assert comp.statements is not None
+    comp.statements.append(statement(
+        ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        [group_arn, Sub(group_arn.template + ":*")]))
 
 
 def _role(comp: Component, ctx: Context) -> str:
@@ -509,6 +531,7 @@ def after_links(comp: Component, spec: Server, ctx: Context) -> None:
         "environment": env,
         "secrets": secrets,
         "user_data": extra,
+        "log_group": log_group_name(comp, ctx),
         **app,
     })
     lt = ctx.ir.resources[template]

@@ -156,6 +156,9 @@ def render(recipes: list[str], context: dict[str, Any]) -> str:
     `signal` ((stack name, logical ID) of the resource CloudFormation waits on) with
     `health_url` (asked before SUCCESS is signalled; "" for none). The code is unpacked and
     built after the runtimes are installed and before pm2 or systemd starts the app.
+
+    `log_group` (a CloudWatch Logs group name) adds the CloudWatch agent, which sends the files
+    of /var/log/cloudc (`log_files` lists them) to that group.
     """
     ordered = resolve(recipes)
     extra_for = brought_by(recipes)
@@ -183,6 +186,11 @@ def render(recipes: list[str], context: dict[str, Any]) -> str:
     if signal:
         variables["CLOUDC_STACK"], variables["CLOUDC_SIGNAL_RESOURCE"] = signal
         variables["CLOUDC_HEALTH_URL"] = context.get("health_url") or ""
+    log_group = context.get("log_group") or ""
+    if log_group:
+        variables["CLOUDC_LOG_GROUP"] = log_group
+        variables["CLOUDC_LOG_FILES"] = " ".join(log_files(ordered, ctx["service"], workers,
+                                                           cron))
     listed = [f"{r} (for {extra_for[r]})" if r in extra_for else r for r in ordered]
     out = [
         "#!/bin/bash",
@@ -192,6 +200,8 @@ def render(recipes: list[str], context: dict[str, Any]) -> str:
         "",
         _part("prelude", fragment("_prelude")),
     ]
+    if log_group:
+        out.append(_part("logs", fragment("_logs")))
     secrets = context.get("secrets") or []
     if secrets or code_url or signal:
         out.append(_part("aws", fragment("_aws")))
@@ -227,6 +237,25 @@ def render(recipes: list[str], context: dict[str, Any]) -> str:
         out.append(_part("ready", fragment("_ready")))
     out.append('echo "cloudc: ${CLOUDC_NAME} is set up"\n')
     return "\n".join(out)
+
+
+def log_files(ordered: list[str], service: str, workers: list[Any],
+              cron: list[Any]) -> list[str]:
+    """Return the names of the files in /var/log/cloudc the script's units write (no `.log`).
+
+    >>> log_files(["node", "systemd"], "web", [("queue", 2, "q")], [("nightly", "@daily", "n")])
+    ['boot', 'web', 'web-queue', 'web-cron-nightly']
+    >>> log_files(["node", "pm2"], "web", [], [])
+    ['boot', 'app']
+    """
+    out = ["boot"]
+    if "pm2" in ordered:
+        out.append("app")  # pm2.sh names the process `app`
+    if "systemd" in ordered and service not in out:
+        out.append(service)
+    out += [f"{service}-{w[0]}" for w in workers]
+    out += [f"{service}-cron-{c[0]}" for c in cron]
+    return out
 
 
 def _app_parts(code_url: str, build: str, workers: list[Any], cron: list[Any]) -> list[str]:

@@ -3,8 +3,10 @@ set -euo pipefail
 # cloud-init starts user data without HOME or SHELL; installers (bun's), npm and pm2 read them.
 export HOME="${HOME:-/root}" SHELL="${SHELL:-/bin/bash}"
 export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin${PATH:+:${PATH}}"
-exec > >(tee -a /var/log/cloudc-init.log) 2>&1
-trap 'echo "cloudc: the boot script failed at line ${LINENO}; see /var/log/cloudc-init.log" >&2' ERR
+# What the app, its workers, cron and this script print: /var/log/cloudc/<name>.log.
+install -d -m 0755 /var/log/cloudc
+exec > >(tee -a /var/log/cloudc/boot.log) 2>&1
+trap 'echo "cloudc: the boot script failed at line ${LINENO}; see /var/log/cloudc/boot.log" >&2' ERR
 echo "cloudc: setting up ${CLOUDC_NAME} ($(date -u +%FT%TZ))"
 
 # shellcheck source=/dev/null

@@ -16,7 +16,7 @@ if [ "${#cloudc_units[@]}" -gt 0 ]; then
   for cloudc_unit in "${cloudc_units[@]}"; do
     if ! systemctl is-active --quiet "${cloudc_unit}" || \
       [ "$(systemctl show -p NRestarts --value "${cloudc_unit}")" != 0 ]; then
-      echo "cloudc: ${cloudc_unit} does not stay up (journalctl -u ${cloudc_unit})" >&2
+      echo "cloudc: ${cloudc_unit} does not stay up (/var/log/cloudc/${cloudc_unit%@*}.log, journalctl -u ${cloudc_unit})" >&2
       exit 1
     fi
   done

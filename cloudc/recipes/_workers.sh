@@ -1,5 +1,6 @@
 # Workers: COUNT instances of a templated systemd unit <service>-<name>@.service, started on
-# boot and restarted on failure; `systemctl status '<service>-<name>@*'` shows them.
+# boot and restarted on failure; `systemctl status '<service>-<name>@*'` shows them. All
+# instances of a worker append to /var/log/cloudc/<service>-<name>.log.
 cloudc_worker() {
   # Run COMMAND as COUNT instances of the unit SERVICE-NAME@.service.
   local name="$1" count="$2" unit="${CLOUDC_SERVICE}-$1" i
@@ -15,6 +16,8 @@ User=app
 Group=app
 WorkingDirectory=${CLOUDC_APP_DIR}
 ExecStart=/etc/cloudc/jobs/worker-${name}
+StandardOutput=append:/var/log/cloudc/${unit}.log
+StandardError=append:/var/log/cloudc/${unit}.log
 Restart=always
 RestartSec=5
 TimeoutStopSec=60

@@ -14,10 +14,12 @@ if [ -n "${CLOUDC_START}" ]; then
   cat > /home/app/ecosystem.sh <<'PM2'
 #!/bin/bash
 pm2 delete app >/dev/null 2>&1 || true
-pm2 start /home/app/start.sh --name app --interpreter bash --time
+pm2 start /home/app/start.sh --name app --interpreter bash --time \
+  --output /var/log/cloudc/app.log --error /var/log/cloudc/app.log
 pm2 save
 PM2
   chown app:app /home/app/start.sh /home/app/ecosystem.sh
+  [ -e /var/log/cloudc/app.log ] || install -m 0640 -o app -g app /dev/null /var/log/cloudc/app.log
   chmod 0750 /home/app/start.sh /home/app/ecosystem.sh
   su - app -c /home/app/ecosystem.sh || echo "cloudc: the app did not start yet; deploy code to ${CLOUDC_APP_DIR} and run /home/app/ecosystem.sh as app"
 fi

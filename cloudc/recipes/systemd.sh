@@ -11,6 +11,8 @@ Group=app
 WorkingDirectory=${CLOUDC_APP_DIR}
 EnvironmentFile=/etc/cloudc/app.env
 Environment=PORT=${CLOUDC_APP_PORT}
+StandardOutput=append:/var/log/cloudc/${CLOUDC_SERVICE}.log
+StandardError=append:/var/log/cloudc/${CLOUDC_SERVICE}.log
 ExecStart=/bin/bash -lc 'exec ${CLOUDC_START}'
 Restart=always
 RestartSec=5

@@ -118,6 +118,9 @@ class Server(Tagged):
     user_data: str | None = Field(None, description="Shell commands run after the recipes.")
     email: str | None = Field(None, description="Contact address for Let's Encrypt.")
     detailed_monitoring: Bool = Field(False, description="One-minute EC2 metrics (extra cost).")
+    log_retention_days: PosInt | None = Field(
+        None, description="Retention of the log group the app's output goes to (default: "
+        "`monitoring.log_retention_days`).")
 
 
 Entry = Server
