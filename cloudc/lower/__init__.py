@@ -37,9 +37,16 @@ def lowering_modules() -> dict[str, ModuleType]:
 def spec_of(comp: Component, ctx: Context) -> Any:
     """Return the typed config entry a component was declared from (None if it has none)."""
     value = getattr(ctx.config, comp.section, None)
-    if value is None or getattr(section_modules_by_name().get(comp.section), "SINGLE", False):
+    if value is None or comp.section in _single_sections():
         return value
     return value.get(comp.name) if isinstance(value, dict) else None
+
+
+@lru_cache(maxsize=1)
+def _single_sections() -> frozenset[str]:
+    """Return the sections that are one map, not named entries (their modules' SINGLE)."""
+    return frozenset(s for s, m in section_modules_by_name().items()
+                     if getattr(m, "SINGLE", False))
 
 
 @lru_cache(maxsize=1)
