@@ -70,16 +70,9 @@ class Build:
             texts[f"{name}.{ext}"] = serialise(doc, fmt)
             counts[f"{name}.{ext}"] = len(doc["Resources"])
         out = {p: t.encode() for p, t in texts.items()}
+        man = manifest(self.env, out, counts, self.assets.files, self._placement_map())
         for name, data in self.assets.files.items():
             out[f"assets/{name}"] = data
-        placement: dict[str, list[str]] = {}
-        if self.ir is not None:
-            for lid, r in self.ir.resources.items():
-                placement.setdefault(r.owner, [])
-                stack = self.ir.groups[lid]
-                if stack not in placement[r.owner]:
-                    placement[r.owner].append(stack)
-        man = manifest(self.env, texts, counts, self.assets.files, placement)
         if self.more_roots:  # only past 2,500 resources: small apps' manifests are unchanged
             man["roots"] = [
                 {"path": "template." + ext if i == 1 else f"template-{i}.{ext}", "root": i,
@@ -89,6 +82,19 @@ class Build:
                 for i in [1, *self.more_roots]]
         out["manifest.json"] = serialise(man, "json").encode()
         return out
+
+    def _placement_map(self) -> dict[str, list[str]]:
+        """Return each owner's stacks, in the order its resources first name them."""
+        placement: dict[str, list[str]] = {}
+        if self.ir is not None:
+            groups = self.ir.groups
+            for lid, r in self.ir.resources.items():
+                stacks = placement.get(r.owner)
+                if stacks is None:
+                    placement[r.owner] = [groups[lid]]
+                elif groups[lid] not in stacks:
+                    stacks.append(groups[lid])
+        return placement
 
 
 def _retarget(root: dict[str, Any]) -> dict[str, Any]:

@@ -398,4 +398,9 @@ def pascal(text: str) -> str:
     >>> pascal("user-uploads_v2")
     'UserUploadsV2'
     """
-    return "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", text) if p)
+    if text.isalnum() and text.isascii():  # one word (most sections and names): no split
+        return text[:1].upper() + text[1:]
+    return "".join(p[:1].upper() + p[1:] for p in _NOT_ALNUM.split(text) if p)
+
+
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")

@@ -26,7 +26,7 @@ from yaml.events import (
 )
 
 from cloudc.diagnostics import Diagnostics
-from cloudc.source import Origin, Origins, Path, origin_at
+from cloudc.source import Origin, Origins, Path, new_origin, origin_at
 
 try:  # libyaml's composer is ~30x faster than ruamel's round-trip parser; see docs/design.md
     from yaml import CSafeLoader as _Loader
@@ -209,7 +209,7 @@ class _EventBuilder:
         self.budget = ALIAS_BUDGET
 
     def origin(self, mark: Any) -> Origin:
-        return Origin(self.file, mark.line + 1, mark.column + 1, self.layer)
+        return new_origin(self.file, mark.line + 1, mark.column + 1, self.layer)
 
     def run_value(self) -> Any:
         """Build the document and return its root value, whatever its type."""
@@ -235,28 +235,78 @@ class _EventBuilder:
         return Document(self.file, {} if root is _NO_KEY else root, origins)
 
     def _events(self, parser: Any) -> Any:
+        # The hot loop of every build: one iteration per YAML event, so the common cases
+        # (a plain key, a plain scalar value) are handled inline, without a call per event.
         stack: list[_Frame] = []
         root: Any = _NO_KEY
         documents = 0
         get = parser.get_event
+        file, layer = self.file, self.layer
+        plain = _plain_scalar
+        top: _Frame | None = None
         while True:
             ev = get()
             cls = ev.__class__
-            if cls is ScalarEvent or cls is AliasEvent:
-                if stack and stack[-1].is_map and stack[-1].key is _NO_KEY:
-                    self._key(stack[-1], ev)
+            if cls is ScalarEvent:
+                mark = ev.start_mark
+                if top is not None and top.is_map and top.key is _NO_KEY:
+                    if ev.style or ev.tag is not None or ev.value == "<<":
+                        self._key(top, ev)
+                        continue
+                    key = plain(ev.value)
+                    if key.__class__ is not str:
+                        key = str(key)
+                    korigin = new_origin(file, mark.line + 1, mark.column + 1, layer)
+                    explicit = top.explicit
+                    if key in explicit:
+                        self.diags.add("E0004", f"duplicate key `{key}`", origin=korigin,
+                                       path=top.path + (key,))
+                    explicit.add(key)
+                    top.key = key
+                    top.sink.append((top.path + (key,), korigin, True))
                     continue
-                path, sink = self._slot(stack)
-                if cls is ScalarEvent:
-                    value = _scalar(ev)
-                    sink.append((path, self.origin(ev.start_mark), False))
+                value = plain(ev.value) if not ev.style and ev.tag is None else _scalar(ev)
+                origin = new_origin(file, mark.line + 1, mark.column + 1, layer)
+                if top is None:
+                    self.log.append(((), origin, False))
+                    if ev.anchor is not None:
+                        self.anchors[ev.anchor] = (value, (), self.log, len(self.log) - 1,
+                                                   len(self.log))
+                    root = value
+                    continue
+                if top.is_map:
+                    k = top.key
+                    if k is _MERGE_KEY:  # a merge's value: its origins go to the keys it supplies
+                        sink: list[_Entry] = []
+                        sink.append((top.path, origin, False))
+                        if ev.anchor is not None:
+                            self.anchors[ev.anchor] = (value, top.path, sink, 0, 1)
+                        top.merges.append((value, top.path, sink))
+                    else:
+                        path = top.path + (k,)
+                        sink = top.sink
+                        sink.append((path, origin, False))
+                        if ev.anchor is not None:
+                            self.anchors[ev.anchor] = (value, path, sink, len(sink) - 1,
+                                                       len(sink))
+                        top.value[k] = value
+                    top.key = _NO_KEY
+                else:
+                    path = top.path + (len(top.value),)
+                    sink = top.sink
+                    sink.append((path, origin, False))
                     if ev.anchor is not None:
                         self.anchors[ev.anchor] = (value, path, sink, len(sink) - 1, len(sink))
-                else:
-                    value = self._alias(ev, path, sink)
+                    top.value.append(value)
+            elif cls is AliasEvent:
+                if top is not None and top.is_map and top.key is _NO_KEY:
+                    self._key(top, ev)
+                    continue
+                path, sink = self._slot(stack)
+                value = self._alias(ev, path, sink)
                 root = self._place(stack, value, root, sink)
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
-                if stack and stack[-1].is_map and stack[-1].key is _NO_KEY:
+                if top is not None and top.is_map and top.key is _NO_KEY:
                     raise yaml.MarkedYAMLError(problem="a key must be a plain value, not a "
                                                "list or map", problem_mark=ev.start_mark)
                 if len(stack) >= MAX_DEPTH:
@@ -267,12 +317,13 @@ class _EventBuilder:
                 anchor = ev.anchor
                 if anchor is not None:
                     self.open_anchors.add(anchor)
-                frame = _Frame({} if cls is MappingStartEvent else [], path, sink, anchor,
-                               ev.start_mark)
-                sink.append((path, self.origin(ev.start_mark), False))
-                stack.append(frame)
+                mark = ev.start_mark
+                top = _Frame({} if cls is MappingStartEvent else [], path, sink, anchor, mark)
+                sink.append((path, new_origin(file, mark.line + 1, mark.column + 1, layer), False))
+                stack.append(top)
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
                 frame = stack.pop()
+                top = stack[-1] if stack else None
                 if frame.merges:
                     self._apply_merges(frame)
                 if frame.anchor is not None:
@@ -393,10 +444,39 @@ def core_tag(text: str) -> str:
     >>> [core_tag(t).rsplit(":", 1)[1] for t in ("yes", "007", "0o17", "1e3", "~", "1_000")]
     ['str', 'int', 'int', 'float', 'null', 'str']
     """
+    word = _WORD_TAGS.get(text)
+    if word is not None:
+        return word
+    if text[:1] not in _NUMBER_START:  # every other core tag but str starts so
+        return "tag:yaml.org,2002:str"
     for pattern, tag in _CORE:
         if pattern.fullmatch(text):
             return tag
     return "tag:yaml.org,2002:str"
+
+
+# The core schema's words (null, booleans) and the first characters of its numbers: any other
+# plain scalar is text, without trying the patterns (most of a config's scalars).
+_WORD_TAGS = {w: _NULL for w in ("null", "Null", "NULL", "~", "")} | {
+    w: _BOOL for w in ("true", "True", "TRUE", "false", "False", "FALSE")}
+_NUMBER_START = frozenset("0123456789+-.")
+_MISSING = object()
+
+
+def _plain_scalar(text: str) -> Any:
+    """Return the value of a plain, untagged scalar (what `_scalar` returns for it, faster).
+
+    >>> [_plain_scalar(t) for t in ("yes", "007", "~", "true", "1.5", "a-1")]
+    ['yes', 7, None, True, 1.5, 'a-1']
+    """
+    if text[:1] not in _NUMBER_START:
+        word = _WORD_VALUES.get(text, _MISSING)
+        return text if word is _MISSING else word
+    return _typed(text, core_tag(text))
+
+
+_WORD_VALUES: dict[str, Any] = {w: None for w in ("null", "Null", "NULL", "~", "")} | {
+    w: w in _BOOL_TRUE for w in ("true", "True", "TRUE", "false", "False", "FALSE")}
 
 
 def _core_int(text: str) -> int:
@@ -428,7 +508,12 @@ def _scalar(ev: Any) -> Any:
         return value
     tag = ev.tag
     if tag is None or tag == "!":
-        tag = core_tag(value)
+        return _plain_scalar(value)
+    return _typed(value, tag)
+
+
+def _typed(value: str, tag: str) -> Any:
+    """Return the value of plain scalar text `value` of (resolved or explicit) `tag`."""
     if tag == _INT:
         try:
             number = _core_int(value)

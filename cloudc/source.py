@@ -30,6 +30,28 @@ class Origin:
         return f"from {where}"
 
 
+_new = object.__new__
+_slot: dict[str, Any] = dict(vars(Origin))  # the slots' member descriptors
+_set_file, _set_line = _slot["file"].__set__, _slot["line"].__set__
+_set_col, _set_layer = _slot["col"].__set__, _slot["layer"].__set__
+
+
+def new_origin(file: str, line: int, col: int, layer: str) -> Origin:
+    """Return `Origin(file, line, col, layer)`, built about twice as fast: the slots are set
+    directly instead of through the frozen dataclass's `object.__setattr__` calls (the loader
+    makes one per key and value of the config).
+
+    >>> new_origin("a.yaml", 3, 1, "") == Origin("a.yaml", 3, 1)
+    True
+    """
+    o = _new(Origin)
+    _set_file(o, file)
+    _set_line(o, line)
+    _set_col(o, col)
+    _set_layer(o, layer)
+    return o
+
+
 def value_at(data: Any, path: Path) -> Any:
     """Return the value at `path` in plain config data, or None when there is none.
 
@@ -121,14 +143,22 @@ class Origins:
         mapping, keys = self._map, self._keys
         if drop:
             d = max(map(len, drop))
-            mapping = {k: v for k, v in mapping.items() if not _under(k, drop, d)}
-            keys = {k: v for k, v in keys.items() if not _under(k, drop, d)}
+            if d == 1:  # whole sections (inline: one test per origin, no call)
+                mapping = {k: v for k, v in mapping.items() if k[:1] not in drop}
+                keys = {k: v for k, v in keys.items() if k[:1] not in drop}
+            else:
+                mapping = {k: v for k, v in mapping.items() if not _under(k, drop, d)}
+                keys = {k: v for k, v in keys.items() if not _under(k, drop, d)}
         else:
             mapping, keys = dict(mapping), dict(keys)
         if take:
             d = max(map(len, take))
-            mapping.update((k, v) for k, v in over._map.items() if _under(k, take, d))
-            keys.update((k, v) for k, v in over._keys.items() if _under(k, take, d))
+            if d == 1:  # the common case: a config over no preset takes whole sections
+                mapping.update({k: v for k, v in over._map.items() if k[:1] in take})
+                keys.update({k: v for k, v in over._keys.items() if k[:1] in take})
+            else:
+                mapping.update((k, v) for k, v in over._map.items() if _under(k, take, d))
+                keys.update((k, v) for k, v in over._keys.items() if _under(k, take, d))
         return Origins(mapping, keys)
 
     def items(self) -> Iterable[tuple[Path, Origin]]:

@@ -324,12 +324,14 @@ def check_references(res: Resolved, diags: Diagnostics) -> None:
                           origin=res.origins.get(path), hint=did_you_mean(head, sections))
 
 
-def _dotted_sections() -> set[str]:
-    return {i.section for i in section_info().values() if i.dotted}
+@lru_cache(maxsize=1)
+def _dotted_sections() -> frozenset[str]:
+    return frozenset(i.section for i in section_info().values() if i.dotted)
 
 
-def _single_sections() -> set[str]:
-    return {i.section for i in section_info().values() if i.single}
+@lru_cache(maxsize=1)
+def _single_sections() -> frozenset[str]:
+    return frozenset(i.section for i in section_info().values() if i.single)
 
 
 def _check_single(section: str, path: Path, res: Resolved, diags: Diagnostics) -> None:

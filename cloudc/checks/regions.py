@@ -42,11 +42,30 @@ def check(cx: CheckContext) -> Iterator[Finding]:
     if isinstance(region, str) and region not in known:
         yield Finding("E3104", f"`{region}` is not an AWS region", ("project", "region"),
                       did_you_mean(region, known) or "e.g. us-east-1 or eu-west-1")
+    if not _any_unknown(cx.data, known):  # the common case: no walk that builds paths
+        return
     for path, text in _strings(cx.data, ()):
         m = _ARN.match(text)
         if m and m.group(1) and m.group(1) not in known and "${" not in m.group(1):
             yield Finding("E3104", f"the ARN names region `{m.group(1)}`, which AWS does not "
                           "have", path, did_you_mean(m.group(1), known) or "check the ARN")
+
+
+def _any_unknown(data: Any, known: dict[str, dict[str, str]]) -> bool:
+    """Say whether any string in `data` is an ARN whose region is not in `known`."""
+    todo = [data]
+    while todo:
+        value = todo.pop()
+        if isinstance(value, str):
+            if value.startswith("arn:"):
+                m = _ARN.match(value)
+                if m and m.group(1) and m.group(1) not in known and "${" not in m.group(1):
+                    return True
+        elif isinstance(value, dict):
+            todo.extend(value.values())
+        elif isinstance(value, list):
+            todo.extend(value)
+    return False
 
 
 def _strings(value: Any, path: Path) -> Iterator[tuple[Path, str]]:

@@ -33,23 +33,46 @@ def check(cx: CheckContext) -> Iterator[Finding]:
     # Large apps repeat the same literals (runtimes, sizes, names' shapes) thousands of times:
     # judge each (type, property, value) once.
     judged: dict[tuple[str, str, Any], tuple[str, str] | None] = {}
-    split: dict[str, list[str]] = {}
+    plans: dict[str, list[Step]] = {}
     for r in cx.ir.resources.values():
-        rules = resource_specs.constraints(r.type)
-        if not rules:
+        plan = plans.get(r.type)
+        if plan is None:
+            plan = plans[r.type] = _plan(r.type)
+        for pointer, rule, prop, value in literals(r.properties, plan):
+            key = (r.type, pointer, (type(value), value))
+            if key in judged:
+                problem = judged[key]
+            else:
+                problem = judged[key] = violation(value, rule)
+            if problem is not None:
+                yield _finding(cx, r, prop, value, problem)
+
+
+# One rule of a type: (top-level property, the rest of its pointer, pointer, rule).
+Step = tuple[str, list[str], str, dict[str, Any]]
+
+
+def _plan(type_name: str) -> list[Step]:
+    """Return the rules of a resource type as steps, in the order of the rules."""
+    return [(parts[0], parts[1:], pointer, rule)
+            for pointer, rule in resource_specs.constraints(type_name).items()
+            for parts in [pointer.split("/")] if parts[0] != "*"]
+
+
+def literals(props: dict[str, Any], plan: list[Step]
+             ) -> Iterator[tuple[str, dict[str, Any], Path, Any]]:
+    """Yield (pointer, rule, property path, value) for every literal value a rule names."""
+    for head, rest, pointer, rule in plan:
+        # Most rules name a property the resource does not set: skipped without a walk.
+        node = props.get(head)
+        if node is None:
             continue
-        for pointer, rule in rules.items():
-            parts = split.get(pointer)
-            if parts is None:
-                parts = split[pointer] = pointer.split("/")
-            for prop, value in _values(r.properties, parts, ()):
-                key = (r.type, pointer, (type(value), value))
-                if key in judged:
-                    problem = judged[key]
-                else:
-                    problem = judged[key] = violation(value, rule)
-                if problem is not None:
-                    yield _finding(cx, r, prop, value, problem)
+        if not rest:
+            if not isinstance(node, (dict, list, Expr)):
+                yield pointer, rule, (head,), node
+            continue
+        for prop, value in _values(node, rest, (head,)):
+            yield pointer, rule, prop, value
 
 
 def _finding(cx: CheckContext, r: Resource, prop: Path, value: Any,

@@ -120,10 +120,20 @@ class Emitter:
         # A hot path: leaves (most values) are returned without a call per value.
         tp = type(value)
         if tp is dict:
+            for v in value.values():
+                if type(v) not in _LEAVES:
+                    break
+            else:  # leaves only (tags, most nested settings): one C-level copy
+                return value.copy()
             render = self.render
             return {k: v if type(v) in _LEAVES else render(v, t, where)
                     for k, v in value.items()}
         if tp is list:
+            for v in value:
+                if type(v) not in _LEAVES:
+                    break
+            else:
+                return value.copy()
             render = self.render
             return [v if type(v) in _LEAVES else render(v, t, where) for v in value]
         if tp in _LEAVES:

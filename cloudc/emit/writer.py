@@ -23,10 +23,33 @@ import yaml
 # with RecursionError); skipping the check makes encoding about a quarter faster.
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, sort_keys=False,
                             check_circular=False).encode
+_key = json.encoder.encode_basestring  # a JSON string (what _compact writes for a str)
 
 # Big sections get one entry per line: diffs stay readable, and json's C encoder stays in use
 # (any `indent` switches CPython to its pure-Python encoder, ~5x slower).
 _LINED = ("Parameters", "Resources", "Outputs", "templates", "assets", "placement")
+
+# Between the entries of a big section, encoded in one call: a string that splits the text
+# into one text per entry (when no entry holds it, which the count of it checks).
+_CUT = "\x00cloudc:cut\x00"
+_CUT_JSON = _key(_CUT)
+_CUT_TEXT = "," + _CUT_JSON + ","
+
+
+def _entries(values: list[Any]) -> list[str]:
+    """Return the compact JSON of each of `values`, from one call of the C encoder.
+
+    One call per entry cost about a third more (each call builds an encoder). A value that
+    holds the cut string itself (never, in practice) falls back to one call per entry.
+    """
+    if len(values) < 2:
+        return [_compact(v) for v in values]
+    mixed: list[Any] = [_CUT] * (2 * len(values) - 1)
+    mixed[::2] = values
+    text = _compact(mixed)
+    if text.count(_CUT_JSON) != len(values) - 1:  # an entry holds the cut: split elsewhere
+        return [_compact(v) for v in values]
+    return text[1:-1].split(_CUT_TEXT)
 
 
 def to_json(doc: dict[str, Any]) -> str:
@@ -37,20 +60,20 @@ def to_json(doc: dict[str, Any]) -> str:
         comma = "," if i < len(keys) - 1 else ""
         value = doc[key]
         if key in _LINED and isinstance(value, dict) and value:
-            lines.append(f"{_compact(key)}:{{")
-            items = list(value.items())
-            for j, (k, v) in enumerate(items):
-                sep = "," if j < len(items) - 1 else ""
-                lines.append(f"{_compact(k)}:{_compact(v)}{sep}")
+            lines.append(f"{_key(key)}:{{")
+            texts = _entries(list(value.values()))
+            last = len(texts) - 1
+            lines.extend(f"{_key(k)}:{t}," if j < last else f"{_key(k)}:{t}"
+                         for j, (k, t) in enumerate(zip(value, texts, strict=True)))
             lines.append("}" + comma)
         elif key in _LINED and isinstance(value, list) and value:
-            lines.append(f"{_compact(key)}:[")
-            for j, v in enumerate(value):
-                sep = "," if j < len(value) - 1 else ""
-                lines.append(f"{_compact(v)}{sep}")
+            lines.append(f"{_key(key)}:[")
+            texts = _entries(value)
+            last = len(texts) - 1
+            lines.extend(f"{t}," if j < last else t for j, t in enumerate(texts))
             lines.append("]" + comma)
         else:
-            lines.append(f"{_compact(key)}:{_compact(value)}{comma}")
+            lines.append(f"{_key(key)}:{_compact(value)}{comma}")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -268,16 +291,17 @@ def write_tree(target: Path, files: dict[str, bytes], protect: Iterable[Path] = 
         raise
 
 
-def manifest(env: str, templates: dict[str, str], counts: dict[str, int],
+def manifest(env: str, templates: dict[str, bytes], counts: dict[str, int],
              assets: dict[str, bytes], placement: dict[str, list[str]]) -> dict[str, Any]:
-    """Describe a build: every template with its sha256, resource count and size."""
+    """Describe a build: every template (its UTF-8 text) with its sha256, resource count and
+    size."""
     return {
         "cloudc": 1,
         "environment": env,
         "templates": [
-            {"path": path, "sha256": sha256(text.encode()), "resources": counts[path],
-             "bytes": len(text.encode())}
-            for path, text in templates.items()
+            {"path": path, "sha256": sha256(data), "resources": counts[path],
+             "bytes": len(data)}
+            for path, data in templates.items()
         ],
         "assets": [{"path": f"assets/{name}", "sha256": sha256(data), "bytes": len(data)}
                    for name, data in sorted(assets.items())],

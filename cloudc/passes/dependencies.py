@@ -14,14 +14,18 @@ def dependencies(ir: IR, ctx: Context) -> IR:
     """
     edges: dict[str, list[str]] = {}
     scan = scanner()
-    for lid, r in ir.resources.items():
+    resources, targets, sizes = ir.resources, ir.targets, ir.sizes
+    for lid, r in resources.items():
         refs, text = scan(r.properties)
-        ir.targets[lid] = refs
-        ir.sizes[lid] = (len(text), text.count("{{resolve:"))
-        deps = {t.target for t in refs if t.target in ir.resources}
-        deps.update(d for d in r.depends_on if d in ir.resources)
+        targets[lid] = refs
+        sizes[lid] = (len(text), text.count("{{resolve:"))
+        if not refs and not r.depends_on:
+            edges[lid] = []
+            continue
+        deps = {t.target for t in refs}
+        deps.update(r.depends_on)
         deps.discard(lid)
-        edges[lid] = sorted(deps)
+        edges[lid] = sorted(d for d in deps if d in resources)
     ir.edges = edges
     cycle = find_cycle(edges)
     if cycle:

@@ -314,12 +314,19 @@ def _needs(ir: IR) -> dict[str, dict[str, list[str]]]:
     """Return, per stack, the other stacks it must follow and the resources that need each."""
     groups = ir.groups
     needs: dict[str, dict[str, list[str]]] = {s: {} for s in dict.fromkeys(groups.values())}
+    edges = ir.edges
     for lid, r in ir.resources.items():
         home = groups[lid]
+        # Most resources need only their own stack: the dependencies pass's edges (the
+        # resources this one needs) say so without a pass over its references.
+        near = edges.get(lid)
+        if near is not None and all(groups.get(n) == home for n in near):
+            continue
         targets = ir.targets.get(lid)
         names = [t.target for t in (targets if targets is not None
                                     else collect_targets(r.properties))]
-        for other in dict.fromkeys(groups.get(n) for n in names + r.depends_on):
+        names += r.depends_on
+        for other in dict.fromkeys(groups.get(n) for n in names):
             if other is not None and other != home:
                 needs[home].setdefault(other, []).append(lid)
     return needs
