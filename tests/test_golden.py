@@ -6,7 +6,10 @@ cfn-lint runs over every expected template and must report no errors.
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,3 +83,57 @@ def test_error_case(case: Path, update_golden: bool, monkeypatch: pytest.MonkeyP
         expected.write_text(text, encoding="utf-8")
     assert text == expected.read_text(encoding="utf-8")
     assert build.diagnostics.has_errors
+
+
+def _broken_templates() -> list[str]:
+    """Two golden templates and the same two with errors cfn-lint must find (types, enums, Refs,
+    unknown properties, a bad sub-property, a bad Fn::GetAtt)."""
+    base = GOLDEN / "spec_example" / "expected" / "production" / "stacks"
+    texts = [(base / "functions.json").read_text(), (base / "monitoring.json").read_text()]
+    doc = json.loads(texts[0])
+    res = doc["Resources"]
+    fn = res["FunctionsWorkerFunction"]["Properties"]
+    fn.update(MemorySize="lots", Runtime="cobol9", Timeout=99999, Colour="blue")
+    fn["Role"] = {"Ref": "NoSuchRole"}
+    res["FunctionsWorkerLogs"]["Properties"]["RetentionInDays"] = 4
+    res["FunctionsWorkerSecurityGroup"]["Properties"]["SecurityGroupEgress"] = [{"IpProtocol": 6}]
+    res["FunctionsItemsFunction"]["Properties"]["Handler"] = {"Fn::GetAtt": ["Nope", "Arn"]}
+    mon = json.loads(texts[1])
+    for r in list(mon["Resources"].values())[:3]:
+        r.setdefault("Properties", {})["Bogus"] = [1, {"Ref": "AWS::NoSuchPseudo"}]
+    return [*texts, json.dumps(doc, indent=2), json.dumps(mon, indent=2)]
+
+
+@pytest.mark.slow  # a fresh cfn-lint in a subprocess: about 5 s
+def test_fast_cfnlint_finds_what_cfn_lint_finds(linter, tmp_path: Path) -> None:
+    """tests/fast_cfnlint.py changes how fast cfn-lint runs, never what it finds: the same
+    findings as an unmodified cfn-lint in a fresh process, on clean and broken templates."""
+    import fast_cfnlint
+
+    assert fast_cfnlint.apply(), "fast_cfnlint no longer fits the installed cfn-lint"
+    texts = _broken_templates()
+    for i, text in enumerate(texts):
+        (tmp_path / f"t{i}.json").write_text(text, encoding="utf-8")
+    code = (
+        "import json, sys\n"
+        "from cfnlint.config import ConfigMixIn\n"
+        "from cfnlint.decode.decode import decode_str\n"
+        "from cfnlint.runner import Runner\n"
+        "runner = Runner(ConfigMixIn(regions=['us-east-1']))\n"
+        "out = []\n"
+        "for name in sys.argv[1:]:\n"
+        "    template, matches = decode_str(open(name).read())\n"
+        "    if template is not None and not matches:\n"
+        "        matches = list(runner.validate_template(template))\n"
+        "    out.append(sorted([str(m.rule.id), str(m.message), int(m.linenumber)]"
+        " for m in matches))\n"
+        "print(json.dumps(out))\n")
+    names = [str(tmp_path / f"t{i}.json") for i in range(len(texts))]
+    proc = subprocess.run([sys.executable, "-c", code, *names], capture_output=True, text=True,
+                          timeout=300, check=True)
+    plain = json.loads(proc.stdout)
+    fast = [sorted([r, m, n] for r, m, n in linter.findings(t)) for t in texts]
+    assert fast == plain
+    assert not [f for f in fast[0] + fast[1] if f[0].startswith("E")]
+    broken = {f[0] for f in fast[2] + fast[3]}
+    assert {"E3012", "E3030", "E3002", "E3034"} <= broken, broken

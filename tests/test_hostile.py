@@ -434,6 +434,7 @@ def test_html_reply_is_an_aws_failure(tmp_path: Path, html_server: str, offline:
     assert proc.stderr.count("\n") == 1 and "not an AWS API response" in proc.stderr
 
 
+@pytest.mark.slow  # waits out a dead endpoint: 5 s or more of wall time
 def test_dead_endpoint_is_reported_quickly(tmp_path: Path, offline: dict[str, str]) -> None:
     from cloudc.aws import session
 
@@ -504,6 +505,7 @@ def test_killed_between_renames_puts_the_previous_build_back(tmp_path: Path) -> 
     assert (parent / "dev" / "manifest.json").exists() and os.listdir(parent) == ["dev"]
 
 
+@pytest.mark.slow  # builds in subprocesses and kills them: about 8 s
 def test_kill_during_build_leaves_the_previous_build(tmp_path: Path) -> None:
     from bench.app import write_app
 

@@ -19,6 +19,7 @@ def _git(cwd: Path, *args: str) -> None:
                         "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"})
 
 
+@pytest.mark.slow  # pre-commit installs the hook and its dependencies: 10 s CPU, 25 s or more
 @pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
 def test_cloudc_validate_hook(tmp_path: Path) -> None:
     pre_commit = Path(sys.executable).with_name("pre-commit")
@@ -27,7 +28,8 @@ def test_cloudc_validate_hook(tmp_path: Path) -> None:
     # A snapshot of this repository as a hook repo (pre-commit needs a commit to pin).
     hooks = tmp_path / "hooks"
     shutil.copytree(ROOT, hooks, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "tests", "bench", "examples", "*.egg-info", "__pycache__"))
+        ".git", ".venv", "build", "tests", "bench", "examples", "*.egg-info", "__pycache__",
+        "node_modules", ".mypy_cache", ".ruff_cache", ".hypothesis", ".pytest_cache"))
     _git(hooks, "init", "-q")
     _git(hooks, "add", "-A")
     _git(hooks, "commit", "-qm", "hooks")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -43,10 +41,9 @@ def test_init_preset_builds_for_every_environment(name: str, tmp_path: Path,
     result = CliRunner().invoke(cli, ["init", "--preset", name, "--name", "demo"])
     assert result.exit_code == 0, result.output
     assert f"extends: [{name}]" in Path("cloud.yaml").read_text()
-    for env in ("production", "staging", "development"):
-        res = subprocess.run([sys.executable, "-m", "cloudc", "-q", "build", "--env", env],
-                             capture_output=True, text=True)
-        assert res.returncode == 0, f"{name}/{env}:\n{res.stderr}"
+    for env in ("production", "staging", "development"):  # in-process: test_cli runs the process
+        res = CliRunner().invoke(cli, ["-q", "build", "--env", env])
+        assert res.exit_code == 0 and res.exception is None, f"{name}/{env}:\n{res.output}"
         root = json.loads((tmp_path / "build" / env / "template.json").read_text())
         assert root["Resources"], f"{name}/{env}: no nested stacks"
 
@@ -57,9 +54,8 @@ def test_init_preset_validates_without_lifecycle_warnings(name: str, tmp_path: P
     """No built-in preset gets W3123: every writer cloudc generates counts (Athena, Firehose)."""
     monkeypatch.chdir(tmp_path)
     assert CliRunner().invoke(cli, ["init", "--preset", name, "--name", "demo"]).exit_code == 0
-    res = subprocess.run([sys.executable, "-m", "cloudc", "validate"], capture_output=True,
-                         text=True)
-    assert res.returncode == 0, res.stderr
+    res = CliRunner().invoke(cli, ["validate"])
+    assert res.exit_code == 0 and res.exception is None, res.output
     assert "W3123" not in res.stderr, res.stderr
 
 

@@ -159,6 +159,7 @@ def _golden_scripts() -> list[tuple[str, str]]:
     return out
 
 
+@pytest.mark.slow  # bash -n and shellcheck over every golden user data: about 5 s
 def test_golden_user_data_is_valid_bash() -> None:
     scripts = _golden_scripts()
     assert len(scripts) >= 8
