@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 from cloudc import __version__
 from cloudc.aws import history
 from cloudc.aws.fetch import ABSENT, describe
-from cloudc.aws.history import NoSuchDeployment
 from cloudc.aws.session import Aws, AwsError, api_errors
 from cloudc.roots import RootStack, root_name, root_stacks, waves
 
@@ -147,25 +146,3 @@ def listing(aws: Aws, bucket: str, base: str, limit: int | None = None) -> list[
         out.append(RootsDeployment(**{k: v for k, v in data.items() if k in known}))
     return out
 
-
-# --- rollback of several roots ---------------------------------------------------------------
-
-
-def pick(records: list[RootsDeployment], ident: str | None) -> RootsDeployment:
-    """Return the record to go back to: `ident`, else the newest one unlike the latest."""
-    if not records:
-        raise NoSuchDeployment(
-            "no deployment of the root stacks is recorded (cloudc deploy records each one; "
-            "deployments made before that cannot be rolled back to)")
-    if ident is not None:
-        for r in records:
-            if r.id == ident:
-                return r
-        raise NoSuchDeployment(f"no deployment {ident}; recorded: "
-                               + ", ".join(r.id for r in records[:10])
-                               + (" ..." if len(records) > 10 else ""))
-    for r in records[1:]:
-        if r.roots != records[0].roots:
-            return r
-    raise NoSuchDeployment(f"only one deployment ({records[0].id}) is recorded: there is "
-                           "nothing earlier to roll back to")

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from cloudc import __version__
 from cloudc.aws.deploy import BOOTSTRAP_STACK
@@ -34,6 +34,37 @@ _KEY = re.compile(r"/((?:templates|assets)/[^/?#]+)$")
 
 class NoSuchDeployment(AwsError):
     """A rollback target that is not recorded: the user's input, not an AWS failure (exit 1)."""
+
+
+class _Record(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+R = TypeVar("R", bound=_Record)
+
+
+def pick(records: list[R], ident: str | None, same: Callable[[R, R], bool],
+         what: str = "for this stack") -> R:
+    """Return the record to go back to: `ident`, else the newest one not `same` as the latest
+    (records newest first). Raise NoSuchDeployment when there is none."""
+    if not records:
+        raise NoSuchDeployment(
+            f"no deployment is recorded {what} (cloudc deploy records each one; "
+            "deployments made before that cannot be rolled back to)")
+    if ident is not None:
+        for r in records:
+            if r.id == ident:
+                return r
+        raise NoSuchDeployment(f"no deployment {ident}; recorded: "
+                               + ", ".join(r.id for r in records[:10])
+                               + (" ..." if len(records) > 10 else ""))
+    latest = records[0]
+    for r in records[1:]:
+        if not same(r, latest):
+            return r
+    raise NoSuchDeployment(f"only one deployment ({latest.id}) is recorded: there is nothing "
+                           "earlier to roll back to")
 
 
 @dataclass

@@ -10,9 +10,8 @@ from cloudc.aws import deploy as d
 from cloudc.aws.diff import Side
 from cloudc.aws.diff import diff as compare
 from cloudc.aws.fetch import fetch
-from cloudc.aws.history import NoSuchDeployment
 from cloudc.aws.registry import refuse_missing
-from cloudc.aws.rollout import Outcome, Reporter
+from cloudc.aws.rollout import Outcome, Reporter, review
 from cloudc.aws.session import Aws, AwsError, api_errors
 from cloudc.roots import RootStack, waves
 from cloudc.signals import Interrupted
@@ -21,34 +20,14 @@ UPDATABLE = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "
              "IMPORT_ROLLBACK_COMPLETE")
 
 
-def pick(records: list[history.Deployment], ident: str | None) -> history.Deployment:
-    """Return the record to go back to: `ident`, else the newest one unlike the latest."""
-    if not records:
-        raise NoSuchDeployment(
-            "no deployment is recorded for this stack (cloudc deploy records each one; "
-            "deployments made before that cannot be rolled back to)")
-    if ident is not None:
-        for r in records:
-            if r.id == ident:
-                return r
-        raise NoSuchDeployment(f"no deployment {ident}; recorded: "
-                               + ", ".join(r.id for r in records[:10])
-                               + (" ..." if len(records) > 10 else ""))
-    latest = records[0]
-    for r in records[1:]:
-        if r.root_key != latest.root_key:
-            return r
-    raise NoSuchDeployment(f"only one deployment ({latest.id}) is recorded: there is nothing "
-                           "earlier to roll back to")
-
-
 def rollback(aws: Aws, name: str, ident: str | None, out: Reporter) -> Outcome:
     """Redeploy the recorded deployment `ident` (default: the one before the latest)."""
     bucket = history.bucket_of(aws)
     if bucket is None:
         raise AwsError("no artifacts bucket (stack cloudc-bootstrap) in this account and "
                        "region: nothing was ever deployed here with cloudc")
-    target = pick(history.listing(aws, bucket, name), ident)
+    target = history.pick(history.listing(aws, bucket, name), ident,
+                          lambda a, b: a.root_key == b.root_key)
     deployed = fetch(aws, name)
     if deployed.status not in UPDATABLE:
         raise AwsError(f"stack {name} is {deployed.status or 'not deployed'}; a rollback "
@@ -79,14 +58,8 @@ def rollback(aws: Aws, name: str, ident: str | None, out: Reporter) -> Outcome:
         out.say(f"no changes: stack {name} already runs deployment {target.id}", fg="green")
         return Outcome.DONE
     try:
-        d.merge_change_set(plan, cs, recorded)
-        out.plan(plan)
-        if plan.data_loss:
-            out.say(f"{len(plan.data_loss)} change(s) destroy stateful data; read the plan "
-                    "above", fg="red")
-        if not out.confirm(f"Roll {name} back to deployment {target.id}?"):
-            d.discard(aws, cs)
-            out.say("not rolled back", fg="yellow")
+        if not review(aws, cs, plan, recorded, out,
+                      f"Roll {name} back to deployment {target.id}?", "not rolled back"):
             return Outcome.NOT_CONFIRMED
         watcher = d.Watcher(aws, cs.stack_id, labels, out.say)
         watcher.skip_existing()
@@ -138,7 +111,8 @@ def rollback_roots(aws: Aws, base: str, env: str, roots: list[RootStack],
     if bucket is None:
         raise AwsError("no artifacts bucket (stack cloudc-bootstrap) in this account and "
                        "region: nothing was ever deployed here with cloudc")
-    target = apps.pick(apps.listing(aws, bucket, base), ident)
+    target = history.pick(apps.listing(aws, bucket, base), ident,
+                          lambda a, b: a.roots == b.roots, "of the root stacks")
     now, then = [r.name for r in roots], sorted(target.roots)
     if set(now) != set(then):
         raise AwsError(f"deployment {target.id} ran root stacks {', '.join(then)}; the app now "

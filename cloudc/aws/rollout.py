@@ -132,14 +132,8 @@ def deploy_stack(aws: Aws, path: Path, build: Build, name: str, out: Reporter, *
         images.finish(aws, out.say)
         return _up_to_date(aws, path, build, name, plan, out)
     try:  # until it is executed, the change set is ours to delete (Ctrl-C, "no", a failure)
-        d.merge_change_set(plan, cs, local)
-        out.plan(plan)
-        if plan.data_loss:
-            out.say(f"{len(plan.data_loss)} change(s) destroy stateful data; read the plan "
-                    "above", fg="red")
-        if not out.confirm(f"Deploy this change set to {name}?"):
-            d.discard(aws, cs)
-            out.say("not deployed", fg="yellow")
+        if not review(aws, cs, plan, local, out, f"Deploy this change set to {name}?",
+                      "not deployed"):
             return Outcome.NOT_CONFIRMED
         watcher = d.Watcher(aws, cs.stack_id, local.labels, out.say)
         if not create:
@@ -204,6 +198,22 @@ def deploy_roots(aws: Aws, path: Path, build: Build, name: str, out: Reporter, *
 
         apps.record(aws, bucket, name, build.env, roots, out.say)
     return Outcome.DONE
+
+
+def review(aws: Aws, cs: d.ChangeSet, plan: Plan, local: Side, out: Reporter, question: str,
+           declined: str) -> bool:
+    """Show `plan` with the change set's replacements merged in, warn about data loss, and ask
+    `question`; on "no", delete the change set, say `declined` and return False."""
+    d.merge_change_set(plan, cs, local)
+    out.plan(plan)
+    if plan.data_loss:
+        out.say(f"{len(plan.data_loss)} change(s) destroy stateful data; read the plan "
+                "above", fg="red")
+    if out.confirm(question):
+        return True
+    d.discard(aws, cs)
+    out.say(declined, fg="yellow")
+    return False
 
 
 def _refusal(name: str, env: str, status: str | None) -> str | None:

@@ -10,8 +10,8 @@ https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-k
 from __future__ import annotations
 
 from cloudc.context import Context
-from cloudc.ir import Component, Pseudo, Ref, Resource, Sub, pascal
-from cloudc.lower._topic_keys import account_administers
+from cloudc.ir import Component, Pseudo, Ref, Resource, Sub
+from cloudc.lower._topic_keys import account_administers, service_uses
 
 
 def own_key(comp: Component, ctx: Context) -> Resource:
@@ -43,13 +43,5 @@ def allow_service(comp: Component, service: str, ctx: Context) -> None:
     """Let an AWS service (`s3.amazonaws.com`, `sns.amazonaws.com`, ...) encrypt messages it
     sends to the queue, when the queue has a key of its own (else nothing is needed)."""
     key = ctx.ir.resources.get(ctx.logical(comp, "Key"))
-    if key is None:
-        return
-    statements = key.properties["KeyPolicy"]["Statement"]
-    sid = "ServiceSends" + pascal(service.split(".", 1)[0])
-    if any(st.get("Sid") == sid for st in statements):
-        return
-    statements.append({
-        "Sid": sid, "Effect": "Allow", "Principal": {"Service": service},
-        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
-        "Condition": {"StringEquals": {"aws:SourceAccount": Pseudo("AWS::AccountId")}}})
+    if key is not None:
+        service_uses(key, "ServiceSends", service)

@@ -56,9 +56,14 @@ def allow_service(comp: Component, service: str, ctx: Context) -> None:
     AWS-managed key allows) and names the service:
     https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
     """
-    key = own_key(comp, ctx)
+    service_uses(own_key(comp, ctx), "ServicePublishes", service)
+
+
+def service_uses(key: Resource, sid_prefix: str, service: str) -> None:
+    """Add (once) a key-policy statement letting an AWS service of this account encrypt with
+    `key`: Sid `<sid_prefix><Service>`, e.g. ServicePublishesS3."""
     statements = key.properties["KeyPolicy"]["Statement"]
-    sid = "ServicePublishes" + pascal(service.split(".", 1)[0])
+    sid = sid_prefix + pascal(service.split(".", 1)[0])
     if any(st.get("Sid") == sid for st in statements):
         return
     statements.append({
