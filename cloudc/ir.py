@@ -391,6 +391,16 @@ def statement(actions: list[str], resources: list[Any], **extra: Any) -> dict[st
     return {"Effect": "Allow", "Action": sorted(set(actions)), "Resource": resources, **extra}
 
 
+def copy_tree(value: Any) -> Any:
+    """Copy the dicts and lists of a property value; the IR's reference objects are immutable
+    and shared (faster than copy.deepcopy, which would also copy them)."""
+    if isinstance(value, dict):
+        return {k: copy_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_tree(v) for v in value]
+    return value
+
+
 @lru_cache(maxsize=65536)
 def pascal(text: str) -> str:
     """Turn a config name into a logical-ID fragment.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -329,13 +330,7 @@ def status(opts: Options, file: str | None, env: str | None, fmt: str, last: int
         return
     _print_state(name, info, nested)
     _print_registry(registry)
-    if records:
-        click.echo("deployments (newest first):")
-        for r in records:
-            note = f"  rollback to {r.rollback_of}" if r.rollback_of else ""
-            click.echo(f"  {r.id}  {r.time}  config {r.config_sha256[:12]}{note}")
-    else:
-        click.echo("deployments: none recorded")
+    _print_records(records, lambda r: f"config {r.config_sha256[:12]}")
 
 
 def _state(aws: Any, name: str) -> tuple[dict[str, Any] | None, dict[str, str]]:
@@ -428,13 +423,18 @@ def _status_of_roots(fmt: str, name: str, roots: list[Any],
     for root, (info, nested) in zip(roots, states, strict=True):
         _print_state(root.name, info, nested)
     _print_registry(registry)
-    if records:
-        click.echo("deployments (newest first):")
-        for r in records:
-            note = f"  rollback to {r.rollback_of}" if r.rollback_of else ""
-            click.echo(f"  {r.id}  {r.time}  {len(r.roots)} root stacks{note}")
-    else:
+    _print_records(records, lambda r: f"{len(r.roots)} root stacks")
+
+
+def _print_records(records: list[Any], what: Callable[[Any], str]) -> None:
+    """Print the recorded deployments, newest first: id, time, `what` of each, rollbacks."""
+    if not records:
         click.echo("deployments: none recorded")
+        return
+    click.echo("deployments (newest first):")
+    for r in records:
+        note = f"  rollback to {r.rollback_of}" if r.rollback_of else ""
+        click.echo(f"  {r.id}  {r.time}  {what(r)}{note}")
 
 
 # --- rollback -------------------------------------------------------------------------------

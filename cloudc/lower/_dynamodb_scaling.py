@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from cloudc.context import Context
-from cloudc.ir import Component, Pseudo, Ref, Resource, pascal
+from cloudc.ir import Component, Pseudo, Ref, Resource, copy_tree, pascal
 from cloudc.schema.sections.databases import Database
 
 DIMENSIONS = (("Read", "read_capacity", "max_read"), ("Write", "write_capacity", "max_write"))
@@ -90,7 +90,7 @@ def global_table(comp: Component, spec: Database, props: dict[str, Any], ctx: Co
                           path=path + (i,), hint="list each other region once")
             continue
         regions.append(region)
-    props["Replicas"] = [{"Region": r, **_copy(replica)} for r in regions]
+    props["Replicas"] = [{"Region": r, **copy_tree(replica)} for r in regions]
     ctx.add(comp, "GlobalTable", "AWS::DynamoDB::GlobalTable", props, stateful=True)
 
 
@@ -104,11 +104,3 @@ def _settings(spec: Database, dim: str) -> dict[str, Any]:
     return {f"{dim}CapacityAutoScalingSettings": {
         "MinCapacity": low, "MaxCapacity": high,
         "TargetTrackingScalingPolicyConfiguration": {"TargetValue": target}}}
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value

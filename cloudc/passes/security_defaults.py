@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from cloudc.context import Context
-from cloudc.ir import IR
+from cloudc.ir import IR, copy_tree
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "AWS::S3::Bucket": {
@@ -55,18 +55,10 @@ def security_defaults(ir: IR, ctx: Context) -> IR:
         for key, value in DEFAULTS.get(r.type, {}).items():
             if key not in r.properties and not any(
                     p in r.properties for p in INHERITED.get((r.type, key), ())):
-                r.properties[key] = _copy(value)
+                r.properties[key] = copy_tree(value)
         if r.stateful and r.deletion_policy is None:
             if ctx.production and r.type in SNAPSHOT:
                 r.deletion_policy = r.update_replace_policy = "Snapshot"
             elif ctx.production:
                 r.retain()
     return ir
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
