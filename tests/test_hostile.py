@@ -533,7 +533,10 @@ def test_kill_during_build_leaves_the_previous_build(tmp_path: Path) -> None:
 def test_ctrl_c_during_a_build_exits_130_in_one_line(tmp_path: Path) -> None:
     from bench.app import write_app
 
-    write_app(tmp_path, 1000)
+    # 3,000 resources take about 4 s of CPU to build, so a signal at 1 s lands mid-build. (With
+    # 1,000 the build ended near 1 s and the signal could land after Python restored the default
+    # SIGINT handler at shutdown: exit -2 with the build complete.)
+    write_app(tmp_path, 3000)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     p = subprocess.Popen([sys.executable, "-m", "cloudc", "-q", "build"], cwd=tmp_path, env=env,
                          stderr=subprocess.PIPE, text=True)
@@ -552,6 +555,7 @@ def test_ctrl_c_during_a_build_exits_130_in_one_line(tmp_path: Path) -> None:
     if p.returncode == 0:
         pytest.skip("the build finished before the signal")
     assert p.returncode == 130 and err == "cloudc: interrupted\n", err
+    assert not (tmp_path / "build").exists(), "an interrupted first build left an output tree"
 
 
 def test_ctrl_c_during_import_has_no_traceback(tmp_path: Path) -> None:
