@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -17,8 +19,14 @@ from cloudc.diagnostics import Diagnostic
 from cloudc.source import Origin
 
 GOLDEN = Path(__file__).parent / "golden"
-CASES = sorted(p for p in GOLDEN.glob("*/cloud.yaml") if not p.parent.name.startswith("error_"))
-BASES = {p.parent.name: yaml.safe_load(p.read_text()) for p in CASES}
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
+
+
+@functools.cache
+def _bases() -> dict[str, Any]:
+    """Every golden case's config, read once when a test first needs it (not at collection)."""
+    cases = sorted(p for p in GOLDEN.glob("*/cloud.yaml") if not p.parent.name.startswith("error_"))
+    return {p.parent.name: yaml.load(p.read_text(), Loader=_LOADER) for p in cases}
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 100000), st.floats(allow_nan=False),
                     st.text(max_size=12), st.sampled_from(["${var:x}", "${storage.uploads.arn}",
@@ -39,7 +47,8 @@ def _paths(node, prefix=()):
             yield from _paths(v, prefix + (i,))
 
 
-ALL_PATHS = [(case, p) for case, data in BASES.items() for p in _paths(data) if p]
+def _all_paths() -> st.SearchStrategy[tuple[str, tuple[Any, ...]]]:
+    return st.sampled_from([(case, p) for case, data in _bases().items() for p in _paths(data) if p])
 
 
 def _mutate(data, path, value, delete):
@@ -57,7 +66,7 @@ def _mutate(data, path, value, delete):
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(where=st.sampled_from(ALL_PATHS), value=values, delete=st.booleans(),
+@given(where=st.deferred(_all_paths), value=values, delete=st.booleans(),
        env=st.sampled_from(["production", "staging", "qa"]))
 def test_validate_never_raises_on_mutated_configs(tmp_path_factory, where, value, delete, env) -> None:
     """Mutate one value of any golden case (in a copy of its folder) and compile it."""
@@ -67,7 +76,7 @@ def test_validate_never_raises_on_mutated_configs(tmp_path_factory, where, value
     folder = tmp_path_factory.mktemp("fuzz") / case
     shutil.copytree(GOLDEN / case, folder, ignore=shutil.ignore_patterns("expected"))
     config = folder / "cloud.yaml"
-    config.write_text(yaml.safe_dump(_mutate(BASES[case], path, value, delete)))
+    config.write_text(yaml.safe_dump(_mutate(_bases()[case], path, value, delete)))
     build = compile_config(config, env, dry=True)
     _assert_located(build, folder)
 

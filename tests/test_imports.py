@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import re
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("check_imports", ROOT / "scripts" / "check_imports.py")
@@ -14,13 +17,19 @@ check_imports = importlib.util.module_from_spec(_spec)
 sys.modules["check_imports"] = check_imports
 _spec.loader.exec_module(check_imports)
 
-GRAPH = check_imports.graph()
+# One worker parses the package once (at run time, not at collection in every worker).
+pytestmark = pytest.mark.xdist_group("import-graph")
+
+
+@functools.cache
+def _graph() -> dict[str, set[str]]:
+    return check_imports.graph()
 
 
 def _sections() -> set[str]:
     """Return the lowering modules that are sections (they define SECTION)."""
     out = set()
-    for mod in GRAPH:
+    for mod in _graph():
         if mod.startswith("cloudc.lower.") and not mod.rsplit(".", 1)[1].startswith("_"):
             text = (ROOT / (mod.replace(".", "/") + ".py")).read_text()
             if re.search(r"^SECTION = ", text, re.M):
@@ -29,7 +38,7 @@ def _sections() -> set[str]:
 
 
 def test_no_import_cycle() -> None:
-    assert check_imports.cycles(GRAPH) == []
+    assert check_imports.cycles(_graph()) == []
 
 
 def test_the_checker_finds_a_cycle() -> None:
@@ -52,14 +61,16 @@ def test_sections_import_only_shared_helpers() -> None:
     """A section's lowering never imports another section's; helpers never import a section."""
     sections = _sections()
     assert "cloudc.lower.storage" in sections and len(sections) > 20
-    bad = {mod: sorted(GRAPH[mod] & sections) for mod in GRAPH
-           if mod.startswith("cloudc.lower.") and GRAPH[mod] & sections}
+    graph = _graph()
+    bad = {mod: sorted(graph[mod] & sections) for mod in graph
+           if mod.startswith("cloudc.lower.") and graph[mod] & sections}
     assert bad == {}
 
 
 def test_aws_and_compiler_never_import_the_cli() -> None:
-    cli = {m for m in GRAPH if m == "cloudc.cli" or m.startswith("cloudc.commands")}
+    graph = _graph()
+    cli = {m for m in graph if m == "cloudc.cli" or m.startswith("cloudc.commands")}
     inner = ("cloudc.aws", "cloudc.lower", "cloudc.passes", "cloudc.checks", "cloudc.emit",
              "cloudc.compile", "cloudc.ir", "cloudc.context")
-    bad = {m: sorted(GRAPH[m] & cli) for m in GRAPH if m.startswith(inner) and GRAPH[m] & cli}
+    bad = {m: sorted(graph[m] & cli) for m in graph if m.startswith(inner) and graph[m] & cli}
     assert bad == {}
