@@ -118,6 +118,20 @@ def _endpoint(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     return value
 
 
+def _sets(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """Check each --set: PATH=VALUE with a dotted path, else a usage error (exit 2)."""
+    for expr in value:
+        key = expr.split("=", 1)[0]
+        if "=" not in expr or not [p for p in key.strip().split(".") if p]:
+            raise click.BadParameter(f"`{expr}` must look like PATH=VALUE, e.g. "
+                                     "--set services.api.scaling.min=2", ctx=ctx, param=param)
+    return value
+
+
+set_option = click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", callback=_sets,
+                          help="Override a value (PATH=VALUE; repeatable).")
+
+
 class _Group(click.Group):
     """A command group whose commands' `--env` options all check the name (SPEC 1.1)."""
 

@@ -18,6 +18,7 @@ from cloudc.cli import (
     default_env,
     report,
     say,
+    set_option,
 )
 from cloudc.diagnostics import Diagnostic, did_you_mean
 from cloudc.project import find_config
@@ -73,7 +74,7 @@ def _only(plan: Any, stack: str) -> None:
               help="Root stack name (default {slug}-{env}).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a value.")
+@set_option
 @click.pass_obj
 def diff(opts: Options, file: str | None, env: str | None, only: str | None,
          root_name: str | None, fmt: str, sets: tuple[str, ...]) -> None:
@@ -184,7 +185,7 @@ class _Terminal:
               help="Only stream the events of an operation already running.")
 @click.option("--stack-name", "root_name", default=None,
               help="Root stack name (default {slug}-{env}).")
-@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a value.")
+@set_option
 @click.pass_obj
 def deploy(opts: Options, file: str | None, env: str | None, yes: bool, watch: bool,
            root_name: str | None, sets: tuple[str, ...]) -> None:

@@ -11,7 +11,17 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cloudc.cli import EXIT_INPUT, EXIT_USAGE, Options, cli, default_env, env_problem, report, say
+from cloudc.cli import (
+    EXIT_INPUT,
+    EXIT_USAGE,
+    Options,
+    cli,
+    default_env,
+    env_problem,
+    report,
+    say,
+    set_option,
+)
 from cloudc.diagnostics import Diagnostic
 from cloudc.project import BUILTIN_ENVIRONMENTS, find_config
 
@@ -35,7 +45,7 @@ def _summary(build: Build) -> str:
 @click.option("--out", "-o", "out", default="build", show_default=True, help="Output folder.")
 @click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json",
               show_default=True)
-@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a value.")
+@set_option
 @click.option("--rebalance", is_flag=True,
               help="Place every owner afresh (ignoring cloud.lock.json); report the moves.")
 @click.option("--frozen", is_flag=True,
@@ -116,7 +126,7 @@ def _usage(opts: Options, exc: Exception) -> None:
 @cli.command()
 @click.argument("files", nargs=-1)
 @click.option("--env", "-e", "env", default=None, help="Only this environment.")
-@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a value.")
+@set_option
 @click.option("--against-last-build", "against", is_flag=True,
               help="Also diff with the last build in OUT/ENV/: warn on replacements and data loss.")
 @click.option("--out", "-o", "out", default="build", show_default=True,

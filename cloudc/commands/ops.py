@@ -19,6 +19,7 @@ from cloudc.cli import (
     default_env,
     report,
     say,
+    set_option,
 )
 from cloudc.commands.aws import _EXIT, _aws, _compile, _fail, _Terminal
 from cloudc.project import find_config
@@ -84,7 +85,7 @@ def _project(build: Any) -> tuple[str, str] | None:
 @click.option("--confirm", "typed", default=None, metavar="ENV",
               help="The environment's name, typed: what deleting production takes with --yes.")
 @click.option("--stack-name", "root_name", default=None, help=STACK_HELP)
-@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a value.")
+@set_option
 @click.pass_obj
 def destroy(opts: Options, file: str | None, env: str | None, yes: bool, typed: str | None,
             root_name: str | None, sets: tuple[str, ...]) -> None:
@@ -252,7 +253,7 @@ def _confirmed(opts: Options, env: str, name: str, yes: bool, typed: str | None)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @click.option("--stack-name", "root_name", default=None, help=STACK_HELP)
-@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a value.")
+@set_option
 @click.pass_obj
 def outputs(opts: Options, file: str | None, env: str | None, fmt: str,
             root_name: str | None, sets: tuple[str, ...]) -> None:
@@ -296,7 +297,7 @@ def outputs(opts: Options, file: str | None, env: str | None, fmt: str,
 @click.option("--last", "last", type=click.IntRange(1, 1000), default=5, show_default=True,
               help="How many deployments to list.")
 @click.option("--stack-name", "root_name", default=None, help=STACK_HELP)
-@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a value.")
+@set_option
 @click.pass_obj
 def status(opts: Options, file: str | None, env: str | None, fmt: str, last: int,
            root_name: str | None, sets: tuple[str, ...]) -> None:
@@ -448,7 +449,7 @@ def _print_records(records: list[Any], what: Callable[[Any], str]) -> None:
                    "before the latest.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask.")
 @click.option("--stack-name", "root_name", default=None, help=STACK_HELP)
-@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a value.")
+@set_option
 @click.pass_obj
 def rollback(opts: Options, file: str | None, env: str | None, ident: str | None, yes: bool,
              root_name: str | None, sets: tuple[str, ...]) -> None:
