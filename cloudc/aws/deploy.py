@@ -318,8 +318,9 @@ def create_change_set(aws: Aws, name: str, pkg: Package, *, create: bool,
 
 
 @contextlib.contextmanager
-def _shielded() -> Iterator[None]:
-    """Ignore Ctrl-C while cleaning up (a second Ctrl-C must not leave half a cleanup)."""
+def shielded() -> Iterator[None]:
+    """Ignore Ctrl-C for a short step that must not stop halfway: a cleanup (a second Ctrl-C
+    must not leave half of one), or recording a deployment whose stack already changed."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -336,7 +337,7 @@ def discard(aws: Aws, cs: ChangeSet) -> bool:
     A CREATE change set's stack holds nothing yet (REVIEW_IN_PROGRESS): the stack goes too.
     """
     cfn = aws.client("cloudformation")
-    with _shielded():
+    with shielded():
         try:
             with api_errors(f"delete change set {cs.id}"):
                 if cs.created_stack:

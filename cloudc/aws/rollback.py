@@ -94,7 +94,8 @@ def _follow(aws: Aws, name: str, bucket: str, target: history.Deployment,
     made = replace(target, id=history.new_id(target.root_key[len("templates/"):]),
                    time=datetime.now(UTC).isoformat(timespec="seconds"), rollback_of=target.id)
     try:
-        history.save(aws, bucket, made)
+        with d.shielded():  # the stack changed: Ctrl-C now must not skip the record
+            history.save(aws, bucket, made)
         out.say(f"recorded deployment {made.id} (a rollback to {target.id})")
     except AwsError as exc:
         out.say(f"warning: the rollback was not recorded: {exc}", fg="yellow")

@@ -27,6 +27,8 @@ from cloudc.signals import Interrupted
 from cloudc.source import Origin
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from cloudc.compile import Build
 
 PRODUCTION = ("production", "prod")
@@ -152,11 +154,11 @@ def deploy_stack(aws: Aws, path: Path, build: Build, name: str, out: Reporter, *
         aws.client("cloudformation").execute_change_set(ChangeSetName=cs.id,
                                                         StackName=cs.stack_id)
     out.say(f"deploying {name} ...")
-    outcome = follow(aws, path, build, name, watcher, out)
-    if outcome is Outcome.DONE:  # what `cloudc rollback` and `cloudc status` read
+    def recorded() -> None:  # what `cloudc rollback` and `cloudc status` read
         images.finish(aws, out.say)
         history.record(aws, bucket, pkg, build, name, stack_tags(build), out.say)
-    return outcome
+
+    return follow(aws, path, build, name, watcher, out, on_complete=recorded)
 
 
 def deploy_roots(aws: Aws, path: Path, build: Build, name: str, out: Reporter, *,
@@ -258,8 +260,11 @@ def _up_to_date(aws: Aws, path: Path, build: Build, name: str, plan: Plan,
 
 
 def follow(aws: Aws, path: Path, build: Build, name: str, watcher: d.Watcher,
-           out: Reporter) -> Outcome:
-    """Stream events until the stack settles, then report success or the first failure."""
+           out: Reporter, on_complete: Callable[[], None] | None = None) -> Outcome:
+    """Stream events until the stack settles, then report success or the first failure.
+
+    `on_complete` (recording the deployment) runs as soon as the stack is complete, before the
+    site uploads, with Ctrl-C held off: a stack that changed is always recorded."""
     env = build.env
     try:
         info = d.watch(aws, watcher.root, watcher)
@@ -270,6 +275,9 @@ def follow(aws: Aws, path: Path, build: Build, name: str, watcher: d.Watcher,
         return Outcome.STOPPED
     status = info["StackStatus"] if info else "DELETE_COMPLETE"
     if status in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"):
+        if on_complete is not None:
+            with d.shielded():
+                on_complete()
         if env in PRODUCTION and info is not None and not info.get("EnableTerminationProtection"):
             _protect(aws, name, out)
         for o in (info or {}).get("Outputs") or []:

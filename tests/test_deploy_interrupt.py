@@ -1,0 +1,36 @@
+"""Ctrl-C once the stack has changed must not lose the deployment's record (`cloudc rollback`
+and `cloudc status` read it). Runs against moto's server (127.0.0.1); the Ctrl-C is a real
+SIGINT sent to this process while the record is being written."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest_aws import Cli, app, cloudc, moto, moto_server, offline_aws  # noqa: F401
+
+
+@pytest.mark.aws
+def test_ctrl_c_while_recording_still_records(cloudc: Cli, app: Path,  # noqa: F811
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from cloudc.aws import history
+
+    real = history.record
+    pressed: list[bool] = []
+
+    def record(*args: Any, **kw: Any) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # the user presses Ctrl-C as the record starts
+        pressed.append(True)
+        real(*args, **kw)
+
+    monkeypatch.setattr(history, "record", record)
+    res = cloudc("deploy", "--env", "development", "--yes")
+    assert pressed and res.exit_code == 0, res.output
+    assert "recorded deployment" in res.output
+    monkeypatch.setattr(history, "record", real)
+    status = cloudc("status", "--env", "development")
+    assert status.exit_code == 0, status.output
+    assert "deployments (newest first):" in status.output and "config " in status.output
