@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import zipfile
 from pathlib import Path
 
-from cloudc.paths import Entry, scan
+from cloudc.paths import SKIP_DIRS, Entry, PathProblem, scan
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 # The artifacts bucket `cloudc deploy` creates once per account and region (stack
@@ -32,15 +33,35 @@ class Assets:
         """
         if folder in self._by_folder:
             return self._by_folder[folder]
+        if self.dry and not _holds_anything(folder):
+            raise _empty(what)
         if self.dry:
             name = f"{hashlib.sha256(str(folder).encode()).hexdigest()}.zip"
             self._by_folder[folder] = name
             return name
-        data = zip_folder(folder, root, what)
+        entries = scan(folder, root if root is not None else folder, what)
+        if not entries:
+            raise _empty(what)
+        data = zip_entries(entries)
         name = f"{hashlib.sha256(data).hexdigest()}.zip"
         self.files[name] = data
         self._by_folder[folder] = name
         return name
+
+
+def _holds_anything(folder: Path) -> bool:
+    """Whether a folder has an entry `scan` would look into (validate's cheap emptiness test)."""
+    try:
+        with os.scandir(folder) as it:
+            return any(e.name not in SKIP_DIRS for e in it)
+    except OSError:
+        return True  # unreadable: the build's scan reports why
+
+
+def _empty(what: str) -> PathProblem:
+    return PathProblem("E1015", f"the {what} is empty",
+                       "AWS Lambda rejects an empty zip: put the code in the folder, or point "
+                       "the setting at the folder that holds it")
 
 
 def zip_folder(folder: Path, root: Path | None = None, what: str = "code folder") -> bytes:

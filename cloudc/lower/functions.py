@@ -105,7 +105,7 @@ def lower(comp: Component, spec: Function, ctx: Context) -> None:
         "FunctionName": physical,
         "Runtime": spec.runtime,
         "Handler": spec.handler,
-        "Code": ctx.code_asset(spec.code, path + ("code",)),
+        "Code": _code(spec, path, ctx),
         "MemorySize": spec.memory,
         "Timeout": spec.timeout,
         "Architectures": [spec.architecture],
@@ -388,3 +388,27 @@ def _function(comp: Component) -> str:
 def _topic_arn(topic: Component) -> Any:
     assert topic.topic is not None
     return topic.topic.arn
+
+
+_HANDLER_FILES = {"nodejs": (".js", ".mjs", ".cjs"), "python": (".py", "/__init__.py"),
+                  "ruby": (".rb",)}
+
+
+def _code(spec: Function, path: tuple[Any, ...], ctx: Context) -> str:
+    """Zip the code folder; warn when the handler's file is not in it (every call would fail
+    with Runtime.ImportModuleError or its like)."""
+    asset = ctx.code_asset(spec.code, path + ("code",))
+    family = next((f for f in _HANDLER_FILES if spec.runtime.startswith(f)), None)
+    if family is None or "." not in spec.handler or asset.endswith("/missing.zip"):
+        return asset
+    module = spec.handler.rsplit(".", 1)[0] if family != "ruby" else spec.handler.split(".")[0]
+    if family == "python":
+        module = module.replace(".", "/")
+    folder = ctx.res.config_dir / spec.code
+    names = [module + ext for ext in _HANDLER_FILES[family]]
+    if not any((folder / n).is_file() for n in names):
+        ctx.warn("W1004", f"handler `{spec.handler}`: no {' or '.join(names)} in the code folder "
+                 f"`{spec.code}`", path + ("handler",),
+                 hint=f"every invocation would fail to load the handler; for {spec.runtime} "
+                      f"`file.function` names {names[0]} inside `{spec.code}`")
+    return asset
