@@ -19,6 +19,7 @@ import atexit
 import json
 import os
 import select
+import signal
 import subprocess
 import sys
 import tempfile
@@ -118,7 +119,8 @@ class _Server:
 
     def close(self) -> None:
         assert self.proc.stdin is not None
-        self.proc.stdin.close()
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
         self.proc.wait(timeout=30)
 
 
@@ -142,15 +144,20 @@ def run(args: Sequence[str], cwd: Path | str | None = None, env: Mapping[str, st
     server = _get()
     with tempfile.TemporaryDirectory(prefix="cloudc-fork-") as tmp:
         out, err = Path(tmp, "stdout"), Path(tmp, "stderr")
-        server.send({"args": list(args), "cwd": str(Path(cwd or os.getcwd()).resolve()),
-                     "env": dict(os.environ if env is None else env), "stdout": str(out),
-                     "stderr": str(err), "hwm": peak_memory})
-        started = server.reply(60)
-        assert started is not None, "the cloudc fork helper did not answer"
-        done = server.reply(timeout)
-        if done is None:
-            os.kill(started["pid"], 9)
-            server.reply(None)
-            raise subprocess.TimeoutExpired(["cloudc", *args], timeout)
+        try:
+            server.send({"args": list(args), "cwd": str(Path(cwd or os.getcwd()).resolve()),
+                         "env": dict(os.environ if env is None else env), "stdout": str(out),
+                         "stderr": str(err), "hwm": peak_memory})
+            started = server.reply(60)
+            assert started is not None, "the cloudc fork helper did not answer"
+            done = server.reply(timeout)
+            if done is None:
+                os.kill(started["pid"], signal.SIGKILL)
+                server.reply(None)
+                raise subprocess.TimeoutExpired(["cloudc", *args], timeout)
+        except BaseException as exc:
+            if not isinstance(exc, subprocess.TimeoutExpired):  # out of step: start afresh
+                server.proc.kill()
+            raise
         return subprocess.CompletedProcess(["cloudc", *args], done["code"],
                                            out.read_text(), err.read_text())
