@@ -1,4 +1,8 @@
-"""The CLI as a user runs it: exit codes, stdout/stderr discipline, init, explain, graph."""
+"""The CLI as a user runs it: exit codes, stdout/stderr discipline, init, explain, graph.
+
+Each command runs as a process of its own, forked from a helper that has cloudc imported
+(tests/forkcli.py); the first test and the last start `python -m cloudc` itself.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import forkcli
 import pytest
 from click.testing import CliRunner
 
@@ -24,13 +29,16 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "app"
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cloudc", "--no-color", *args],
-                          capture_output=True, text=True)
+def run(*args: str, python_m: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run `cloudc --no-color ARGS` here: forked, or started as `python -m cloudc`."""
+    if python_m:
+        return subprocess.run([sys.executable, "-m", "cloudc", "--no-color", *args],
+                              capture_output=True, text=True)
+    return forkcli.run(["--no-color", *args])
 
 
 def test_build_writes_tree_and_nothing_on_stdout(app: Path) -> None:
-    res = run("build", "--env", "staging")
+    res = run("build", "--env", "staging", python_m=True)
     assert res.returncode == 0, res.stderr
     assert res.stdout == ""
     assert "built staging" in res.stderr
@@ -104,10 +112,8 @@ def test_usage_error_is_exit_2() -> None:
 
 
 def test_set_overrides_and_cloudc_env(app: Path) -> None:
-    res = subprocess.run([sys.executable, "-m", "cloudc", "build", "--set",
-                          "queues.jobs.visibility_timeout=90"],
-                         capture_output=True, text=True, env={**__import__("os").environ,
-                                                              "CLOUDC_ENV": "qa"})
+    res = forkcli.run(["build", "--set", "queues.jobs.visibility_timeout=90"],
+                      env={**__import__("os").environ, "CLOUDC_ENV": "qa"})
     assert res.returncode == 0, res.stderr
     queues = json.loads((app / "build" / "qa" / "stacks" / "queues.json").read_text())
     assert queues["Resources"]["QueuesJobsQueue"]["Properties"]["VisibilityTimeout"] == 90
@@ -219,3 +225,14 @@ def test_a_missing_code_folder_says_what_to_do(tmp_path: Path,
     assert "cloud.yaml:3:16: error[E1007]: `functions.api.code`: code folder `./functions/api` " \
            "not found (looked for " in res.stderr, res.stderr
     assert "; create the code folder, or fix the path)" in res.stderr
+
+
+def test_a_forked_command_is_what_python_m_cloudc_does(app: Path) -> None:
+    """tests/forkcli.py, which most tests here use, gives what `python -m cloudc` gives."""
+    (app / "cloud.yaml").write_text((app / "cloud.yaml").read_text() + "storge: {}\n")
+    for args in (["--error-format", "json", "validate"], ["graph", "--env", "staging"]):
+        forked, real = run(*args), run(*args, python_m=True)
+        assert (forked.returncode, forked.stdout, forked.stderr) \
+            == (real.returncode, real.stdout, real.stderr), args
+        assert real.stdout or real.stderr
+    assert run("validate").returncode == 1  # the broken config: the comparison saw a failure

@@ -1,6 +1,8 @@
 """Hostile and broken input (issue 9): nothing deleted, nothing leaked, no crash, no hang.
 
-Crash and exit-code cases run the CLI in a subprocess with a timeout; the rest run in-process.
+Crash and exit-code cases run the CLI in a process of its own with a timeout (forked from a
+helper that has cloudc imported, tests/forkcli.py; Ctrl-C and kill tests start `python -m
+cloudc`); the rest run in-process.
 The slow tier holds a fuzz run of 1,000+ mutated configs (seed configs and mutation operators
 below).
 """
@@ -23,6 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import forkcli
 import pytest
 
 from cloudc.compile import compile_config
@@ -57,8 +60,7 @@ def _cli(args: list[str], cwd: Path, timeout: float = 60, env: dict[str, str] | 
     for var in ("CLOUDC_ENV", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
         if var not in (env or {}):
             full.pop(var, None)
-    return subprocess.run([sys.executable, "-m", "cloudc", *args], cwd=cwd, env=full,
-                          capture_output=True, text=True, timeout=timeout)
+    return forkcli.run(args, cwd, env=full, timeout=timeout)
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -752,15 +754,9 @@ def test_fuzz_mutants_never_crash_hang_or_leak(tmp_path: Path) -> None:
         folder, text = seeds[i % len(seeds)]
         (folder / "cloud.yaml").write_text(_mutants(text, rng), encoding="utf-8",
                                            errors="surrogateescape")
-        proc = subprocess.run(
-            # VmHWM, not ru_maxrss: after exec Linux keeps the parent's (this pytest
-            # worker's) high-water mark in ru_maxrss.
-            [sys.executable, "-c", "import re, sys\nfrom cloudc.__main__ import run\n"
-             "try:\n    run()\nfinally:\n    sys.stderr.write('MAXRSS %s\\n' % re.search("
-             "r'VmHWM:\\s*(\\d+)', open('/proc/self/status').read()).group(1))\n",
-             "build", "--out", str(tmp_path / "out")],
-            cwd=folder, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
-            text=True, timeout=20)
+        proc = forkcli.run(["build", "--out", str(tmp_path / "out")], folder,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=20,
+                           peak_memory=True)  # VmHWM: the peak, including what fork shares
         _clean(proc)
         assert proc.returncode in (0, 1, 2), proc.stderr
         rss = int(proc.stderr.rsplit("MAXRSS ", 1)[1]) / 1024
@@ -786,14 +782,11 @@ def test_code_folder_never_zips_an_earlier_build(tmp_path: Path) -> None:
     (tmp_path / "index.mjs").write_text("export const handler = async () => ({});\n")
     (tmp_path / "cloud.yaml").write_text(
         "project: { name: Demo }\nfunctions:\n  api: { code: ./ }\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "cloudc", "-q", "build", "--env", "production"]
-    first = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
-                           timeout=60)
+    cmd = ["-q", "build", "--env", "production"]
+    first = forkcli.run(cmd, tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert first.returncode == 0, first.stderr
     assets = sorted((tmp_path / "build" / "production" / "assets").iterdir())
-    second = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
-                            timeout=60)
+    second = forkcli.run(cmd, tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert second.returncode == 0, second.stderr
     assert sorted((tmp_path / "build" / "production" / "assets").iterdir()) == assets
     import zipfile

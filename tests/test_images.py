@@ -43,16 +43,28 @@ services:
 """
 
 STAND_IN = '''#!{python}
-"""Recording stand-in for the `docker` CLI, written by tests/test_images.py: NOT Docker.
+\"\"\"Recording stand-in for the `docker` CLI, written by tests/test_images.py: NOT Docker.
 
 It appends {{"argv": [...], "stdin": ...}} to $RECORDER_LOG for every call, and on `push REF`
 stores a small manifest under REF's tag in the ECR of $RECORDER_ENDPOINT (moto), with the
 main stack's status at that moment, so the test can check what happened before the push.
-A `build` fails when $RECORDER_FAIL_BUILD is set.
-"""
+A `build` fails when $RECORDER_FAIL_BUILD is set. It calls moto's ECR and CloudFormation APIs
+with urllib (moto does not check signatures): starting boto3 would cost 0.5 s a call.
+\"\"\"
 import json, os, sys
+import urllib.parse, urllib.request
+import xml.etree.ElementTree as ET
 
-import boto3
+
+def call(service, body, headers):
+    \"\"\"POST one API call to moto; an error reply raises (as a boto3 client would).\"\"\"
+    auth = (f"AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/{{service}}/aws4_request, "
+            "SignedHeaders=host, Signature=0")
+    req = urllib.request.Request(os.environ["RECORDER_ENDPOINT"] + "/", data=body,
+                                 headers={{**headers, "Authorization": auth}}, method="POST")
+    with urllib.request.urlopen(req, timeout=60) as reply:
+        return reply.read()
+
 
 argv = sys.argv[1:]
 entry = {{"tool": os.path.basename(sys.argv[0]), "argv": argv}}
@@ -65,14 +77,22 @@ if argv[:1] == ["build"] and os.environ.get("RECORDER_FAIL_BUILD"):
 if argv[:1] == ["push"]:
     ref = argv[1]
     repo, tag = ref.split("/", 1)[1].rsplit(":", 1)
-    kw = dict(endpoint_url=os.environ["RECORDER_ENDPOINT"], region_name="us-east-1")
-    boto3.client("ecr", **kw).put_image(
-        repositoryName=repo, imageTag=tag,
-        imageManifest=json.dumps({{
+    call("ecr", json.dumps({{
+        "repositoryName": repo, "imageTag": tag,
+        "imageManifest": json.dumps({{
             "schemaVersion": 2, "tag": tag,
-            "mediaType": "application/vnd.docker.distribution.manifest.v2+json"}}))
-    cfn = boto3.client("cloudformation", **kw)
-    stacks = {{s["StackName"]: s["StackStatus"] for s in cfn.list_stacks()["StackSummaries"]}}
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json"}})}}).encode(),
+         {{"X-Amz-Target": "AmazonEC2ContainerRegistry_V20150921.PutImage",
+          "Content-Type": "application/x-amz-json-1.1"}})
+    listed = ET.fromstring(call(
+        "cloudformation", b"Action=ListStacks&Version=2010-05-15",
+        {{"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}}))
+    stacks = {{}}
+    for member in listed.iter():
+        if member.tag.endswith("}}member") or member.tag == "member":
+            fields = {{c.tag.rsplit("}}", 1)[-1]: c.text for c in member}}
+            if "StackName" in fields:
+                stacks[fields["StackName"]] = fields["StackStatus"]
     entry["main_stack"] = stacks.get(os.environ["RECORDER_MAIN"], "absent")
     print(f"pushed {{ref}}", flush=True)
 with open(os.environ["RECORDER_LOG"], "a") as f:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import os
 import re
 import shlex
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -68,11 +70,36 @@ def _bash_n(script: str) -> None:
 
 def _shellcheck(script: str) -> None:
     """Run shellcheck (warnings and errors) when it is installed."""
-    if SHELLCHECK is None:
+    _shellcheck_all({"script": script})
+
+
+def _shellcheck_all(scripts: dict[str, str]) -> None:
+    """Shellcheck every script (name -> text) in one run; fail naming each script's findings.
+
+    One shellcheck process over many files costs the same analysis and one start-up; each
+    finding (`-f gcc`: FILE:LINE:COL: severity: message) is mapped back to its script's name.
+    """
+    if SHELLCHECK is None or not scripts:
         return
-    proc = subprocess.run([SHELLCHECK, "--severity=warning", "--shell=bash", "-"],
-                          check=False, input=script, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout
+    with tempfile.TemporaryDirectory() as tmp:
+        files: dict[str, str] = {}
+        for i, (name, text) in enumerate(scripts.items()):
+            path = os.path.join(tmp, f"s{i}.sh")
+            Path(path).write_text(text, encoding="utf-8")
+            files[path] = name
+        proc = subprocess.run([SHELLCHECK, "--severity=warning", "--shell=bash", "-f", "gcc",
+                               *files], check=False, capture_output=True, text=True)
+    found: dict[str, list[str]] = {}
+    for line in proc.stdout.splitlines():
+        path, _, rest = line.partition(":")
+        name = files.get(path)
+        assert name is not None, proc.stdout  # a line that names no script: show it all
+        row = int(rest.split(":", 1)[0])
+        found.setdefault(name, []).append(
+            f"  line {row}: {rest.split(':', 2)[2].strip()}\n"
+            f"    {scripts[name].splitlines()[row - 1].strip()}")
+    assert proc.returncode == 0 and not found and not proc.stderr, "\n".join(
+        [f"{name}:\n" + "\n".join(rows) for name, rows in found.items()] + [proc.stderr])
 
 
 # --- dependencies and order -------------------------------------------------------------------
@@ -122,8 +149,7 @@ def test_each_recipe_with_what_it_needs_is_valid_bash(name: str) -> None:
     assert "set -euo pipefail" in script
     for r in resolve([name]):
         assert f"# --- recipe {r} ---" in script
-    _bash_n(script)
-    _shellcheck(script)
+    _bash_n(script)  # shellcheck: test_shellcheck_is_clean_for_every_recipe_with_its_needs
 
 
 def test_full_composition_is_valid_bash_and_ordered() -> None:
@@ -139,9 +165,8 @@ def test_full_composition_is_valid_bash_and_ordered() -> None:
 
 @pytest.mark.skipif(SHELLCHECK is None, reason="shellcheck is not installed")
 def test_shellcheck_is_clean_for_every_recipe_with_its_needs() -> None:
-    """Also run by the bash -n tests when present; this one shows as skipped without it."""
-    for name in RECIPES:
-        _shellcheck(render([name], CONTEXT))
+    """Each recipe with what it needs (the scripts the bash -n tests read), in one run."""
+    _shellcheck_all({name: render([name], CONTEXT) for name in RECIPES})
 
 
 def _golden_scripts() -> list[tuple[str, str]]:
@@ -159,17 +184,27 @@ def _golden_scripts() -> list[tuple[str, str]]:
     return out
 
 
-@pytest.mark.slow  # bash -n and shellcheck over every golden user data: about 5 s
+@pytest.mark.slow  # bash -n and shellcheck over every golden user data: about 4 s
 def test_golden_user_data_is_valid_bash() -> None:
+    """Every script passes bash -n; cloudc's part of each distinct script passes shellcheck.
+
+    A staging script that is its production twin with the environment's name (a lowercase
+    word, in the same places) swapped is the same script to shellcheck: it is checked once.
+    """
     scripts = _golden_scripts()
     assert len(scripts) >= 8
+    distinct: dict[str, tuple[str, str]] = {}  # the text, its env's name blanked -> first seen
     for where, text in scripts:
         try:
             _bash_n(text)
-            # The user's own user_data is theirs to lint; cloudc's part must be clean.
-            _shellcheck(text.split("# --- user_data ---")[0])
         except AssertionError as e:
             raise AssertionError(f"{where}: {e}") from e
+        env = where.split("/")[2]
+        assert re.fullmatch(r"[a-z]+", env) and "\0" not in text, where
+        # The user's own user_data is theirs to lint; cloudc's part must be clean.
+        mine = text.split("# --- user_data ---")[0]
+        distinct.setdefault(mine.replace(env, "\0"), (where, mine))
+    _shellcheck_all(dict(distinct.values()))
 
 
 def test_golden_user_data_installs_what_each_recipe_needs() -> None:
