@@ -28,12 +28,14 @@ if TYPE_CHECKING:
     from cloudc.compile import Build
 
 def _compile(opts: Options, file: str | None, env: str | None,
-             sets: tuple[str, ...]) -> tuple[Path, Build]:
+             sets: tuple[str, ...], *, warnings: bool = True) -> tuple[Path, Build]:
+    """Compile, show the findings, exit 1 on errors. Commands that only need the stack's
+    names (logs, exec, secrets) pass `warnings=False`: the warnings are build's to show."""
     from cloudc.compile import compile_config
 
     path = find_config(file)
     build = compile_config(path, default_env(env), list(sets))
-    report(opts, build.diagnostics.sorted())
+    report(opts, [d for d in build.diagnostics.sorted() if warnings or d.severity == "error"])
     if build.diagnostics.has_errors:
         n = len(build.diagnostics.errors)
         say(opts, f"cannot compile {path}: {n} error{'s' if n != 1 else ''}", fg="red")

@@ -42,8 +42,8 @@ def _stack(opts: Options, file: str | None, env: str | None, sets: tuple[str, ..
 
     path = find_config(file)
     build = compile_config(path, default_env(env), list(sets))
-    if not build.diagnostics.has_errors:
-        report(opts, build.diagnostics.sorted())
+    if not build.diagnostics.has_errors:  # warnings are `build`'s and `deploy`'s to show
+        report(opts, [])  # (json/sarif: still one document on stderr)
         return _aws(opts, build), root_name or stack_name(build), build
     found = _project(build)
     if found is None:

@@ -79,7 +79,7 @@ def logs(opts: Options, words: tuple[str, ...], env: str | None, since: str, fol
         start = lg.parse_since(since)
     except ValueError:
         _usage(f"--since {since}: give a duration like 30m, 1h, 2d, or an ISO time")
-    _, build = _compile(opts, file, env, sets)
+    _, build = _compile(opts, file, env, sets, warnings=False)
     aws = _aws(opts, build)
     name = root_name or stack_name(build)
     try:
@@ -133,7 +133,7 @@ def exec_(opts: Options, words: tuple[str, ...], env: str | None, every: bool,
         _usage("exec takes a TARGET and a command: `cloudc exec --env staging servers.app -- "
                "php artisan migrate --force`")
     target, command = rest[0], rest[1:]
-    _, build = _compile(opts, file, env, sets)
+    _, build = _compile(opts, file, env, sets, warnings=False)
     aws = _aws(opts, build)
     name = root_name or stack_name(build)
     p = ex.Printer(click.echo, lambda m: click.echo(m, err=True),
@@ -173,7 +173,7 @@ def secrets() -> None:
 
 def _secret_env(opts: Options, file: str | None, env: str | None,
                 sets: tuple[str, ...]) -> tuple[Any, Any]:
-    _, build = _compile(opts, file, env, sets)
+    _, build = _compile(opts, file, env, sets, warnings=False)
     return _aws(opts, build), build
 
 
