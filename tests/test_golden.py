@@ -87,7 +87,9 @@ def test_error_case(case: Path, update_golden: bool, monkeypatch: pytest.MonkeyP
 
 def _broken_templates() -> list[str]:
     """Two golden templates and the same two with errors cfn-lint must find (types, enums, Refs,
-    unknown properties, a bad sub-property, a bad Fn::GetAtt)."""
+    unknown properties, a bad sub-property, a bad Fn::GetAtt, a bad IAM statement), plus an RDS
+    stack whose instances break E3062 (class not offered for the engine, plain and upper-case
+    Engine, Engine behind a condition), a condition-guarded property, Fn::Sub, UpdatePolicy."""
     base = GOLDEN / "spec_example" / "expected" / "production" / "stacks"
     texts = [(base / "functions.json").read_text(), (base / "monitoring.json").read_text()]
     doc = json.loads(texts[0])
@@ -98,10 +100,29 @@ def _broken_templates() -> list[str]:
     res["FunctionsWorkerLogs"]["Properties"]["RetentionInDays"] = 4
     res["FunctionsWorkerSecurityGroup"]["Properties"]["SecurityGroupEgress"] = [{"IpProtocol": 6}]
     res["FunctionsItemsFunction"]["Properties"]["Handler"] = {"Fn::GetAtt": ["Nope", "Arn"]}
+    policy = res["FunctionsWorkerRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    policy["Statement"].append({"Effect": "Maybe", "Action": "s3:Get*", "Resource": 7})
     mon = json.loads(texts[1])
     for r in list(mon["Resources"].values())[:3]:
         r.setdefault("Properties", {})["Bogus"] = [1, {"Ref": "AWS::NoSuchPseudo"}]
-    return [*texts, json.dumps(doc, indent=2), json.dumps(mon, indent=2)]
+    db = json.loads((base / "databases.json").read_text())
+    db["Conditions"] = {"InEast": {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}}
+    instances = [r for r in db["Resources"].values() if r["Type"] == "AWS::RDS::DBInstance"]
+    first = instances[0]
+    first["Properties"].update(DBInstanceClass="db.t2.micro", EngineVersion="16.10",
+                               DBName={"Fn::Sub": "${Nope}db"})
+    first["UpdatePolicy"] = {"AutoScalingRollingUpdate": {"MaxBatchSize": "many"}}
+    for name, engine, version, klass in (
+            ("Upper", "MySQL", "8.0.35", "db.x9.mega"),
+            ("Guarded", {"Fn::If": ["InEast", "postgres", "mysql"]}, "16.3", "db.m1.small"),
+            ("Fine", "postgres", "16.3", {"Fn::If": ["InEast", "db.t3.micro", "db.z1d.large"]})):
+        copy = json.loads(json.dumps(first))
+        copy.pop("UpdatePolicy")
+        copy["Properties"].update(Engine=engine, EngineVersion=version, DBInstanceClass=klass,
+                                  DBName="main")
+        db["Resources"][f"Broken{name}Instance"] = copy
+    return [*texts, json.dumps(doc, indent=2), json.dumps(mon, indent=2),
+            json.dumps(db, indent=2)]
 
 
 @pytest.mark.slow  # a fresh cfn-lint in a subprocess: about 5 s
@@ -135,5 +156,5 @@ def test_fast_cfnlint_finds_what_cfn_lint_finds(linter, tmp_path: Path) -> None:
     fast = [sorted([r, m, n] for r, m, n in linter.findings(t)) for t in texts]
     assert fast == plain
     assert not [f for f in fast[0] + fast[1] if f[0].startswith("E")]
-    broken = {f[0] for f in fast[2] + fast[3]}
-    assert {"E3012", "E3030", "E3002", "E3034"} <= broken, broken
+    broken = {f[0] for f in fast[2] + fast[3] + fast[4]}
+    assert {"E3012", "E3030", "E3002", "E3034", "E3062"} <= broken, broken
