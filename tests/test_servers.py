@@ -322,10 +322,15 @@ def test_fixed_size_group_gets_no_scaling_policy(tmp_path: Path) -> None:
 
 
 def test_preset_development_size_does_not_warn(tmp_path: Path) -> None:
-    """node-server pins development to 1..1 with its cpu_target: no policy, no warning."""
-    build = _build(tmp_path, "extends: [node-server]\n", "development")
+    """node-server's development group is 1..2: a release starts the new instance before it
+    stops the old one (no W3214), and its cpu_target makes a policy (no W3182)."""
+    build = _build(tmp_path, "extends: [node-server]\n", "development",
+                   files={"app/server.js": "require('http').createServer().listen(3000)\n"})
     assert not _errors(build)
-    assert "ServersAppCpuScaling" not in _res(build) and not _found(build, "W3182")
+    assert "ServersAppCpuScaling" in _res(build)
+    assert not _found(build, "W3182") and not _found(build, "W3214")
+    rolling = _res(build)["ServersAppGroup"]["UpdatePolicy"]["AutoScalingRollingUpdate"]
+    assert rolling["MinInstancesInService"] == 1
 
 
 def test_fargate_service_with_fixed_count_and_target_warns(tmp_path: Path) -> None:
@@ -516,16 +521,26 @@ servers:
     assert found[0].hint and "`environment`" in found[0].hint
 
 
-def test_workers_cron_and_build_without_code_warn(tmp_path: Path) -> None:
+def test_start_workers_cron_and_build_without_code_warn(tmp_path: Path) -> None:
     b = _build(tmp_path, """servers:
   app:
     recipes: [node]
+    start: npm start
     build: npm ci
     workers: { w: { command: node w.js } }
 """)
-    assert [(d.origin.line, d.hint) for d in _found(b, "W3211")] == [
+    found = _found(b, "W3211")
+    assert [(d.origin.line, d.hint) for d in found] == [
         (5, "set `code: ./` (the app's folder, fetched by every instance at boot)"),
-        (6, "set `code: ./` (the app's folder, fetched by every instance at boot)")]
+        (6, "set `code: ./` (the app's folder, fetched by every instance at boot)"),
+        (7, "set `code: ./` (the app's folder, fetched by every instance at boot)")]
+    assert found[0].message.startswith("`start` runs in `directory` "
+                                       "(/srv/app), which stays empty without `code`: the app "
+                                       "restarts in a loop"), found[0].message
+    # Located at the value of `start` (a flow mapping too).
+    b = _build(tmp_path, "servers:\n  app: { recipes: [node, nginx, pm2], start: npm start }\n")
+    [w] = _found(b, "W3211")
+    assert (w.origin.line, w.origin.col) == (3, 46)
     b = _build(tmp_path, "servers:\n  app: { build: npm ci, user_data: 'git clone x /srv/app' }\n")
     assert not _found(b, "W3211")
 

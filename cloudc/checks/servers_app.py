@@ -1,5 +1,5 @@
 """The app on servers (SPEC 1.6): shell text that would carry secrets into user data (E3210),
-workers, cron and build without code to run (W3211), `start` listening on another port than
+start, workers, cron and build without code to run (W3211), `start` listening on another port than
 the one health-checked (W3212), cron on every instance of a group (W3213), and releases that
 stop the only instance before the new one answers (W3214).
 """
@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the servers modules load only for a config with servers
 NEEDS = "config"
 CODES = (
     Code("E3210", "a secret in server shell text would be written into user data"),
-    Code("W3211", "workers, cron or build on a server without `code`"),
+    Code("W3211", "start, workers, cron or build on a server without `code`"),
     Code("W3212", "`start` listens on another port than the one that is health-checked"),
     Code("W3213", "cron runs on every instance of an Auto Scaling group"),
     Code("W3214", "a code release stops the group's only instance before the new one answers"),
@@ -72,11 +72,13 @@ def _without_code(path: Path, spec: Server) -> Iterable[Finding]:
 
     if spec.code or spec.user_data or spec.image not in NAMED_IMAGES:
         return  # user_data or a custom AMI may put the app in place themselves
-    for key in ("build", "workers", "cron"):
+    for key in ("start", "build", "workers", "cron"):
         if getattr(spec, key):
+            then = "the app restarts in a loop and the health check fails" if key == "start" \
+                else "the commands find no app"
             yield Finding(
                 "W3211", f"`{key}` runs in `directory` ({spec.directory}), which stays empty "
-                "without `code`: the commands find no app", path + (key,),
+                f"without `code`: {then}", path + (key,),
                 hint="set `code: ./` (the app's folder, fetched by every instance at boot)")
 
 

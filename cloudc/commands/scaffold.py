@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -70,11 +71,14 @@ def init(opts: Options, preset: str | None, fmt: str, name: str | None, force: b
 
 def _starter(project: str, preset: str | None, fmt: str) -> str:
     extends = [preset] if preset else []
+    variables = builtin.variables(preset) if preset else {}
     if fmt == "toml":
         lines = [f"#:schema ./{SCHEMA_PATH}", ""]
         if extends:
             lines += [f"extends = [\"{preset}\"]", ""]
         lines += ["[project]", f"name = \"{project}\"", "region = \"us-east-1\"", ""]
+        if variables:
+            lines += ["[variables]", *_variable_lines(variables, "# ", " = ", json.dumps), ""]
         if not preset:
             lines += ["[storage.files]", "versioning = true", ""]
         return "\n".join(lines)
@@ -84,7 +88,26 @@ def _starter(project: str, preset: str | None, fmt: str) -> str:
         lines.append(f"extends: [{preset}]")
     else:
         lines += ["", "storage:", "  files: { versioning: true }"]
+    if variables:
+        lines += ["variables:", *_variable_lines(variables, "  # ", ": ", str, "  ")]
     return "\n".join(lines) + "\n"
+
+
+DOMAIN_NOTE = ("Set your domain before the first deploy: its Route53 zone is created and the "
+               "deploy waits (up to 72 hours) until your registrar delegates it to the zone's "
+               "name servers ({value} itself can never be delegated).")
+
+
+def _variable_lines(variables: dict[str, str], comment: str, sep: str, quote: Any,
+                    indent: str = "") -> list[str]:
+    """Write the preset's variables with their placeholder values, each with what to set."""
+    out = []
+    for key, value in variables.items():
+        note = DOMAIN_NOTE.format(value=value) if "domain" in key else \
+            "The preset's placeholder: set yours."
+        out += [comment + line for line in textwrap.wrap(note, 92)]
+        out.append(f"{indent}{key}{sep}{quote(value)}")
+    return out
 
 
 def _vscode_settings() -> bool:
@@ -164,7 +187,42 @@ def _scaffold(config: Path) -> list[str]:
         dockerfile.write_text(DOCKERFILE.format(port=port))
         (dockerfile.parent / "server.js").write_text(SERVER_JS.format(port=port))
         made.append(image)
+    servers: Any = res.data.get("servers") or {}
+    for entry in servers.values() if isinstance(servers, dict) else []:
+        made += _server_starter(config.parent, entry) if isinstance(entry, dict) else []
     return made
+
+
+WEB_SERVERS = ("nginx", "caddy")
+
+
+def _server_starter(root: Path, entry: dict[str, Any]) -> list[str]:
+    """Give a server's `code` folder an app that answers the health check; return what it wrote.
+
+    PHP behind nginx or caddy: public/index.php, unless the folder already has one (an existing
+    Laravel app stays as it is). With `start` (Node.js): package.json, whose `start` runs
+    server.js, listening on $PORT (cloudc exports the server's `app_port`), in a new folder only.
+    """
+    rel = entry.get("code")
+    if not isinstance(rel, str) or "${" in rel:
+        return []
+    folder = root / rel
+    recipes = [r for r in entry.get("recipes") or [] if isinstance(r, str)]
+    web = any(r in WEB_SERVERS for r in recipes)
+    if "php" in recipes and web:
+        index = folder / "public" / "index.php"
+        if index.exists():
+            return []
+        index.parent.mkdir(parents=True, exist_ok=True)
+        index.write_text(PHP_INDEX)
+        return [f"{rel.rstrip('/')}/public/index.php"]
+    if not entry.get("start") or folder.exists():
+        return []
+    port = entry.get("app_port") or (None if web else entry.get("port")) or 3000
+    folder.mkdir(parents=True)
+    (folder / "package.json").write_text(PACKAGE_JSON)
+    (folder / "server.js").write_text(SERVER_JS.format(port=port))
+    return [rel]
 
 
 DOCKERFILE = """FROM public.ecr.aws/docker/library/node:22-alpine
@@ -179,4 +237,16 @@ http.createServer((req, res) => {{
   res.writeHead(200, {{ "content-type": "application/json" }});
   res.end(JSON.stringify({{ ok: true, path: req.url }}));
 }}).listen(process.env.PORT || {port});
+"""
+PACKAGE_JSON = """{
+  "name": "app",
+  "private": true,
+  "scripts": { "start": "node server.js" }
+}
+"""
+PHP_INDEX = """<?php
+// A starter page from `cloudc init`: replace this folder with your app (Laravel brings its own
+// public/index.php; nginx serves public/ and sends other paths here).
+header('Content-Type: text/plain');
+echo "It works\\n";
 """

@@ -28,3 +28,13 @@ def describe(name: str) -> str:
         if line.startswith("# ") and "yaml-language-server" not in line:
             return line[2:].strip()
     return ""
+
+
+def variables(name: str) -> dict[str, str]:
+    """Return the preset's `variables` (placeholders such as `domain: example.com`), as text."""
+    import yaml
+
+    path = builtin_path(name)
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path is not None else None
+    found = data.get("variables") if isinstance(data, dict) else None
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}

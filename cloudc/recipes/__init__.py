@@ -48,7 +48,8 @@ BOOK: dict[str, Recipe] = {
                        provides=("composer",)),
     "postgres-client": Recipe("PostgreSQL client tools",
                               provides=("psql", "pg_dump", "pg_restore")),
-    "mysql-client": Recipe("MySQL-compatible client tools", provides=("mysql", "mysqldump")),
+    "mysql-client": Recipe("MySQL-compatible client tools and the RDS CA bundle "
+                           "(/etc/cloudc/rds-global-bundle.pem)", provides=("mysql", "mysqldump")),
     "redis": Recipe("a local Redis server on 127.0.0.1", provides=("redis-server", "redis-cli")),
     "nginx": Recipe("nginx on port 80: PHP through PHP-FPM with `php`, else a proxy to app_port",
                     provides=("nginx",), serves=("80",)),

@@ -16,8 +16,15 @@ if [ -n "${cloudc_fpm_service}" ]; then
     [ -f "${cloudc_pool}" ] || continue
     sed -i -e 's/^user = .*/user = app/' -e 's/^group = .*/group = app/' \
       -e "s/^;\\?listen.owner = .*/listen.owner = ${cloudc_web}/" \
-      -e "s/^;\\?listen.group = .*/listen.group = ${cloudc_web}/" "${cloudc_pool}"
+      -e "s/^;\\?listen.group = .*/listen.group = ${cloudc_web}/" \
+      -e 's/^;\?clear_env = .*/clear_env = no/' "${cloudc_pool}"
   done
+  # PHP sees the app's environment (Laravel's getenv()): PHP-FPM keeps its own environment
+  # (clear_env = no), which systemd loads from the env file (secrets read at boot included).
+  install -d "/etc/systemd/system/${cloudc_fpm_service}.d"
+  printf '[Service]\nEnvironmentFile=/etc/cloudc/app.env\n' \
+    > "/etc/systemd/system/${cloudc_fpm_service}.d/cloudc-env.conf"
+  systemctl daemon-reload
   systemctl enable "${cloudc_fpm_service}"
   systemctl restart "${cloudc_fpm_service}"
 fi
