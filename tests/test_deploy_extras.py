@@ -49,3 +49,26 @@ def test_status_and_outputs_do_not_repeat_build_warnings(cloudc: Cli, app: Path)
         assert res.exit_code == 0 and "W1001" not in res.stderr, res.stderr
     as_json = cloudc("--error-format", "json", "status", "--env", "development", *warn)
     assert as_json.exit_code == 0 and as_json.stderr.strip() == "[]", as_json.stderr
+
+
+@pytest.mark.aws
+def test_two_deploys_in_one_second_keep_their_order(cloudc: Cli, app: Path,  # noqa: F811
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deployment IDs count seconds; a second deploy within the same second must still be the
+    newest record (rollback's "the one before" and status's order depend on it)."""
+    from datetime import UTC, datetime
+
+    from cloudc.aws import history
+
+    real = history.new_id
+    frozen = datetime(2026, 11, 30, 12, 0, 5, tzinfo=UTC)
+    monkeypatch.setattr(history, "new_id", lambda sha, now=None: real(sha, now or frozen))
+    assert cloudc("deploy", "--env", "development", "--yes").exit_code == 0
+    text = app.read_text().replace("visibility_timeout: 60", "visibility_timeout: 90")
+    app.write_text(text)
+    assert cloudc("deploy", "--env", "development", "--yes").exit_code == 0
+    status = cloudc("status", "--env", "development", "--format", "json")
+    ids = [d["id"] for d in __import__("json").loads(status.stdout)["deployments"]]
+    assert ids[0].startswith("20261130T120006Z-") and ids[1].startswith("20261130T120005Z-"), ids
+    back = cloudc("rollback", "--env", "development", "--yes")
+    assert back.exit_code == 0 and f"to deployment {ids[1]}" in back.stderr, back.output

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -119,6 +119,7 @@ def record(aws: Aws, bucket: str, base: str, env: str, roots: list[RootStack],
         if before and before[0].roots == now and rollback_of is None:
             return before[0]  # nothing changed since the last record
         made = _made(base, env, now, rollback_of)
+        made = replace(made, id=history.after(made.id, before[0].id if before else None))
         _save(aws, bucket, made)
     except AwsError as exc:
         say(f"warning: the deployment of the root stacks was not recorded, so `cloudc "

@@ -14,8 +14,8 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from cloudc import __version__
@@ -110,6 +110,23 @@ def new_id(root_sha: str, now: datetime | None = None) -> str:
     return f"{(now or datetime.now(UTC)):%Y%m%dT%H%M%SZ}-{root_sha[:8]}"
 
 
+def after(ident: str, newest: str | None) -> str:
+    """Return `ident`, moved to one second after `newest` when it would not sort after it.
+
+    IDs count seconds: two deploys (or a deploy and a rollback) within one second would
+    otherwise sort by their hashes, and "the latest deployment" would be a coin toss.
+
+    >>> after("20261130T120005Z-abababab", "20261130T120005Z-cdcdcdcd")
+    '20261130T120006Z-abababab'
+    >>> after("20261130T120007Z-abababab", "20261130T120005Z-cdcdcdcd")
+    '20261130T120007Z-abababab'
+    """
+    if newest is None or ident[:16] > newest[:16]:
+        return ident
+    then = datetime.strptime(newest[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    return new_id(ident[17:], then + timedelta(seconds=1))
+
+
 def from_package(pkg: Package, build: Build, name: str,
                  tags: dict[str, str]) -> tuple[Deployment, bytes]:
     """Describe what `pkg` deploys; return the record and the root template's bytes."""
@@ -164,6 +181,7 @@ def record(aws: Aws, bucket: str, pkg: Package, build: Build, name: str,
     """Record a successful deploy; a failure is a warning (the deploy itself succeeded)."""
     try:
         made, body = from_package(pkg, build, name, tags)
+        made = replace(made, id=after(made.id, newest(aws, bucket, name)))
         save(aws, bucket, made, body)
     except AwsError as exc:
         say(f"warning: the deployment was not recorded, so `cloudc rollback` cannot return "
@@ -185,8 +203,8 @@ def exists(aws: Aws, bucket: str, key: str) -> bool:
         raise
 
 
-def listing(aws: Aws, bucket: str, name: str) -> list[Deployment]:
-    """Return the recorded deployments of the root stack `name`, newest first."""
+def _ids(aws: Aws, bucket: str, name: str) -> list[str]:
+    """Return the IDs of the recorded deployments of the root stack `name`, newest first."""
     s3 = aws.client("s3")
     keys: list[str] = []
     with api_errors(f"list the deployments in s3://{bucket}/{PREFIX}{name}/"):
@@ -196,7 +214,17 @@ def listing(aws: Aws, bucket: str, name: str) -> list[Deployment]:
             keys.extend(o["Key"] for o in page.get("Contents") or [])
     ids = sorted((k.rsplit("/", 1)[1][:-len(".json")] for k in keys if k.endswith(".json")),
                  reverse=True)
-    return [load(aws, bucket, name, i) for i in ids if _ID.match(i)]
+    return [i for i in ids if _ID.match(i)]
+
+
+def newest(aws: Aws, bucket: str, name: str) -> str | None:
+    """Return the ID of the newest recorded deployment of `name`, if any."""
+    return next(iter(_ids(aws, bucket, name)), None)
+
+
+def listing(aws: Aws, bucket: str, name: str) -> list[Deployment]:
+    """Return the recorded deployments of the root stack `name`, newest first."""
+    return [load(aws, bucket, name, i) for i in _ids(aws, bucket, name)]
 
 
 def load(aws: Aws, bucket: str, name: str, ident: str) -> Deployment:

@@ -91,7 +91,8 @@ def _follow(aws: Aws, name: str, bucket: str, target: history.Deployment,
         return Outcome.FAILED
     for o in (info or {}).get("Outputs") or []:
         out.output(f"{o['OutputKey']} = {o.get('OutputValue', '')}")
-    made = replace(target, id=history.new_id(target.root_key[len("templates/"):]),
+    ident = history.new_id(target.root_key[len("templates/"):])
+    made = replace(target, id=history.after(ident, history.newest(aws, bucket, name)),
                    time=datetime.now(UTC).isoformat(timespec="seconds"), rollback_of=target.id)
     try:
         with d.shielded():  # the stack changed: Ctrl-C now must not skip the record
