@@ -14,6 +14,9 @@ if [ ! -f .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ] \
     -c requirements/constraints.txt -e '.[test,dev]'
   touch .venv/.installed
 fi
+# Bytecode for cloudc itself, as pip wrote it for the packages (the sandbox's
+# PYTHONDONTWRITEBYTECODE would otherwise have every process compile it again).
+.venv/bin/python -m compileall -q -j 0 cloudc
 # The real editor language servers the editor tests drive (tests/test_editor_lsp.py), pinned
 # by tools/editor/package-lock.json. Needs Node 20+ and npm; without node the tests say so.
 if command -v npm >/dev/null 2>&1; then
