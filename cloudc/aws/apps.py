@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -80,10 +80,10 @@ class RootsDeployment:
         return f"{PREFIX}{self.stack}/{self.id}.json"
 
 
-def _made(base: str, env: str, roots: dict[str, str],
-          rollback_of: str | None = None) -> RootsDeployment:
+def _made(base: str, env: str, roots: dict[str, str], rollback_of: str | None = None,
+          newest: str | None = None) -> RootsDeployment:
     sha = hashlib.sha256(json.dumps(roots, sort_keys=True).encode()).hexdigest()
-    return RootsDeployment(history.new_id(sha), base, env,
+    return RootsDeployment(history.after(history.new_id(sha), newest), base, env,
                            datetime.now(UTC).isoformat(timespec="seconds"), dict(roots),
                            rollback_of)
 
@@ -118,8 +118,7 @@ def record(aws: Aws, bucket: str, base: str, env: str, roots: list[RootStack],
         before = listing(aws, bucket, base, 1)
         if before and before[0].roots == now and rollback_of is None:
             return before[0]  # nothing changed since the last record
-        made = _made(base, env, now, rollback_of)
-        made = replace(made, id=history.after(made.id, before[0].id if before else None))
+        made = _made(base, env, now, rollback_of, before[0].id if before else None)
         _save(aws, bucket, made)
     except AwsError as exc:
         say(f"warning: the deployment of the root stacks was not recorded, so `cloudc "
@@ -133,15 +132,9 @@ def listing(aws: Aws, bucket: str, base: str, limit: int | None = None) -> list[
     """Return the recorded deployments of the app whose root 1 is `base`, newest first (the
     `limit` newest when given)."""
     s3 = aws.client("s3")
-    keys: list[str] = []
-    with api_errors(f"list the deployments in s3://{bucket}/{PREFIX}{base}/"):
-        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket,
-                                                              Prefix=f"{PREFIX}{base}/")
-        for page in pages:
-            keys.extend(o["Key"] for o in page.get("Contents") or [] if o["Key"].endswith(".json"))
     out = []
     known = set(RootsDeployment.__dataclass_fields__)
-    for key in sorted(keys, reverse=True)[:limit]:
+    for key in history.keys(aws, bucket, f"{PREFIX}{base}/")[:limit]:
         with api_errors(f"read s3://{bucket}/{key}"):
             data = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
         out.append(RootsDeployment(**{k: v for k, v in data.items() if k in known}))

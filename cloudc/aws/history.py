@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -127,9 +127,10 @@ def after(ident: str, newest: str | None) -> str:
     return new_id(ident[17:], then + timedelta(seconds=1))
 
 
-def from_package(pkg: Package, build: Build, name: str,
-                 tags: dict[str, str]) -> tuple[Deployment, bytes]:
-    """Describe what `pkg` deploys; return the record and the root template's bytes."""
+def from_package(pkg: Package, build: Build, name: str, tags: dict[str, str],
+                 newest: str | None = None) -> tuple[Deployment, bytes]:
+    """Describe what `pkg` deploys; return the record (its ID after `newest`, the newest
+    recorded one) and the root template's bytes."""
     body = pkg.root_body.encode()
     sha = hashlib.sha256(body).hexdigest()
     stacks = {}
@@ -147,7 +148,7 @@ def from_package(pkg: Package, build: Build, name: str,
     config_sha = hashlib.sha256(json.dumps(config, sort_keys=True, default=str)
                                 .encode()).hexdigest()
     record = Deployment(
-        id=new_id(sha), stack=name, environment=build.env,
+        id=after(new_id(sha), newest), stack=name, environment=build.env,
         time=datetime.now(UTC).isoformat(timespec="seconds"),
         root_key=f"templates/{sha}.json", stacks=stacks,
         assets=sorted(k for k in pkg.uploads if k.startswith("assets/")),
@@ -180,8 +181,7 @@ def record(aws: Aws, bucket: str, pkg: Package, build: Build, name: str,
            tags: dict[str, str], say: Callable[..., None]) -> Deployment | None:
     """Record a successful deploy; a failure is a warning (the deploy itself succeeded)."""
     try:
-        made, body = from_package(pkg, build, name, tags)
-        made = replace(made, id=after(made.id, newest(aws, bucket, name)))
+        made, body = from_package(pkg, build, name, tags, newest(aws, bucket, name))
         save(aws, bucket, made, body)
     except AwsError as exc:
         say(f"warning: the deployment was not recorded, so `cloudc rollback` cannot return "
@@ -203,17 +203,19 @@ def exists(aws: Aws, bucket: str, key: str) -> bool:
         raise
 
 
+def keys(aws: Aws, bucket: str, prefix: str) -> list[str]:
+    """Return the keys of the JSON records under `prefix`, newest first (IDs sort by time)."""
+    s3 = aws.client("s3")
+    out: list[str] = []
+    with api_errors(f"list the deployments in s3://{bucket}/{prefix}"):
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            out.extend(o["Key"] for o in page.get("Contents") or [] if o["Key"].endswith(".json"))
+    return sorted(out, reverse=True)
+
+
 def _ids(aws: Aws, bucket: str, name: str) -> list[str]:
     """Return the IDs of the recorded deployments of the root stack `name`, newest first."""
-    s3 = aws.client("s3")
-    keys: list[str] = []
-    with api_errors(f"list the deployments in s3://{bucket}/{PREFIX}{name}/"):
-        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket,
-                                                              Prefix=f"{PREFIX}{name}/")
-        for page in pages:
-            keys.extend(o["Key"] for o in page.get("Contents") or [])
-    ids = sorted((k.rsplit("/", 1)[1][:-len(".json")] for k in keys if k.endswith(".json")),
-                 reverse=True)
+    ids = (k.rsplit("/", 1)[1][:-len(".json")] for k in keys(aws, bucket, f"{PREFIX}{name}/"))
     return [i for i in ids if _ID.match(i)]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -49,7 +49,7 @@ def _aws(opts: Options, build: Build) -> Any:
     return Aws(opts.region or str(build.config.project.region), opts.profile, opts.endpoint_url)
 
 
-def _fail(opts: Options, exc: Exception) -> None:
+def _fail(opts: Options, exc: Exception) -> NoReturn:
     click.secho(f"cloudc: error: {exc}", err=True, fg="red" if opts.color else None)
     raise SystemExit(EXIT_AWS)
 

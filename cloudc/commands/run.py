@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, NoReturn
 
 import click
 
@@ -32,10 +34,24 @@ def _usage(message: str) -> None:
     raise SystemExit(EXIT_USAGE)
 
 
-def _located(opts: Options, exc: Exception) -> None:
+def _located(opts: Options, exc: Exception) -> NoReturn:
     """Report a target or secret the config does not declare: errors in the input (exit 1)."""
     click.secho(f"cloudc: error: {exc}", err=True, fg="red" if opts.color else None)
     raise SystemExit(EXIT_INPUT)
+
+
+@contextlib.contextmanager
+def _reported(opts: Options, *undeclared: type[Exception]) -> Iterator[None]:
+    """Exit 1 for a target or secret the config does not declare (`undeclared`), 3 for an AWS
+    failure, each in one line."""
+    from cloudc.aws.session import AwsError
+
+    try:
+        yield
+    except undeclared as exc:
+        _located(opts, exc)
+    except AwsError as exc:
+        _fail(opts, exc)
 
 
 def _progress(opts: Options) -> Any:
@@ -69,7 +85,6 @@ def logs(opts: Options, words: tuple[str, ...], env: str | None, since: str, fol
     from cloudc.aws import logs as lg
     from cloudc.aws.locate import NotFound
     from cloudc.aws.rollout import stack_name
-    from cloudc.aws.session import AwsError
     from cloudc.signals import Interrupted
 
     file, rest = split_file(words, 1)
@@ -83,15 +98,10 @@ def logs(opts: Options, words: tuple[str, ...], env: str | None, since: str, fol
     aws = _aws(opts, build)
     name = root_name or stack_name(build)
     try:
-        groups = lg.groups(aws, name, build, rest[0])
-        say(opts, "reading " + ", ".join(groups) + (" (Ctrl-C stops)" if follow else ""))
-        shown = lg.tail(aws, groups, start, pattern, follow, click.echo)
-    except NotFound as exc:
-        _located(opts, exc)
-        return
-    except AwsError as exc:
-        _fail(opts, exc)
-        return
+        with _reported(opts, NotFound):
+            groups = lg.groups(aws, name, build, rest[0])
+            say(opts, "reading " + ", ".join(groups) + (" (Ctrl-C stops)" if follow else ""))
+            shown = lg.tail(aws, groups, start, pattern, follow, click.echo)
     except (KeyboardInterrupt, Interrupted):
         raise SystemExit(130) from None
     if not shown:
@@ -126,7 +136,6 @@ def exec_(opts: Options, words: tuple[str, ...], env: str | None, every: bool,
     from cloudc.aws import exec_ as ex
     from cloudc.aws.locate import NotFound, component
     from cloudc.aws.rollout import stack_name
-    from cloudc.aws.session import AwsError
 
     file, rest = split_file(words, 1)
     if len(rest) < 2:
@@ -138,7 +147,7 @@ def exec_(opts: Options, words: tuple[str, ...], env: str | None, every: bool,
     name = root_name or stack_name(build)
     p = ex.Printer(click.echo, lambda m: click.echo(m, err=True),
                    lambda m, fg=None: say(opts, m, fg=fg))
-    try:
+    with _reported(opts, NotFound):
         comp = component(build, target, ex.TARGETS)
         if comp.section == "servers":
             ids = ex.instances(aws, name, build, comp.key)
@@ -154,12 +163,6 @@ def exec_(opts: Options, words: tuple[str, ...], env: str | None, every: bool,
                 _usage("--all and --workdir are for servers; a service runs one task")
             code = ex.run_on_service(aws, ex.task_of(build, comp.key), command, p,
                                      _progress(opts))
-    except NotFound as exc:
-        _located(opts, exc)
-        return
-    except AwsError as exc:
-        _fail(opts, exc)
-        return
     raise SystemExit(code)
 
 
@@ -188,16 +191,12 @@ def secrets_list(opts: Options, file: str | None, env: str | None, fmt: str,
                  sets: tuple[str, ...]) -> None:
     """List the declared secrets: where each lives and whether it has a value (never the value)."""
     from cloudc.aws import secrets_cmd as sc
-    from cloudc.aws.session import AwsError
 
     aws, build = _secret_env(opts, file, env, sets)
     rows = []
-    try:
+    with _reported(opts):
         for e in sc.entries(build):
             rows.append({"name": e.name, "source": e.kind, "where": e.where, **sc.describe(aws, e)})
-    except AwsError as exc:
-        _fail(opts, exc)
-        return
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, sort_keys=True))
         return
@@ -225,24 +224,17 @@ def secrets_get(opts: Options, words: tuple[str, ...], env: str | None, reveal: 
                 sets: tuple[str, ...]) -> None:
     """Say whether secret NAME has a value; print the value only with --reveal."""
     from cloudc.aws import secrets_cmd as sc
-    from cloudc.aws.session import AwsError
 
     file, rest = split_file(words, 1)
     if len(rest) != 1:
         _usage("secrets get takes one NAME")
     aws, build = _secret_env(opts, file, env, sets)
-    try:
+    with _reported(opts, sc.Refused):
         e = sc.entry(build, rest[0])
         if reveal:
             click.echo(sc.get(aws, e))
             return
         info = sc.describe(aws, e)
-    except sc.Refused as exc:
-        _located(opts, exc)
-        return
-    except AwsError as exc:
-        _fail(opts, exc)
-        return
     if not info["is_set"]:
         click.echo(f"{e.name}: not set ({e.where})")
         raise SystemExit(EXIT_INPUT)
@@ -262,22 +254,15 @@ def secrets_set(opts: Options, words: tuple[str, ...], env: str | None,
     Only secrets with no source (`name: {}`), `ssm:` and `arn:` entries take a value.
     """
     from cloudc.aws import secrets_cmd as sc
-    from cloudc.aws.session import AwsError
 
     file, rest = split_file(words, 2)
     if len(rest) not in (1, 2):
         _usage("secrets set takes NAME and VALUE (or `-` to read it from stdin)")
     aws, build = _secret_env(opts, file, env, sets)
-    try:
+    with _reported(opts, sc.Refused):
         e = sc.entry(build, rest[0])
         value = _value(opts, rest[1] if len(rest) == 2 else None)
         version = sc.put(aws, e, value)
-    except sc.Refused as exc:
-        _located(opts, exc)
-        return
-    except AwsError as exc:
-        _fail(opts, exc)
-        return
     say(opts, f"set {e.name} ({e.where})" + (f", version {version}" if version else ""),
         fg="green")
 
