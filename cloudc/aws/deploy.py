@@ -331,6 +331,13 @@ def shielded() -> Iterator[None]:
         signal.signal(signal.SIGINT, old)
 
 
+def execute(aws: Aws, cs: ChangeSet, name: str) -> None:
+    """Execute a reviewed change set on stack `name` (from here on it is CloudFormation's)."""
+    with api_errors(f"execute the change set on {name}"):
+        aws.client("cloudformation").execute_change_set(ChangeSetName=cs.id,
+                                                        StackName=cs.stack_id)
+
+
 def discard(aws: Aws, cs: ChangeSet) -> bool:
     """Delete a change set that will not be executed (best effort; True when it is gone).
 

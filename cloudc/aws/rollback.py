@@ -12,7 +12,7 @@ from cloudc.aws.diff import diff as compare
 from cloudc.aws.fetch import fetch
 from cloudc.aws.registry import refuse_missing
 from cloudc.aws.rollout import Outcome, Reporter, review
-from cloudc.aws.session import Aws, AwsError, api_errors
+from cloudc.aws.session import Aws, AwsError
 from cloudc.roots import RootStack, waves
 from cloudc.signals import Interrupted
 
@@ -66,9 +66,7 @@ def rollback(aws: Aws, name: str, ident: str | None, out: Reporter) -> Outcome:
     except BaseException:
         d.discard(aws, cs)
         raise
-    with api_errors(f"execute the change set on {name}"):
-        aws.client("cloudformation").execute_change_set(ChangeSetName=cs.id,
-                                                        StackName=cs.stack_id)
+    d.execute(aws, cs, name)
     return _follow(aws, name, bucket, target, watcher, out)
 
 

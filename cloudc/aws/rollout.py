@@ -150,9 +150,7 @@ def deploy_stack(aws: Aws, path: Path, build: Build, name: str, out: Reporter, *
     except BaseException:
         d.discard(aws, cs)
         raise
-    with api_errors(f"execute the change set on {name}"):
-        aws.client("cloudformation").execute_change_set(ChangeSetName=cs.id,
-                                                        StackName=cs.stack_id)
+    d.execute(aws, cs, name)
     out.say(f"deploying {name} ...")
     def recorded() -> None:  # what `cloudc rollback` and `cloudc status` read
         images.finish(aws, out.say)
