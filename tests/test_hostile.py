@@ -421,7 +421,7 @@ def html_server() -> Iterator[str]:
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
 
@@ -436,7 +436,7 @@ def test_html_reply_is_an_aws_failure(tmp_path: Path, html_server: str, offline:
     assert proc.stderr.count("\n") == 1 and "not an AWS API response" in proc.stderr
 
 
-@pytest.mark.slow  # waits out a dead endpoint: 5 s or more of wall time
+@pytest.mark.slow  # waits out a dead endpoint: 2 attempts of 0.5 s, plus a backoff of up to 1 s
 def test_dead_endpoint_is_reported_quickly(tmp_path: Path, offline: dict[str, str]) -> None:
     from cloudc.aws import session
 
@@ -448,8 +448,9 @@ def test_dead_endpoint_is_reported_quickly(tmp_path: Path, offline: dict[str, st
     dead.listen(16)  # accepts connections (the kernel does), never answers
     try:
         t0 = time.monotonic()
+        env = {**offline, "CLOUDC_AWS_TIMEOUT": "0.5", "AWS_MAX_ATTEMPTS": "2"}
         proc = _cli(["-q", "--endpoint-url", f"http://127.0.0.1:{dead.getsockname()[1]}",
-                     "diff"], tmp_path, env={**offline, "CLOUDC_AWS_TIMEOUT": "1"}, timeout=30)
+                     "diff"], tmp_path, env=env, timeout=30)
         assert time.monotonic() - t0 < 20
     finally:
         dead.close()

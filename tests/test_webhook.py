@@ -30,7 +30,8 @@ def server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
             pass
 
     httpd = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # a short poll: shutdown() waits for serve_forever's next poll (0.5 s by default)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}/hook", got
     httpd.shutdown()
