@@ -27,6 +27,14 @@ Profiling the golden tests showed costs in cfn-lint's machinery, none of them ch
   same values in field order (non-init ones from their default factories, as `__init__` does)
   and calls its `__post_init__`. Anything unexpected (a subclass, an unknown keyword) goes to
   the original method.
+- `RefResolver.resolve_fragment` walks the whole schema document twice (for `id` and `$id`
+  keys) on every `$ref` it resolves before following the JSON pointer; the subschemas with
+  those keys are listed once per document (schemas are not changed once loaded; the list holds
+  the document, so its `id()` stays its own), and the first match is the same.
+- E3016 (UpdatePolicy) validates every resource against an `allOf` of if/then/else entries
+  whose branches only check the `UpdatePolicy` key, with a new schema resolver each time
+  (about a tenth of the goldens' lint time); a resource without the key passes all of them,
+  so it is skipped, if the schema still has that shape.
 - E3062 (RDS instance class for the engine) validates an `allOf` of 980 `if`/`then` entries,
   each `if` requiring `Engine` to be a `const`: 0.45 s per DB instance. When the instance's
   Engine is a plain string, an entry whose const cfn-lint's `equal` rejects can never reach its
@@ -77,7 +85,7 @@ def _install() -> bool:
     for m in modules:
         m.fields = _fields  # type: ignore[attr-defined]
     validators.create = _memo_create(validators.create)  # type: ignore[attr-defined]
-    return all([_patch_rules_run(), _patch_context_evolve()])
+    return all([_patch_rules_run(), _patch_context_evolve(), _patch_resolve_fragment()])
 
 
 @functools.cache
@@ -228,6 +236,9 @@ def _fit_rule_class(cls: type) -> None:
             and _source_is(getattr(cls.__mro__[1], "validate", None),
                            _CFNLINT_SCHEMA_VALIDATE_SOURCE)):
         cls.validate = _fast_rds_validate()  # type: ignore[attr-defined]
+    if (getattr(cls, "id", None) == "E3016"
+            and _source_is(validate, _UPDATE_POLICY_VALIDATE_SOURCE)):
+        cls.validate = _fast_update_policy_validate(validate)  # type: ignore[attr-defined]
 
 
 def _fast_cfnlint(original: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
@@ -359,6 +370,109 @@ def _fast_validator_evolve(cls: type) -> None:
         return new
 
     cls.evolve = evolve  # type: ignore[attr-defined]
+
+
+# --- RefResolver.resolve_fragment --------------------------------------------------------------
+
+_RESOLVE_FRAGMENT_SOURCE = "ea025746b95184a7"
+
+
+def _patch_resolve_fragment() -> bool:
+    """Resolve `$ref` fragments without walking the whole schema each time (see the docstring)."""
+    try:
+        from cfnlint.schema.resolver import _resolver
+    except ImportError:
+        return False
+    resolver = _resolver.RefResolver
+    if not (_source_is(resolver.resolve_fragment, _RESOLVE_FRAGMENT_SOURCE)
+            and callable(getattr(_resolver, "_search_schema", None))
+            and callable(getattr(_resolver, "_match_keyword", None))
+            and all(hasattr(_resolver, n) for n in ("unquote", "Sequence", "RefResolutionError"))):
+        return False
+    original = resolver.resolve_fragment
+    search, match = _resolver._search_schema, _resolver._match_keyword
+    unquote, Sequence, error = _resolver.unquote, _resolver.Sequence, _resolver.RefResolutionError
+    # id(document) -> (document, {keyword: its subschemas with the keyword, in search order});
+    # holding the document keeps its id from being reused by another one
+    found: dict[int, tuple[Any, dict[str, list[Any]]]] = {}
+
+    def resolve_fragment(self: Any, document: Any, fragment: Any) -> Any:
+        if not isinstance(document, dict) or not isinstance(fragment, str):
+            return original(self, document, fragment)
+        stripped = fragment.lstrip("/")
+        if not stripped:
+            return document
+        entry = found.get(id(document))
+        if entry is None or entry[0] is not document:
+            entry = found[id(document)] = (document, {
+                key: list(search(document, match(key))) for key in ("id", "$id")})
+        target = "#" + stripped
+        for key in ("id", "$id"):
+            for subschema in entry[1][key]:
+                if target == subschema[key]:
+                    return subschema
+        # no id matches: follow the JSON pointer, as the original goes on to do
+        for part in unquote(stripped).split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(document, Sequence):
+                try:
+                    part = int(part)
+                except ValueError:
+                    pass
+            try:
+                document = document[part]
+            except (TypeError, LookupError) as e:
+                raise error(f"Unresolvable JSON pointer: {stripped!r}") from e
+        return document
+
+    resolver.resolve_fragment = resolve_fragment  # type: ignore[method-assign]
+    return True
+
+
+# --- E3016 ------------------------------------------------------------------------------------
+
+_UPDATE_POLICY_VALIDATE_SOURCE = "6914525244580fc5"
+
+
+def _fast_update_policy_validate(
+        original: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
+    """E3016's `validate`, which finds nothing in a resource without `UpdatePolicy`."""
+    fits: dict[int, bool] = {}
+
+    def validate(self: Any, validator: Any, keywords: Any, instance: Any,
+                 schema: Any) -> Iterator[Any]:
+        if isinstance(instance, dict) and "UpdatePolicy" not in instance:
+            own = self._schema
+            if id(own) not in fits:
+                fits[id(own)] = _constrains_only_update_policy(own)
+            if fits[id(own)]:
+                return
+        yield from original(self, validator, keywords, instance, schema)
+
+    return validate
+
+
+def _constrains_only_update_policy(schema: Any) -> bool:
+    """Whether `schema` is an `allOf` of if/then/else entries whose then and else only check
+    the `UpdatePolicy` property (so an instance without it passes: errors inside an `if` only
+    choose the branch)."""
+    if not isinstance(schema, dict) or not set(schema) <= {"allOf", "definitions", "$schema"}:
+        return False
+    entries = schema.get("allOf")
+    if not isinstance(entries, list):
+        return False
+    for entry in entries:
+        if not isinstance(entry, dict) or not set(entry) <= {"if", "then", "else"}:
+            return False
+        for branch in (entry.get("then"), entry.get("else")):
+            if branch is None:
+                continue
+            if (not isinstance(branch, dict)
+                    or not set(branch) <= {"additionalProperties", "properties"}
+                    or branch.get("additionalProperties", True) is not True
+                    or set(branch.get("properties", {})) - {"UpdatePolicy"}):
+                return False
+    return True
 
 
 # --- E3062 ------------------------------------------------------------------------------------
