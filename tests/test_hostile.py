@@ -13,6 +13,7 @@ import http.server
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -508,24 +509,69 @@ def test_killed_between_renames_puts_the_previous_build_back(tmp_path: Path) -> 
     assert (parent / "dev" / "manifest.json").exists() and os.listdir(parent) == ["dev"]
 
 
-@pytest.mark.slow  # builds in subprocesses and kills them: about 8 s
+def _cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) that process `pid` has used so far."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_for_cpu(p: subprocess.Popen[Any], seconds: float) -> None:
+    """Wait until the child `p` has used `seconds` of CPU, or has ended. (CPU time, not a wall
+    clock sleep: on a loaded machine a sleep lands anywhere in the child's life.)"""
+    deadline = time.monotonic() + 60
+    while p.poll() is None and time.monotonic() < deadline:
+        try:
+            if _cpu_seconds(p.pid) >= seconds:
+                return
+        except FileNotFoundError:
+            return
+        time.sleep(0.005)
+
+
+def _wait_for_write(p: subprocess.Popen[Any], parent: Path, files: int) -> None:
+    """Wait until the child `p` has written `files` files into its temporary output folder
+    (`build/.NAME.tmp-PID-*`), or has ended."""
+    deadline = time.monotonic() + 60
+    while p.poll() is None and time.monotonic() < deadline:
+        for tmp in parent.glob(f".*.tmp-{p.pid}-*"):
+            if sum(len(names) for _, _, names in os.walk(tmp)) >= files:
+                return
+        time.sleep(0.001)
+
+
+@pytest.mark.slow  # a whole build, four killed part way, one more: about 4 s of CPU
 def test_kill_during_build_leaves_the_previous_build(tmp_path: Path) -> None:
     from bench.app import write_app
 
-    config = write_app(tmp_path, 150)
-    proc = _cli(["-q", "build"], tmp_path, timeout=120)
+    config = write_app(tmp_path, 300)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "cloudc", "-q", "build", str(config)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=120)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert proc.returncode == 0, proc.stderr
+    whole = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     target = tmp_path / "build" / "development"
     manifest = (target / "manifest.json").read_bytes()
-    rng = random.Random(9)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    for _ in range(4):
-        p = subprocess.Popen([sys.executable, "-m", "cloudc", "-q", "build", str(config)],
-                             cwd=tmp_path, env=env, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.3, 2.5))
+    written = sum(len(names) for _, _, names in os.walk(target))
+    # SIGKILL while it compiles (at a third and at half of a whole build's CPU time), as it
+    # starts writing the new tree, and when it has written half of it
+    waits: list[Callable[[subprocess.Popen[Any]], None]] = [
+        lambda p: _wait_for_cpu(p, whole / 3),
+        lambda p: _wait_for_cpu(p, whole / 2),
+        lambda p: _wait_for_write(p, target.parent, 0),
+        lambda p: _wait_for_write(p, target.parent, written // 2)]
+    killed = []
+    for wait in waits:
+        p = subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.DEVNULL)
+        wait(p)
         p.kill()
-        p.wait()
+        killed.append(p.wait() == -signal.SIGKILL)
         assert (target / "manifest.json").read_bytes() == manifest
+    # the writes take milliseconds: one of the two kills meant for them may come too late
+    assert killed[0] and killed[1] and (killed[2] or killed[3]), killed
     proc = _cli(["-q", "build"], tmp_path, timeout=120)
     assert proc.returncode == 0 and sorted(os.listdir(tmp_path / "build")) == ["development"]
 
@@ -543,16 +589,7 @@ def test_ctrl_c_during_a_build_exits_130_in_one_line(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     p = subprocess.Popen([sys.executable, "-m", "cloudc", "-q", "build"], cwd=tmp_path, env=env,
                          stderr=subprocess.PIPE, text=True)
-    # Signal once the child has spent 1 s of CPU (imports done, the build under way): a wall
-    # clock sleep lands in interpreter start-up on a loaded machine.
-    tick = os.sysconf("SC_CLK_TCK")
-    deadline = time.monotonic() + 60
-    while p.poll() is None and time.monotonic() < deadline:
-        with open(f"/proc/{p.pid}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        if (int(fields[11]) + int(fields[12])) / tick >= 1.0:  # utime + stime
-            break
-        time.sleep(0.05)
+    _wait_for_cpu(p, 1.0)  # imports done, the build under way
     p.send_signal(signal.SIGINT)
     _, err = p.communicate(timeout=60)
     if p.returncode == 0:
