@@ -101,8 +101,8 @@ def config_model(sections: frozenset[str] | None = None) -> type[BaseModel]:
         mod = section_module(info.section)
         entry = mod.Entry
         # Build the section's model on its own (deferred until now): every root model made
-        # with it reuses that schema instead of generating it again (a process that builds
-        # several configs, like the language server, pays for each section once).
+        # with it reuses that schema instead of generating it again (a process that validates
+        # configs with different sections, like the test suite, builds each section once).
         entry.model_rebuild()
         doc = (mod.__doc__ or "").strip().splitlines()[0]
         if info.single:
