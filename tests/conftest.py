@@ -6,6 +6,7 @@ one bytecode cache, and cfn-lint runs once per distinct template with tests/fast
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -34,6 +35,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _share_bytecode()
     _share_botocore_loader()
     _collect_less_often()
+    _skip_interpreter_teardown(config)
     if os.environ.get("PYTEST_XDIST_WORKER"):  # a suite run: lint (cloudc.lint too) goes faster
         import fast_cfnlint
 
@@ -73,6 +75,29 @@ def _collect_less_often() -> None:
     gc.set_threshold(50_000, 50, 100)
 
 
+def _skip_interpreter_teardown(config: pytest.Config) -> None:
+    """End an xdist worker without tearing down its interpreter.
+
+    At interpreter exit a worker has sent its results, and pytest has run its end-of-run
+    checks (the `gc.collect()` that reports unraisable exceptions) and cleanups; handlers
+    registered after this one (e.g. tests/forkcli.py closing its helper) run before it. What
+    remained took 1.5 to 2 s, freeing a 1 GB heap object by object, and the controller waited
+    for it at the end of every run; `os._exit` skips that (and exit handlers registered before
+    the worker was configured: logging's flush, which has nothing left to write here).
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+
+    def exit_now() -> None:
+        output = getattr(config, "workeroutput", None)
+        status = output.get("exitstatus", 0) if isinstance(output, dict) else 0
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(int(status))
+
+    atexit.register(exit_now)
+
+
 def _share_botocore_loader() -> None:
     """Let every boto3 session in the test process share one botocore data loader.
 
@@ -108,23 +133,6 @@ def _share_botocore_loader() -> None:
 
     shared.shared = True  # type: ignore[attr-defined]
     botocore.session.create_loader = shared  # type: ignore[attr-defined]
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_unconfigure(config: pytest.Config) -> None:
-    """End an xdist worker as soon as its results are sent.
-
-    The worker has sent everything (`workerfinished`, from pytest_sessionfinish) before
-    pytest_unconfigure; what followed took 3 to 4 s that the controller waited for at the end
-    of every run: pytest's end-of-run `gc.collect()` over a 1 GB heap, whose findings a worker
-    could no longer report, and freeing that heap object by object at interpreter exit.
-    """
-    output = getattr(config, "workeroutput", None)
-    if not os.environ.get("PYTEST_XDIST_WORKER") or not isinstance(output, dict):
-        return
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(int(output.get("exitstatus", 0)))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -29,8 +29,9 @@ Profiling the golden tests showed costs in cfn-lint's machinery, none of them ch
   the original method.
 - `RefResolver.resolve_fragment` walks the whole schema document twice (for `id` and `$id`
   keys) on every `$ref` it resolves before following the JSON pointer; the subschemas with
-  those keys are listed once per document (schemas are not changed once loaded; the list holds
-  the document, so its `id()` stays its own), and the first match is the same.
+  those keys are listed once per document (the list holds the document, so its `id()` stays
+  its own), and the first match is the same. This assumes a schema is not changed in place
+  once loaded, which only cfn-lint's `--override-spec` does (the tests never use it).
 - E3016 (UpdatePolicy) validates every resource against an `allOf` of if/then/else entries
   whose branches only check the `UpdatePolicy` key, with a new schema resolver each time
   (about a tenth of the goldens' lint time); a resource without the key passes all of them,
@@ -393,7 +394,8 @@ def _patch_resolve_fragment() -> bool:
     search, match = _resolver._search_schema, _resolver._match_keyword
     unquote, Sequence, error = _resolver.unquote, _resolver.Sequence, _resolver.RefResolutionError
     # id(document) -> (document, {keyword: its subschemas with the keyword, in search order});
-    # holding the document keeps its id from being reused by another one
+    # holding the document keeps its id from being reused by another one. Bounded: some rules
+    # (Step Functions) make a new schema on every call.
     found: dict[int, tuple[Any, dict[str, list[Any]]]] = {}
 
     def resolve_fragment(self: Any, document: Any, fragment: Any) -> Any:
@@ -404,6 +406,8 @@ def _patch_resolve_fragment() -> bool:
             return document
         entry = found.get(id(document))
         if entry is None or entry[0] is not document:
+            if len(found) >= 4096:
+                found.clear()
             entry = found[id(document)] = (document, {
                 key: list(search(document, match(key))) for key in ("id", "$id")})
         target = "#" + stripped
@@ -436,12 +440,17 @@ _UPDATE_POLICY_VALIDATE_SOURCE = "6914525244580fc5"
 
 def _fast_update_policy_validate(
         original: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
-    """E3016's `validate`, which finds nothing in a resource without `UpdatePolicy`."""
+    """E3016's `validate`, which finds nothing in a resource without `UpdatePolicy` (and not
+    wrapped in a function such as `Fn::If`, whose branches cfn-lint checks one by one)."""
+    from cfnlint.helpers import FUNCTIONS
+
+    functions = frozenset(FUNCTIONS)
     fits: dict[int, bool] = {}
 
     def validate(self: Any, validator: Any, keywords: Any, instance: Any,
                  schema: Any) -> Iterator[Any]:
-        if isinstance(instance, dict) and "UpdatePolicy" not in instance:
+        if (isinstance(instance, dict) and "UpdatePolicy" not in instance
+                and functions.isdisjoint(instance)):
             own = self._schema
             if id(own) not in fits:
                 fits[id(own)] = _constrains_only_update_policy(own)

@@ -121,6 +121,12 @@ def _broken_templates() -> list[str]:
         copy["Properties"].update(Engine=engine, EngineVersion=version, DBInstanceClass=klass,
                                   DBName="main")
         db["Resources"][f"Broken{name}Instance"] = copy
+    # a whole resource behind Fn::If: cfn-lint checks each branch (E3016 in the first)
+    db["Resources"]["BrokenWrappedGroup"] = {"Fn::If": ["InEast", {
+        "Type": "AWS::AutoScaling::AutoScalingGroup",
+        "Properties": {"MinSize": "1", "MaxSize": "2"},
+        "UpdatePolicy": {"AutoScalingRollingUpdate": {"MaxBatchSize": "many"}, "Bogus": 1},
+    }, {"Ref": "AWS::NoValue"}]}
     return [*texts, json.dumps(doc, indent=2), json.dumps(mon, indent=2),
             json.dumps(db, indent=2)]
 

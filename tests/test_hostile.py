@@ -529,51 +529,88 @@ def _wait_for_cpu(p: subprocess.Popen[Any], seconds: float) -> None:
         time.sleep(0.005)
 
 
-def _wait_for_write(p: subprocess.Popen[Any], parent: Path, files: int) -> None:
-    """Wait until the child `p` has written `files` files into its temporary output folder
-    (`build/.NAME.tmp-PID-*`), or has ended."""
-    deadline = time.monotonic() + 60
-    while p.poll() is None and time.monotonic() < deadline:
-        for tmp in parent.glob(f".*.tmp-{p.pid}-*"):
-            if sum(len(names) for _, _, names in os.walk(tmp)) >= files:
-                return
-        time.sleep(0.001)
+# A build that SIGKILLs itself at one point of writing its output tree: after its Nth file in
+# the temporary folder ("write N"), just before the swap ("swap") or just after it ("swapped").
+_KILLED_AT = """
+import os, signal, sys
+from pathlib import Path
+from cloudc.emit import writer
+stage, count = sys.argv[1], int(sys.argv[2])
+sys.argv = ["cloudc", *sys.argv[3:]]
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+if stage == "write":
+    real_write, written = Path.write_bytes, []
+    def write_bytes(self, data):
+        n = real_write(self, data)
+        if ".tmp-" in str(self):
+            written.append(self)
+            if len(written) == count:
+                die()
+        return n
+    Path.write_bytes = write_bytes
+else:
+    real_exchange = writer.exchange
+    def exchange(a, b):
+        if stage == "swap":
+            die()
+        done = real_exchange(a, b)
+        die()
+        return done
+    writer.exchange = exchange
+from cloudc.__main__ import run
+run()
+"""
 
 
-@pytest.mark.slow  # a whole build, four killed part way, one more: about 4 s of CPU
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.mark.slow  # one whole build, five killed ones, one more: about 4 s of CPU
 def test_kill_during_build_leaves_the_previous_build(tmp_path: Path) -> None:
     from bench.app import write_app
 
     config = write_app(tmp_path, 300)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "cloudc", "-q", "build", str(config)]
+    build = ["-q", "build", str(config)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run([sys.executable, "-m", "cloudc", *build], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert proc.returncode == 0, proc.stderr
     whole = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     target = tmp_path / "build" / "development"
-    manifest = (target / "manifest.json").read_bytes()
-    written = sum(len(names) for _, _, names in os.walk(target))
-    # SIGKILL while it compiles (at a third and at half of a whole build's CPU time), as it
-    # starts writing the new tree, and when it has written half of it
-    waits: list[Callable[[subprocess.Popen[Any]], None]] = [
-        lambda p: _wait_for_cpu(p, whole / 3),
-        lambda p: _wait_for_cpu(p, whole / 2),
-        lambda p: _wait_for_write(p, target.parent, 0),
-        lambda p: _wait_for_write(p, target.parent, written // 2)]
-    killed = []
-    for wait in waits:
-        p = subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.DEVNULL)
-        wait(p)
-        p.kill()
-        killed.append(p.wait() == -signal.SIGKILL)
-        assert (target / "manifest.json").read_bytes() == manifest
-    # the writes take milliseconds: one of the two kills meant for them may come too late
-    assert killed[0] and killed[1] and (killed[2] or killed[3]), killed
+    previous = _tree(target)
+    write_app(tmp_path, 301)  # the new build differs from the one in place
+
+    # SIGKILL half-way through compiling (from outside, at half of a whole build's CPU time)
+    p = subprocess.Popen([sys.executable, "-m", "cloudc", *build], cwd=tmp_path, env=env,
+                         stderr=subprocess.DEVNULL)
+    _wait_for_cpu(p, whole / 2)
+    p.kill()
+    assert p.wait() == -signal.SIGKILL, "the build ended before half of its CPU time"
+    assert _tree(target) == previous
+    # ... and at exact points of the write (the build kills itself there)
+    stages = [("write", 1), ("write", len(previous) // 2), ("swap", 0)]
+    (tmp_path / "swap-a").mkdir()
+    (tmp_path / "swap-b").mkdir()
+    swaps = writer.exchange(tmp_path / "swap-a", tmp_path / "swap-b")  # else: two renames
+    if swaps:
+        stages.append(("swapped", 0))
+    for stage, count in stages:
+        killed = subprocess.run([sys.executable, "-c", _KILLED_AT, stage, str(count), *build],
+                                cwd=tmp_path, env=env, capture_output=True, timeout=120)
+        assert killed.returncode == -signal.SIGKILL, (stage, count, killed.stderr)
+        if stage != "swapped":
+            assert _tree(target) == previous, (stage, count)
+    killed_after_swap = _tree(target)
+    assert killed_after_swap != previous or not swaps
     proc = _cli(["-q", "build"], tmp_path, timeout=120)
     assert proc.returncode == 0 and sorted(os.listdir(tmp_path / "build")) == ["development"]
+    if swaps:  # the tree swapped in before the kill was the whole new build
+        assert _tree(target) == killed_after_swap
 
 
 # --- 7. Ctrl-C ----------------------------------------------------------------------------------
