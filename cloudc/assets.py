@@ -64,17 +64,9 @@ def _empty(what: str) -> PathProblem:
                        "the setting at the folder that holds it")
 
 
-def zip_folder(folder: Path, root: Path | None = None, what: str = "code folder") -> bytes:
-    """Zip a folder with sorted entries, fixed timestamps and normalised permissions.
-
-    The files are listed by `cloudc.paths.scan` (no special files, no links out of `root`,
-    at most 250 MB).
-    """
-    return zip_entries(scan(folder, root if root is not None else folder, what))
-
-
 def zip_entries(entries: list[Entry]) -> bytes:
-    """Zip files listed by `scan`, deterministically."""
+    """Zip the files listed by `cloudc.paths.scan` (no special files, no links out of the
+    root, at most 250 MB) with sorted entries, fixed timestamps and normalised permissions."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for entry in entries:
